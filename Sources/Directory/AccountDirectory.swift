@@ -1,0 +1,433 @@
+import Audit
+import Crypto
+import Foundation
+import HummingbirdBcrypt
+import NIOPosix
+import ProvinceCore
+import ProvinceStore
+import SQLKit
+
+/// What a client sends to create an official or a system account.
+public struct AccountInput: Sendable, Codable {
+    public var kind: String?
+    public var username: String?
+    public var fullName: String?
+    public var email: String?
+    public var agencyID: String?
+    public var roles: [String]?
+    public var password: String?
+
+    public init(
+        kind: String? = nil, username: String? = nil, fullName: String? = nil, email: String? = nil,
+        agencyID: String? = nil, roles: [String]? = nil, password: String? = nil
+    ) {
+        self.kind = kind
+        self.username = username
+        self.fullName = fullName
+        self.email = email
+        self.agencyID = agencyID
+        self.roles = roles
+        self.password = password
+    }
+}
+
+/// A citizen's self-registration.
+public struct CitizenRegistration: Sendable, Codable {
+    public var citizenID: String?
+    public var fullName: String?
+    public var email: String?
+    public var password: String?
+
+    public init(citizenID: String?, fullName: String?, email: String? = nil, password: String?) {
+        self.citizenID = citizenID
+        self.fullName = fullName
+        self.email = email
+        self.password = password
+    }
+}
+
+/// An API key as listed (its secret is shown only once, when it is issued).
+public struct APIKeyInfo: Sendable, Codable {
+    public var id: String
+    public var accountID: String
+    public var name: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+}
+
+/// Accounts of officials, citizens and systems; passwords, lockout, API keys.
+public struct AccountDirectory: Sendable {
+    let database: ProvinceDatabase
+    let bcryptCost: UInt8
+    /// Failed sign-ins in a row that lock an account, and for how long.
+    public static let lockoutThreshold = 5
+    public static let lockoutDuration: TimeInterval = 15 * 60
+
+    public init(database: ProvinceDatabase, bcryptCost: UInt8 = 11) {
+        self.database = database
+        self.bcryptCost = bcryptCost
+    }
+
+    // MARK: Reading
+
+    public func get(_ id: String) async throws -> Account {
+        guard let account = try await find(where: "id", id) else { throw AppError.notFound("tài khoản / account") }
+        return account
+    }
+
+    public func find(username: String) async throws -> Account? { try await find(where: "username", username) }
+
+    private func find(where column: String, _ value: String) async throws -> Account? {
+        try await database.read { db in
+            guard let row = try await db.raw("SELECT * FROM accounts WHERE \(ident: column) = \(bind: value)").first() else { return nil }
+            return try await Self.account(from: row, in: db)
+        }
+    }
+
+    /// A page of accounts ordered by username; `agencyID` narrows it to one agency.
+    public func list(agencyID: String?, kind: AccountKind?, search: String?, afterUsername: String?, limit: Int) async throws -> [Account] {
+        try await database.read { db in
+            var sql: SQLQueryString = "SELECT * FROM accounts WHERE 1 = 1"
+            if let agencyID { sql += " AND agency_id = \(bind: agencyID)" }
+            if let kind { sql += " AND kind = \(bind: kind.rawValue)" }
+            if let search, !search.isEmpty {
+                let pattern = "%" + search.lowercased() + "%"
+                sql += " AND (LOWER(username) LIKE \(bind: pattern) OR LOWER(full_name) LIKE \(bind: pattern))"
+            }
+            if let afterUsername { sql += " AND username > \(bind: afterUsername)" }
+            sql += " ORDER BY username LIMIT \(bind: limit)"
+            var accounts: [Account] = []
+            for row in try await db.raw(sql).all() { accounts.append(try await Self.account(from: row, in: db)) }
+            return accounts
+        }
+    }
+
+    // MARK: Creating
+
+    /// Creates an official or a system account in an agency.
+    public func create(_ input: AccountInput, by actor: Actor) async throws -> Account {
+        var validator = Validator()
+        let kind = AccountKind(rawValue: input.kind ?? "official")
+        validator.check(kind == .official || kind == .system, "kind", vi: "Loại tài khoản phải là official hoặc system.", en: "The account kind must be official or system.")
+        let username = (input.username ?? "").trimmingCharacters(in: .whitespaces)
+        validator.check(Username.isValid(username), "username", vi: "Tên đăng nhập gồm 3–64 ký tự: chữ thường, số, dấu chấm, gạch.", en: "Usernames have 3–64 characters: lower-case letters, digits, dot, dash, underscore.")
+        let fullName = (input.fullName ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        validator.check((2...200).contains(fullName.count), "fullName", vi: "Họ tên phải có từ 2 đến 200 ký tự.", en: "The full name must have 2 to 200 characters.")
+        validateEmail(input.email, into: &validator)
+        var roles: [Role] = []
+        for text in input.roles ?? [] {
+            if let role = Role(rawValue: text) { roles.append(role) } else {
+                validator.add("roles", LocalizedText(vi: "Vai trò không hợp lệ: \(text).", en: "Unknown role: \(text)."))
+            }
+        }
+        if kind == .official {
+            validator.check(!roles.isEmpty, "roles", vi: "Cán bộ phải có ít nhất một vai trò.", en: "An official needs at least one role.")
+            if let problem = PasswordPolicy.problem(with: input.password ?? "", username: username) { validator.add("password", problem) }
+        }
+        validator.check(input.agencyID != nil || roles.contains(.platformAdmin), "agencyID", vi: "Hãy chọn cơ quan.", en: "Choose an agency.")
+        if let agencyID = input.agencyID, try await AgencyDirectory(database: database).find(id: agencyID) == nil {
+            validator.add("agencyID", LocalizedText(vi: "Không có cơ quan này.", en: "No such agency."))
+        }
+        guard Access.canManageAccounts(of: input.agencyID, actor), roles.allSatisfy({ Access.canGrant($0, actor) }) else {
+            throw AppError.forbidden
+        }
+        try validator.finish()
+        let passwordHash = kind == .official ? try await hash(input.password!) : nil
+        let account = Account(
+            id: UUID().uuidString.lowercased(), kind: kind!, username: username, fullName: fullName,
+            email: input.email?.isEmpty == false ? input.email : nil, agencyID: input.agencyID,
+            roles: Array(Set(roles)).sorted(), createdAt: Date())
+        try await insert(account, passwordHash: passwordHash, by: actor)
+        return account
+    }
+
+    /// Registers a citizen, identified by a valid CCCD number.
+    public func register(_ registration: CitizenRegistration, by actor: Actor) async throws -> Account {
+        var validator = Validator()
+        let citizenID = CitizenID((registration.citizenID ?? "").trimmingCharacters(in: .whitespaces))
+        validator.check(citizenID != nil, "citizenID", vi: "Số CCCD phải gồm 12 chữ số hợp lệ.", en: "The citizen ID (CCCD) must be 12 valid digits.")
+        let fullName = (registration.fullName ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        validator.check((2...200).contains(fullName.count), "fullName", vi: "Họ tên phải có từ 2 đến 200 ký tự.", en: "The full name must have 2 to 200 characters.")
+        validateEmail(registration.email, into: &validator)
+        if let problem = PasswordPolicy.problem(with: registration.password ?? "", username: citizenID?.value ?? "") {
+            validator.add("password", problem)
+        }
+        try validator.finish()
+        let account = Account(
+            id: UUID().uuidString.lowercased(), kind: .citizen, username: citizenID!.value, fullName: fullName,
+            email: registration.email?.isEmpty == false ? registration.email : nil, createdAt: Date())
+        try await insert(account, passwordHash: try await hash(registration.password!), by: actor)
+        return account
+    }
+
+    private func insert(_ account: Account, passwordHash: String?, by actor: Actor) async throws {
+        let database = self.database
+        try await database.write { db in
+            if try await db.raw("SELECT id FROM accounts WHERE username = \(bind: account.username)").first() != nil {
+                throw AppError(.conflict, vi: "Tên đăng nhập \(account.username) đã có.", en: "The username \(account.username) is taken.")
+            }
+            let now = Timestamp.string(account.createdAt)
+            try await db.raw("""
+                INSERT INTO accounts (id, kind, username, full_name, email, agency_id, password_hash, failed_attempts,
+                    created_at, updated_at)
+                VALUES (\(bind: account.id), \(bind: account.kind.rawValue), \(bind: account.username), \(bind: account.fullName),
+                    \(bind: account.email), \(bind: account.agencyID), \(bind: passwordHash), 0, \(bind: now), \(bind: now))
+                """).run()
+            for role in account.roles {
+                try await db.raw("INSERT INTO account_roles (account_id, role) VALUES (\(bind: account.id), \(bind: role.rawValue))").run()
+            }
+            try await AuditLog.append(
+                AuditChange(action: "account.create", targetType: "account", targetID: account.id, agencyID: account.agencyID,
+                            before: Optional<Account>.none, after: account,
+                            summary: "created \(account.kind.rawValue) account \(account.username)"),
+                by: actor, in: db, database: database)
+        }
+    }
+
+    private func validateEmail(_ email: String?, into validator: inout Validator) {
+        guard let email, !email.isEmpty else { return }
+        let parts = email.split(separator: "@")
+        validator.check(parts.count == 2 && parts[1].contains(".") && email.count <= 254 && !email.contains(" "), "email", vi: "Địa chỉ email không hợp lệ.", en: "The email address is not valid.")
+    }
+
+    // MARK: Changing
+
+    /// Disables or re-enables an account; a disabled account's sessions and keys stop working at once.
+    public func setDisabled(_ id: String, _ disabled: Bool, by actor: Actor) async throws -> Account {
+        let old = try await get(id)
+        guard Access.canManageAccounts(of: old.agencyID, actor), old.kind != .citizen || Access.canAdministerPlatform(actor) else { throw AppError.forbidden }
+        if actor.account?.id == id && disabled {
+            throw AppError(.conflict, vi: "Bạn không thể tự vô hiệu hoá tài khoản của mình.", en: "You cannot disable your own account.")
+        }
+        if old.disabled == disabled { return old }
+        var updated = old
+        updated.disabled = disabled
+        let new = updated
+        let database = self.database
+        try await database.write { db in
+            let now = Timestamp.now()
+            try await db.raw("UPDATE accounts SET disabled_at = \(bind: disabled ? now : nil), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
+            if disabled { try await db.raw("DELETE FROM sessions WHERE account_id = \(bind: id)").run() }
+            try await AuditLog.append(
+                AuditChange(action: disabled ? "account.disable" : "account.enable", targetType: "account", targetID: id,
+                            agencyID: old.agencyID, before: old, after: new,
+                            summary: "\(disabled ? "disabled" : "enabled") \(old.username)"),
+                by: actor, in: db, database: database)
+        }
+        return new
+    }
+
+    /// Sets a new password (and lifts a lockout); every session of the account ends.
+    public func resetPassword(_ id: String, to password: String, by actor: Actor) async throws {
+        let account = try await get(id)
+        let isSelf = actor.account?.id == id
+        guard isSelf || (Access.canManageAccounts(of: account.agencyID, actor) && (account.kind != .citizen || Access.canAdministerPlatform(actor))) else {
+            throw AppError.forbidden
+        }
+        guard account.kind != .system else {
+            throw AppError(.conflict, vi: "Tài khoản hệ thống dùng khoá API, không dùng mật khẩu.", en: "System accounts use API keys, not passwords.")
+        }
+        if let problem = PasswordPolicy.problem(with: password, username: account.username) {
+            var validator = Validator()
+            validator.add("password", problem)
+            try validator.finish()
+        }
+        let passwordHash = try await hash(password)
+        let database = self.database
+        try await database.write { db in
+            try await db.raw("""
+                UPDATE accounts SET password_hash = \(bind: passwordHash), failed_attempts = 0, locked_until = NULL,
+                    updated_at = \(bind: Timestamp.now()) WHERE id = \(bind: id)
+                """).run()
+            try await db.raw("DELETE FROM sessions WHERE account_id = \(bind: id)").run()
+            try await AuditLog.append(
+                AuditChange(action: "account.reset_password", targetType: "account", targetID: id, agencyID: account.agencyID,
+                            before: Optional<String>.none, after: Optional<String>.none, summary: "password reset for \(account.username)"),
+                by: actor, in: db, database: database)
+        }
+    }
+
+    // MARK: Signing in
+
+    /// Checks a username and password. Five failures in a row lock the account for 15 minutes.
+    public func authenticate(username: String, password: String, address: String?) async throws -> Account {
+        let row = try await database.read { db in
+            try await db.raw("SELECT id, password_hash, failed_attempts, locked_until, disabled_at FROM accounts WHERE username = \(bind: username)").first()
+        }
+        let invalid = AppError(.unauthenticated, vi: "Tên đăng nhập hoặc mật khẩu không đúng.", en: "Wrong username or password.")
+        guard let row, let storedHash = try row.optionalString("password_hash") else {
+            // Same work as a real check, so that timing does not tell which usernames exist.
+            _ = try await verify(password, Self.decoyHash)
+            throw invalid
+        }
+        let id = try row.string("id")
+        if try row.optionalString("disabled_at") != nil {
+            throw AppError(.accountDisabled, vi: "Tài khoản đã bị vô hiệu hoá. Hãy liên hệ quản trị cơ quan.", en: "This account is disabled. Contact your agency's administrator.")
+        }
+        let now = Date()
+        if let lockedUntil = try row.optionalDate("locked_until"), lockedUntil > now {
+            let minutes = Int((lockedUntil.timeIntervalSince(now) / 60).rounded(.up))
+            throw AppError(
+                .accountLocked, LocalizedText(
+                    vi: "Tài khoản tạm khoá do đăng nhập sai nhiều lần. Thử lại sau \(minutes) phút.",
+                    en: "The account is locked after repeated failed sign-ins. Try again in \(minutes) minutes."),
+                retryAfter: Int(lockedUntil.timeIntervalSince(now).rounded(.up)))
+        }
+        let database = self.database
+        if try await verify(password, storedHash) {
+            if try row.int("failed_attempts") > 0 {
+                try await database.write { db in
+                    try await db.raw("UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = \(bind: id)").run()
+                }
+            }
+            return try await get(id)
+        }
+        let locked = try await database.write { db -> Bool in
+            let attempts = (try await db.raw("SELECT failed_attempts FROM accounts WHERE id = \(bind: id)").first()?.int("failed_attempts") ?? 0) + 1
+            let lock = attempts >= Self.lockoutThreshold
+            try await db.raw("""
+                UPDATE accounts SET failed_attempts = \(bind: lock ? 0 : attempts),
+                    locked_until = \(bind: lock ? Timestamp.string(now.addingTimeInterval(Self.lockoutDuration)) : nil)
+                WHERE id = \(bind: id)
+                """).run()
+            if lock {
+                try await AuditLog.append(
+                    AuditChange(action: "account.lock", targetType: "account", targetID: id, before: Optional<String>.none,
+                                after: Optional<String>.none, summary: "locked \(username) after \(attempts) failed sign-ins"),
+                    by: Actor(system: "system:lockout", address: address), in: db, database: database)
+            }
+            return lock
+        }
+        if locked {
+            throw AppError(
+                .accountLocked, LocalizedText(
+                    vi: "Tài khoản tạm khoá 15 phút do đăng nhập sai \(Self.lockoutThreshold) lần.",
+                    en: "The account is locked for 15 minutes after \(Self.lockoutThreshold) failed sign-ins."),
+                retryAfter: Int(Self.lockoutDuration))
+        }
+        throw invalid
+    }
+
+    static let decoyHash = Bcrypt.hash("decoy-password-0", cost: 4)
+
+    private func hash(_ password: String) async throws -> String {
+        let cost = bcryptCost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    private func verify(_ password: String, _ hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+
+    // MARK: API keys
+
+    /// Issues an API key for a system account; the returned secret is shown once and stored only as a hash.
+    public func issueKey(for accountID: String, name: String, by actor: Actor) async throws -> (APIKeyInfo, secret: String) {
+        let account = try await get(accountID)
+        guard Access.canManageAccounts(of: account.agencyID, actor) else { throw AppError.forbidden }
+        guard account.kind == .system else {
+            throw AppError(.conflict, vi: "Chỉ tài khoản hệ thống mới có khoá API.", en: "Only system accounts have API keys.")
+        }
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        var validator = Validator()
+        validator.check((1...100).contains(trimmed.count), "name", vi: "Tên khoá phải có từ 1 đến 100 ký tự.", en: "The key name must have 1 to 100 characters.")
+        try validator.finish()
+        let id = Tokens.random(bytes: 9)
+        let secret = "opk_\(id)_\(Tokens.random(bytes: 32))"
+        let info = APIKeyInfo(id: id, accountID: accountID, name: trimmed, createdAt: Date(), revokedAt: nil)
+        let database = self.database
+        try await database.write { db in
+            try await db.raw("""
+                INSERT INTO api_keys (id, account_id, name, key_hash, created_at)
+                VALUES (\(bind: id), \(bind: accountID), \(bind: trimmed), \(bind: Tokens.digest(secret)), \(bind: Timestamp.string(info.createdAt)))
+                """).run()
+            try await AuditLog.append(
+                AuditChange(action: "apikey.issue", targetType: "account", targetID: accountID, agencyID: account.agencyID,
+                            before: Optional<String>.none, after: ["keyID": id, "name": trimmed],
+                            summary: "issued API key \(id) for \(account.username)"),
+                by: actor, in: db, database: database)
+        }
+        return (info, secret)
+    }
+
+    public func keys(of accountID: String) async throws -> [APIKeyInfo] {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM api_keys WHERE account_id = \(bind: accountID) ORDER BY created_at").all().map {
+                APIKeyInfo(id: try $0.string("id"), accountID: try $0.string("account_id"), name: try $0.string("name"),
+                           createdAt: try $0.date("created_at"), revokedAt: try $0.optionalDate("revoked_at"))
+            }
+        }
+    }
+
+    /// Revokes a key at once.
+    public func revokeKey(_ keyID: String, by actor: Actor) async throws {
+        let owner = try await database.read { db in
+            try await db.raw("SELECT account_id FROM api_keys WHERE id = \(bind: keyID) AND revoked_at IS NULL").first()?.string("account_id")
+        }
+        guard let owner else { throw AppError.notFound("khoá API / API key") }
+        let account = try await get(owner)
+        guard Access.canManageAccounts(of: account.agencyID, actor) else { throw AppError.forbidden }
+        let database = self.database
+        try await database.write { db in
+            try await db.raw("UPDATE api_keys SET revoked_at = \(bind: Timestamp.now()) WHERE id = \(bind: keyID)").run()
+            try await AuditLog.append(
+                AuditChange(action: "apikey.revoke", targetType: "account", targetID: owner, agencyID: account.agencyID,
+                            before: ["keyID": keyID], after: Optional<String>.none, summary: "revoked API key \(keyID)"),
+                by: actor, in: db, database: database)
+        }
+    }
+
+    /// The account an API key belongs to, when the key is valid and the account enabled.
+    public func account(forKey secret: String) async throws -> Account? {
+        let parts = secret.split(separator: "_")
+        guard parts.count == 3, parts[0] == "opk" else { return nil }
+        let keyID = String(parts[1])
+        let row = try await database.read { db in
+            try await db.raw("SELECT account_id, key_hash FROM api_keys WHERE id = \(bind: keyID) AND revoked_at IS NULL").first()
+        }
+        guard let row, Tokens.constantTimeEqual(try row.string("key_hash"), Tokens.digest(secret)) else { return nil }
+        let account = try await get(try row.string("account_id"))
+        return account.disabled ? nil : account
+    }
+
+    static func account(from row: any SQLRow, in db: any SQLDatabase) async throws -> Account {
+        let id = try row.string("id")
+        let roles = try await db.raw("SELECT role FROM account_roles WHERE account_id = \(bind: id) ORDER BY role").all()
+            .compactMap { Role(rawValue: try $0.string("role")) }
+        return Account(
+            id: id, kind: AccountKind(rawValue: try row.string("kind")) ?? .official, username: try row.string("username"),
+            fullName: try row.string("full_name"), email: try row.optionalString("email"),
+            agencyID: try row.optionalString("agency_id"), roles: roles.sorted(),
+            disabled: try row.optionalString("disabled_at") != nil, createdAt: try row.date("created_at"))
+    }
+}
+
+extension AgencyDirectory {
+    func find(id: String) async throws -> Agency? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM agencies WHERE id = \(bind: id)").first().map(Self.agency(from:))
+        }
+    }
+}
+
+/// Random tokens and their digests.
+public enum Tokens {
+    /// URL-safe random text from `bytes` random bytes.
+    public static func random(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let data = Data((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Hex SHA-256 of a token: tokens are stored only this way.
+    public static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import SQLKit
+
+/// The schema, as an ordered list of additive steps. A step, once released, is never edited: add a new one.
+/// Only types both engines share (TEXT, BIGINT) are used; timestamps are UTC ISO 8601 text written by the app.
+public enum Migrations {
+    static let steps: [(id: String, statements: [String])] = [
+        (
+            "0001-spine",
+            [
+                """
+                CREATE TABLE units (
+                    id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
+                    level BIGINT NOT NULL, parent_id TEXT REFERENCES units(id), edition TEXT NOT NULL,
+                    valid_from TEXT, valid_to TEXT, updated_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX units_parent ON units(parent_id, name)",
+                "CREATE INDEX units_code ON units(code)",
+                """
+                CREATE TABLE unit_successions (
+                    predecessor_id TEXT NOT NULL REFERENCES units(id),
+                    successor_id TEXT NOT NULL REFERENCES units(id),
+                    PRIMARY KEY (predecessor_id, successor_id))
+                """,
+                "CREATE INDEX unit_successions_successor ON unit_successions(successor_id)",
+                """
+                CREATE TABLE agencies (
+                    id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
+                    parent_id TEXT REFERENCES agencies(id), unit_id TEXT REFERENCES units(id),
+                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX agencies_parent ON agencies(parent_id)",
+                """
+                CREATE TABLE accounts (
+                    id TEXT PRIMARY KEY, kind TEXT NOT NULL, username TEXT NOT NULL UNIQUE,
+                    full_name TEXT NOT NULL, email TEXT, agency_id TEXT REFERENCES agencies(id),
+                    password_hash TEXT, failed_attempts BIGINT NOT NULL DEFAULT 0, locked_until TEXT,
+                    disabled_at TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX accounts_agency ON accounts(agency_id, username)",
+                """
+                CREATE TABLE account_roles (
+                    account_id TEXT NOT NULL REFERENCES accounts(id), role TEXT NOT NULL,
+                    PRIMARY KEY (account_id, role))
+                """,
+                """
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id),
+                    kind TEXT NOT NULL, csrf_token TEXT NOT NULL, created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL, address TEXT)
+                """,
+                "CREATE INDEX sessions_account ON sessions(account_id)",
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id), name TEXT NOT NULL,
+                    key_hash TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)
+                """,
+                """
+                CREATE TABLE audit_entries (
+                    seq BIGINT PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, address TEXT,
+                    action TEXT NOT NULL, target_type TEXT NOT NULL, target_id TEXT NOT NULL, agency_id TEXT,
+                    before_digest TEXT, after_digest TEXT, summary TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
+                """,
+                "CREATE INDEX audit_actor ON audit_entries(actor, seq)",
+                "CREATE INDEX audit_target ON audit_entries(target_type, target_id, seq)",
+                "CREATE INDEX audit_at ON audit_entries(at)",
+                "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+            ]
+        )
+    ]
+
+    /// Applies the steps not yet applied; safe to run from several processes at once.
+    @discardableResult
+    public static func run(on database: ProvinceDatabase) async throws -> [String] {
+        try await database.write { db in
+            if database.engine == .postgres {
+                // Serializes concurrent starts of several processes until this transaction ends.
+                try await db.raw("SELECT pg_advisory_xact_lock(7401)").run()
+            }
+            try await db.raw(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            ).run()
+            let applied = Set(
+                try await db.raw("SELECT id FROM schema_migrations").all().map { try $0.decode(column: "id", as: String.self) })
+            var newlyApplied: [String] = []
+            for step in steps where !applied.contains(step.id) {
+                for statement in step.statements {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                try await db.raw(
+                    "INSERT INTO schema_migrations (id, applied_at) VALUES (\(bind: step.id), \(bind: Timestamp.now()))"
+                ).run()
+                newlyApplied.append(step.id)
+            }
+            return newlyApplied
+        }
+    }
+}
+
+/// Timestamps as the database keeps them: UTC, ISO 8601 with milliseconds, so text order is time order.
+public enum Timestamp {
+    public static func string(_ date: Date) -> String {
+        date.formatted(
+            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+    }
+
+    public static func now() -> String { string(Date()) }
+
+    public static func date(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+}
+
+extension SQLRow {
+    /// A text column's value.
+    public func string(_ column: String) throws -> String { try decode(column: column, as: String.self) }
+    /// A nullable text column's value.
+    public func optionalString(_ column: String) throws -> String? { try decodeNil(column: column) ? nil : string(column) }
+    /// An integer column's value.
+    public func int(_ column: String) throws -> Int { try decode(column: column, as: Int.self) }
+    /// A timestamp column's value.
+    public func date(_ column: String) throws -> Date {
+        let text = try string(column)
+        guard let date = Timestamp.date(text) else { throw StoreError.corrupt("timestamp \(text) in \(column)") }
+        return date
+    }
+    public func optionalDate(_ column: String) throws -> Date? {
+        try optionalString(column).flatMap(Timestamp.date)
+    }
+}

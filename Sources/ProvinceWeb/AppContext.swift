@@ -1,0 +1,38 @@
+import Directory
+import Foundation
+import Hummingbird
+import NIOCore
+import ProvinceCore
+
+/// What a request carries through middleware to its controller: who is acting, in which language.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The peer's address, as the audit trail records it.
+    public let remoteAddress: String?
+    /// The signed-in session (browser cookie or API token), if any.
+    public var session: Session?
+    /// The account behind an API key, if one was presented.
+    public var keyAccount: Account?
+    public var language: Language = .vi
+    public var requestID: String = ""
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// Request bodies larger than this are refused with 413.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    /// The signed-in account, from a session or an API key.
+    public var account: Account? { session?.account ?? keyAccount }
+
+    /// The actor for authorization and audit; throws 401 when nobody is signed in.
+    public func actor() throws -> Actor {
+        guard let account else { throw AppError.unauthenticated }
+        return Actor(account: account, address: remoteAddress)
+    }
+
+    /// The actor when there may be none (public routes).
+    public var optionalActor: Actor? { account.map { Actor(account: $0, address: remoteAddress) } }
+}

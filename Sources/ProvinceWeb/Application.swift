@@ -1,0 +1,71 @@
+import Audit
+import Directory
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ProvinceCore
+import ProvinceStore
+
+/// The services one process runs on, opened from its configuration.
+public struct Platform: Sendable {
+    public let configuration: AppConfiguration
+    public let database: ProvinceDatabase
+    public let units: UnitDirectory
+    public let agencies: AgencyDirectory
+    public let accounts: AccountDirectory
+    public let sessions: SessionStore
+
+    /// Opens the database and brings its schema up to date.
+    public static func open(_ configuration: AppConfiguration, logger: Logger) async throws -> Platform {
+        let database = try await ProvinceDatabase.open(configuration.database, logger: logger)
+        do {
+            try await Migrations.run(on: database)
+        } catch {
+            await database.close()
+            throw error
+        }
+        return Platform(configuration: configuration, database: database)
+    }
+
+    init(configuration: AppConfiguration, database: ProvinceDatabase) {
+        self.configuration = configuration
+        self.database = database
+        units = UnitDirectory(database: database)
+        agencies = AgencyDirectory(database: database)
+        accounts = AccountDirectory(database: database, bcryptCost: configuration.bcryptCost)
+        sessions = SessionStore(database: database)
+    }
+}
+
+/// Everything under the web server: middleware, API and pages.
+public func buildRouter(_ platform: Platform) async throws -> Router<AppContext> {
+    let pages = try await PageRenderer.load()
+    let router = Router(context: AppContext.self)
+    router.middlewares.add(RequestMiddleware(pages: pages))
+    router.middlewares.add(MetricsMiddleware())
+    router.middlewares.add(AuthMiddleware(sessions: platform.sessions, accounts: platform.accounts))
+
+    let openAPI = try Data(contentsOf: Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")!)
+    SystemController(database: platform.database, registry: MetricsBootstrap.registry, openAPI: ByteBuffer(data: openAPI))
+        .addRoutes(to: router)
+    let api = router.group("api/v1")
+    AuthController(accounts: platform.accounts, sessions: platform.sessions).addRoutes(to: api)
+    DirectoryController(units: platform.units, agencies: platform.agencies).addRoutes(to: api)
+    AccountsController(accounts: platform.accounts).addRoutes(to: api)
+    AuditController(database: platform.database).addRoutes(to: api)
+    PagesController(platform: platform, pages: pages).addRoutes(to: router)
+    return router
+}
+
+/// The web application of one `province serve` process.
+public func buildApplication(
+    _ platform: Platform, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(platform)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(platform.configuration.host, port: platform.configuration.port), serverName: "OpenProvince"),
+        onServerRunning: onServerRunning,
+        logger: logger)
+}

@@ -1,0 +1,126 @@
+import Directory
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ProvinceCore
+
+/// Gives every request an id (the caller's `X-Request-Id` when it is sane), picks its language, and turns
+/// every error into a problem response (API) or an error page (web), never leaking internals.
+struct RequestMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let pages: PageRenderer
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let incoming = request.headers[.requestID] ?? ""
+        context.requestID = (8...128).contains(incoming.count) && incoming.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+            ? incoming : UUID().uuidString.lowercased()
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        let isAPI = request.uri.path.hasPrefix("/api/")
+        if isAPI {
+            context.language = Language(acceptLanguage: request.headers[.acceptLanguage])
+        } else if let chosen = request.uri.queryParameters["lang"].flatMap({ Language(rawValue: String($0)) }) {
+            context.language = chosen
+        } else if let cookie = request.cookies["lang"]?.value, let chosen = Language(rawValue: cookie) {
+            context.language = chosen
+        } else {
+            context.language = .vi
+        }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let problem = Problem(error, language: context.language, logger: context.logger)
+            if isAPI || request.uri.path == "/openapi.json" || request.uri.path == "/health" || request.uri.path == "/metrics" {
+                response = problem.response(instance: request.uri.path, requestID: context.requestID)
+            } else {
+                response = pages.errorPage(problem, context: context)
+            }
+        }
+        response.headers[.requestID] = context.requestID
+        response.headers[.xContentTypeOptions] = "nosniff"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        if !isAPI {
+            response.headers[.xFrameOptions] = "DENY"
+            response.headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'"
+            response.headers[.referrerPolicy] = "same-origin"
+        }
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = Self("X-Request-Id")!
+    static let xContentTypeOptions = Self("X-Content-Type-Options")!
+    static let xFrameOptions = Self("X-Frame-Options")!
+    static let referrerPolicy = Self("Referrer-Policy")!
+}
+
+/// An error as the client sees it (RFC 9457).
+struct Problem: Sendable {
+    var kind: ProblemKind
+    var title: String
+    var detail: String?
+    var errors: [String: String]
+    var retryAfter: Int?
+
+    init(_ error: any Error, language: Language, logger: Logger) {
+        switch error {
+        case let error as AppError:
+            kind = error.kind
+            detail = error.detail?.text(language)
+            errors = error.fieldErrors.mapValues { $0.text(language) }
+            retryAfter = error.retryAfter
+        case let error as HTTPError:
+            switch error.status.code {
+            case 404: kind = .notFound
+            case 405: kind = .methodNotAllowed
+            case 413: kind = .payloadTooLarge
+            case 415: kind = .unsupportedMediaType
+            case 401: kind = .unauthenticated
+            case 403: kind = .forbidden
+            case 500...: kind = .internalError
+            default: kind = .badRequest
+            }
+            let mapped = kind
+            detail = Self.friendly(httpMessage: error.body ?? "", kind: mapped, language: language)
+            errors = [:]
+        default:
+            logger.error("unhandled error: \(String(reflecting: error))")
+            kind = .internalError
+            detail = language == .en
+                ? "Something went wrong on our side. The request id identifies it in our logs."
+                : "Đã xảy ra lỗi phía hệ thống. Mã yêu cầu giúp tra cứu lỗi trong nhật ký."
+            errors = [:]
+        }
+        if kind == .internalError, !(error is AppError) { logger.error("internal error: \(String(reflecting: error))") }
+        title = kind.title(language)
+    }
+
+    private static func friendly(httpMessage: String, kind: ProblemKind, language: Language) -> String {
+        switch kind {
+        case .payloadTooLarge:
+            language == .en ? "The request body is larger than the 1 MiB allowed." : "Dữ liệu gửi lên vượt quá giới hạn 1 MiB."
+        case .notFound:
+            language == .en ? "There is nothing at this address." : "Không có tài nguyên nào ở địa chỉ này."
+        case .methodNotAllowed:
+            language == .en ? "This address does not accept that method." : "Địa chỉ này không hỗ trợ phương thức đó."
+        default:
+            (language == .en ? "The request could not be read. " : "Không đọc được yêu cầu. ") + httpMessage
+        }
+    }
+
+    func response(instance: String, requestID: String) -> Response {
+        var object: [String: Any] = [
+            "type": kind.typeURI, "title": title, "status": kind.status, "instance": instance, "requestId": requestID,
+        ]
+        if let detail { object["detail"] = detail }
+        if !errors.isEmpty { object["errors"] = errors }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if kind == .unauthenticated { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: .init(code: kind.status), headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+}

@@ -1,0 +1,352 @@
+import Audit
+import Directory
+import Foundation
+import Hummingbird
+import ProvinceCore
+
+/// The server-rendered pages: sign-in, a home page for each kind of user, units, agencies, accounts, audit.
+struct PagesController {
+    let platform: Platform
+    let pages: PageRenderer
+    static let formCookie = "op_form"
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("static/style.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                     body: .init(byteBuffer: pages.stylesheet))
+        }
+        router.get("", use: home)
+        router.get("sign-in", use: signInForm)
+        router.post("sign-in", use: signIn)
+        router.post("sign-out", use: signOut)
+        router.get("register", use: registerForm)
+        router.post("register", use: register)
+        router.get("language/{code}", use: switchLanguage)
+        router.get("units", use: units)
+        router.get("units/{id}", use: unit)
+        router.get("agencies", use: agencies)
+        router.get("agencies/{id}", use: agency)
+        router.get("admin/accounts", use: accounts)
+        router.post("admin/accounts", use: createAccount)
+        router.get("admin/accounts/{id}", use: account)
+        router.post("admin/accounts/{id}/disable", use: disableAccount)
+        router.post("admin/accounts/{id}/enable", use: enableAccount)
+        router.post("admin/accounts/{id}/password", use: resetPassword)
+        router.get("audit", use: audit)
+    }
+
+    // MARK: Home and signing in
+
+    @Sendable func home(_ request: Request, context: AppContext) async throws -> Response {
+        var values: [String: Any] = [:]
+        if let account = context.session?.account {
+            let message: String
+            switch account.kind {
+            case .citizen: message = "homeCitizen"
+            case .system: message = "homeOfficial"
+            case .official:
+                message = account.has(.platformAdmin) ? "homeAdmin" : account.has(.agencyAdmin) ? "homeAgencyAdmin" : "homeOfficial"
+            }
+            values["homeMessage"] = Strings.all(context.language)[message]
+            values["roles"] = account.roles.map { $0.label(context.language) }
+            values["kindCitizen"] = account.kind == .citizen
+            if let agencyID = account.agencyID, let agency = try? await platform.agencies.get(agencyID) {
+                values["agency"] = ["id": agency.id, "name": agency.name]
+            }
+        }
+        return pages.page("home", title: Strings.all(context.language)["home"]!, values: values, context: context)
+    }
+
+    @Sendable func signInForm(_ request: Request, context: AppContext) async throws -> Response {
+        formPage("sign-in", title: "signIn", values: [:], request: request, context: context)
+    }
+
+    @Sendable func signIn(_ request: Request, context: AppContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try checkFormToken(form, request: request)
+        let username = form["username"].trimmingCharacters(in: .whitespaces)
+        do {
+            let account = try await platform.accounts.authenticate(username: username, password: form["password"], address: context.remoteAddress)
+            let (token, _) = try await platform.sessions.open(for: account, kind: .web, address: context.remoteAddress)
+            var response = PageRenderer.redirect("/")
+            response.setCookie(Cookie(
+                name: AuthMiddleware.sessionCookie, value: token, maxAge: Int(SessionStore.webLifetime), path: "/",
+                secure: platform.configuration.secureCookies, httpOnly: true, sameSite: .strict))
+            return response
+        } catch let error as AppError {
+            return formPage("sign-in", title: "signIn", values: ["username": username, "failure": error.detail?.text(context.language) ?? ""],
+                            request: request, context: context, status: .init(code: error.kind.status))
+        }
+    }
+
+    @Sendable func signOut(_ request: Request, context: AppContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try checkSession(form, context: context)
+        if let token = request.cookies[AuthMiddleware.sessionCookie]?.value { try await platform.sessions.close(token: token) }
+        var response = PageRenderer.redirect("/")
+        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true))
+        return response
+    }
+
+    @Sendable func registerForm(_ request: Request, context: AppContext) async throws -> Response {
+        formPage("register", title: "register", values: [:], request: request, context: context)
+    }
+
+    @Sendable func register(_ request: Request, context: AppContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try checkFormToken(form, request: request)
+        let registration = CitizenRegistration(
+            citizenID: form["citizenID"], fullName: form["fullName"], email: form["email"], password: form["password"])
+        do {
+            _ = try await platform.accounts.register(registration, by: Actor(system: "anonymous", address: context.remoteAddress))
+            return PageRenderer.redirect("/sign-in?registered=1")
+        } catch let error as AppError {
+            return formPage("register", title: "register", values: [
+                "citizenID": form["citizenID"], "fullName": form["fullName"], "email": form["email"],
+                "failure": error.detail?.text(context.language) ?? "",
+                "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(context.language) },
+            ], request: request, context: context, status: .init(code: error.kind.status))
+        }
+    }
+
+    @Sendable func switchLanguage(_ request: Request, context: AppContext) async throws -> Response {
+        let code = try context.parameters.require("code")
+        guard let language = Language(rawValue: code) else { throw AppError.notFound("ngôn ngữ / language") }
+        let back = request.query("next").flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
+        var response = PageRenderer.redirect(back)
+        response.setCookie(Cookie(name: "lang", value: language.rawValue, maxAge: 365 * 86400, path: "/", httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    // MARK: Units and agencies
+
+    @Sendable func units(_ request: Request, context: AppContext) async throws -> Response {
+        let search = request.query("q")
+        let list = try await platform.units.list(parentID: nil, topLevelOnly: search == nil, edition: nil, search: search, after: nil, limit: 200)
+        return pages.page("units", title: Strings.all(context.language)["units"]!, values: [
+            "q": search ?? "", "units": list.map(unitValues(context.language)),
+        ], context: context)
+    }
+
+    @Sendable func unit(_ request: Request, context: AppContext) async throws -> Response {
+        let detail = try await platform.units.detail(try context.parameters.require("id"))
+        let children = try await platform.units.children(of: detail.unit.id)
+        let toValues = unitValues(context.language)
+        return pages.page("unit", title: detail.unit.name, values: [
+            "unit": toValues(detail.unit), "parent": detail.parent.map(toValues) as Any,
+            "children": children.map(toValues), "predecessors": detail.predecessors.map(toValues),
+            "successors": detail.successors.map(toValues),
+        ], context: context)
+    }
+
+    private func unitValues(_ language: Language) -> @Sendable (AdministrativeUnit) -> [String: Any] {
+        { unit in
+            let validity = [unit.validFrom.map { (language == .en ? "from " : "từ ") + $0 }, unit.validTo.map { (language == .en ? "until " : "đến ") + $0 }]
+                .compactMap { $0 }.joined(separator: " ")
+            return ["id": unit.id, "code": unit.code, "name": unit.name, "type": unit.type, "edition": unit.edition,
+                    "validity": validity, "ended": unit.validTo != nil]
+        }
+    }
+
+    @Sendable func agencies(_ request: Request, context: AppContext) async throws -> Response {
+        let search = request.query("q")
+        let list = try await platform.agencies.list(search: search, parentID: nil, afterCode: nil, limit: 200)
+        return pages.page("agencies", title: Strings.all(context.language)["agencies"]!, values: [
+            "q": search ?? "",
+            "agencies": list.map { ["id": $0.id, "code": $0.code, "name": $0.name, "kind": $0.kind.label(context.language)] },
+        ], context: context)
+    }
+
+    @Sendable func agency(_ request: Request, context: AppContext) async throws -> Response {
+        let agency = try await platform.agencies.get(try context.parameters.require("id"))
+        var values: [String: Any] = ["agency": ["id": agency.id, "code": agency.code, "name": agency.name, "kind": agency.kind.label(context.language)]]
+        if let parentID = agency.parentID, let parent = try? await platform.agencies.get(parentID) {
+            values["parent"] = ["id": parent.id, "name": parent.name]
+        }
+        if let unitID = agency.unitID, let unit = try? await platform.units.detail(unitID) {
+            values["unit"] = ["id": unit.unit.id, "name": unit.unit.name]
+        }
+        if let actor = context.optionalActor, Access.canManageAccounts(of: agency.id, actor) {
+            let members = try await platform.accounts.list(agencyID: agency.id, kind: nil, search: nil, afterUsername: nil, limit: 200)
+            values["members"] = members.map(accountValues(context.language))
+        }
+        return pages.page("agency", title: agency.name, values: values, context: context)
+    }
+
+    // MARK: Accounts
+
+    @Sendable func accounts(_ request: Request, context: AppContext) async throws -> Response {
+        try await accountsPage(request, context: context, status: .ok, extra: [:])
+    }
+
+    private func accountsPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
+        let actor = try context.actor()
+        let scope: String?
+        if Access.canAdministerPlatform(actor) {
+            scope = nil
+        } else if let own = actor.account?.agencyID, Access.canManageAccounts(of: own, actor) {
+            scope = own
+        } else {
+            throw AppError.forbidden
+        }
+        let search = request.query("q")
+        let list = try await platform.accounts.list(agencyID: scope, kind: nil, search: search, afterUsername: nil, limit: 200)
+        let agencies: [Agency]
+        if let scope {
+            agencies = [try await platform.agencies.get(scope)]
+        } else {
+            agencies = try await platform.agencies.list(search: nil, parentID: nil, afterCode: nil, limit: 500)
+        }
+        let grantable = Role.allCases.filter { Access.canGrant($0, actor) }
+        var values: [String: Any] = [
+            "q": search ?? "", "accounts": list.map(accountValues(context.language)),
+            "agencies": agencies.map { ["id": $0.id, "name": $0.name] },
+            "roles": grantable.map { ["value": $0.rawValue, "label": $0.label(context.language)] },
+        ]
+        values.merge(extra) { $1 }
+        return pages.page("accounts", title: Strings.all(context.language)["accounts"]!, values: values, context: context, status: status)
+    }
+
+    @Sendable func createAccount(_ request: Request, context: AppContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try checkSession(form, context: context)
+        let input = AccountInput(
+            kind: "official", username: form["username"], fullName: form["fullName"], email: form["email"],
+            agencyID: form["agencyID"].isEmpty ? nil : form["agencyID"], roles: form.all("roles"), password: form["password"])
+        do {
+            let created = try await platform.accounts.create(input, by: try context.actor())
+            return PageRenderer.redirect("/admin/accounts/\(created.id)")
+        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+            return try await accountsPage(request, context: context, status: .init(code: error.kind.status), extra: [
+                "failure": error.detail?.text(context.language) ?? "",
+                "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(context.language) },
+                "form": ["username": form["username"], "fullName": form["fullName"], "email": form["email"]],
+            ])
+        }
+    }
+
+    @Sendable func account(_ request: Request, context: AppContext) async throws -> Response {
+        let actor = try context.actor()
+        let account = try await platform.accounts.get(try context.parameters.require("id"))
+        guard Access.canView(account, actor) else { throw AppError.forbidden }
+        var values: [String: Any] = ["subject": accountValues(context.language)(account), "saved": request.query("saved") != nil]
+        values["canManage"] = Access.canManageAccounts(of: account.agencyID, actor) && account.id != actor.account?.id
+        if let agencyID = account.agencyID, let agency = try? await platform.agencies.get(agencyID) {
+            values["agency"] = ["id": agency.id, "name": agency.name]
+        }
+        return pages.page("account", title: account.fullName, values: values, context: context)
+    }
+
+    @Sendable func disableAccount(_ request: Request, context: AppContext) async throws -> Response {
+        try await changeAccount(request, context: context) { id, actor, _ in _ = try await platform.accounts.setDisabled(id, true, by: actor) }
+    }
+
+    @Sendable func enableAccount(_ request: Request, context: AppContext) async throws -> Response {
+        try await changeAccount(request, context: context) { id, actor, _ in _ = try await platform.accounts.setDisabled(id, false, by: actor) }
+    }
+
+    @Sendable func resetPassword(_ request: Request, context: AppContext) async throws -> Response {
+        try await changeAccount(request, context: context) { id, actor, form in
+            try await platform.accounts.resetPassword(id, to: form["password"], by: actor)
+        }
+    }
+
+    private func changeAccount(
+        _ request: Request, context: AppContext, _ change: (String, Actor, Form) async throws -> Void
+    ) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try checkSession(form, context: context)
+        let id = try context.parameters.require("id")
+        try await change(id, try context.actor(), form)
+        return PageRenderer.redirect("/admin/accounts/\(id)?saved=1")
+    }
+
+    private func accountValues(_ language: Language) -> @Sendable (Account) -> [String: Any] {
+        { account in
+            ["id": account.id, "username": account.username, "fullName": account.fullName, "email": account.email ?? "",
+             "kind": account.kind.rawValue, "roles": account.roles.map { $0.label(language) }.joined(separator: ", "),
+             "disabled": account.disabled]
+        }
+    }
+
+    // MARK: Audit
+
+    @Sendable func audit(_ request: Request, context: AppContext) async throws -> Response {
+        let actor = try context.actor()
+        guard let scope = Access.auditScope(actor) else { throw AppError.forbidden }
+        var agencyID: String?
+        if case .agency(let own) = scope { agencyID = own }
+        let from = request.query("from").flatMap(AuditController.parseTime)
+        let to = request.query("to").flatMap(AuditController.parseTime).map { $0.addingTimeInterval(86400) }
+        let before = request.query("before").flatMap { Int($0) }
+        let entries = try await AuditLog.entries(
+            matching: .init(actor: request.query("actor"), targetID: request.query("target"), agencyID: agencyID,
+                            from: from, to: to, beforeSeq: before, limit: 100),
+            in: platform.database)
+        var values: [String: Any] = [
+            "entries": entries.map { ["seq": $0.seq, "at": $0.at, "actor": $0.actor, "action": $0.action,
+                                      "target": "\($0.targetType) \($0.targetID)", "summary": $0.summary, "hash": String($0.hash.prefix(12))] },
+            "actor": request.query("actor") ?? "", "target": request.query("target") ?? "",
+            "from": request.query("from") ?? "", "to": request.query("to") ?? "",
+        ]
+        if entries.count == 100, let last = entries.last {
+            var query = request.uri.queryParameters.filter { $0.key != "before" }.map { "\($0.key)=\($0.value)" }
+            query.append("before=\(last.seq)")
+            values["nextLink"] = "/audit?" + query.joined(separator: "&")
+        }
+        if scope == .all {
+            let verification = try await AuditLog.verify(platform.database)
+            values["verification"] = ["intact": verification.isIntact, "checked": verification.entriesChecked, "problem": verification.problem ?? ""]
+        }
+        return pages.page("audit", title: Strings.all(context.language)["audit"]!, values: values, context: context)
+    }
+
+    // MARK: Forms and their tokens
+
+    /// A form page for visitors not signed in: protected by a double-submit token (cookie and hidden field).
+    private func formPage(
+        _ template: String, title: String, values: [String: Any], request: Request, context: AppContext,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let token = request.cookies[Self.formCookie]?.value ?? Tokens.random(bytes: 24)
+        var all = values
+        all["formToken"] = token
+        all["registered"] = request.query("registered") != nil
+        var response = pages.page(template, title: Strings.all(context.language)[title]!, values: all, context: context, status: status)
+        response.setCookie(Cookie(name: Self.formCookie, value: token, maxAge: 3600, path: "/", secure: platform.configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    private func checkFormToken(_ form: Form, request: Request) throws {
+        guard let cookie = request.cookies[Self.formCookie]?.value, !cookie.isEmpty,
+              Tokens.constantTimeEqual(cookie, form["_csrf"]) else { throw csrfError }
+    }
+
+    /// Every form of a signed-in user carries the session's CSRF token.
+    private func checkSession(_ form: Form, context: AppContext) throws {
+        guard let session = context.session else { throw AppError.unauthenticated }
+        guard Tokens.constantTimeEqual(session.csrfToken, form["_csrf"]) else { throw csrfError }
+    }
+
+    private var csrfError: AppError {
+        AppError(.csrf, vi: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và thử lại.", en: "The form has expired or is not valid. Reload the page and try again.")
+    }
+}
+
+/// A URL-encoded form body.
+struct Form {
+    private var fields: [(String, String)] = []
+
+    init(_ request: Request, context: AppContext) async throws {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let text = String(buffer: buffer)
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
+            fields.append((decode(parts[0]), parts.count > 1 ? decode(parts[1]) : ""))
+        }
+    }
+
+    subscript(_ name: String) -> String { fields.first { $0.0 == name }?.1 ?? "" }
+    func all(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
+}

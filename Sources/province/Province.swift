@@ -1,0 +1,318 @@
+import ArgumentParser
+import Audit
+import Directory
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ProvinceCore
+import ProvinceStore
+import ProvinceWeb
+
+@main
+struct Province: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "province",
+        abstract: "OpenProvince: the digital-government platform of a province.",
+        subcommands: [Serve.self, Migrate.self, ImportUnits.self, User.self, AuditCommand.self, Backup.self])
+}
+
+/// Where the data lives; every command that touches data takes these.
+struct StorageOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Folder for the SQLite file and other data.")
+    var dataDirectory = "data"
+
+    @Option(name: .customLong("database-url"), help: "postgres://user:password@host:port/database (else $DATABASE_URL, else SQLite in --data-dir).")
+    var databaseURL: String?
+
+    var location: DatabaseLocation {
+        .resolve(databaseURL: databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], dataDirectory: dataDirectory)
+    }
+
+    func open(bcryptCost: UInt8 = 11) async throws -> Platform {
+        var logger = Logger(label: "province")
+        logger.logLevel = .warning
+        let configuration = AppConfiguration(dataDirectory: dataDirectory, database: location, bcryptCost: bcryptCost)
+        return try await Platform.open(configuration, logger: logger)
+    }
+}
+
+extension Platform {
+    /// Runs `body`, then closes the database whatever happened.
+    func use<T>(_ body: (Platform) async throws -> T) async throws -> T {
+        do {
+            let result = try await body(self)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+}
+
+/// Prints an `AppError` as a person reads it, and exits non-zero.
+func fail(_ error: any Error) -> ExitCode {
+    if let error = error as? AppError {
+        var message = error.detail?.en ?? error.kind.title(.en)
+        for (field, text) in error.fieldErrors.sorted(by: { $0.key < $1.key }) { message += "\n  \(field): \(text.en)" }
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    } else {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    }
+    return ExitCode(1)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the platform's web server (pages and API).")
+
+    @OptionGroup var storage: StorageOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Flag(help: "Load the demo province (Lâm Đồng) into an empty database.") var demo = false
+    @Flag(help: "Mark cookies Secure (when served over HTTPS).") var secureCookies = false
+    @Option(help: .hidden) var bcryptCost: UInt8 = 11
+
+    func run() async throws {
+        var logger = Logger(label: "province")
+        logger.logLevel = .info
+        let configuration = AppConfiguration(
+            host: host, port: port, dataDirectory: storage.dataDirectory, database: storage.location, demo: demo,
+            bcryptCost: bcryptCost, secureCookies: secureCookies)
+        let platform = try await Platform.open(configuration, logger: logger)
+        do {
+            try await platform.use { platform in
+                let logins = demo ? try await DemoProvince.loadIfEmpty(into: platform) : nil
+                let banner = Banner(platform: platform, logins: logins)
+                let app = try await buildApplication(platform, logger: logger, onServerRunning: { channel in
+                    banner.print(port: channel.localAddress?.port ?? configuration.port)
+                })
+                try await app.runService()
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// What `serve` prints once it listens: the address, the storage and, for the demo, the logins.
+struct Banner: Sendable {
+    let platform: Platform
+    let logins: [DemoProvince.Login]?
+
+    func print(port: Int) {
+        let configuration = platform.configuration
+        var lines = ["OpenProvince is running at http://\(configuration.host):\(port)/"]
+        switch configuration.database {
+        case .sqlite(let path): lines.append("Storage: SQLite \(path)")
+        case .postgres: lines.append("Storage: PostgreSQL")
+        }
+        if configuration.demo {
+            if let logins {
+                lines.append("Demo province Lâm Đồng loaded. Logins (password \(DemoProvince.password) for each):")
+                for login in logins { lines.append("  \(login.username.padding(toLength: 16, withPad: " ", startingAt: 0)) \(login.role)") }
+            } else {
+                lines.append("Demo data already present (kept). Logins: admin, tttt.quantri, yte.canbo, ubnd.lanhdao, citizen 068090001234; password \(DemoProvince.password) unless changed.")
+            }
+        }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Bring the database schema up to date (serve does this too).")
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        var logger = Logger(label: "province")
+        logger.logLevel = .warning
+        let database = try await ProvinceDatabase.open(storage.location, logger: logger)
+        let applied = try await Migrations.run(on: database)
+        await database.close()
+        print(applied.isEmpty ? "Schema up to date." : "Applied: \(applied.joined(separator: ", "))")
+    }
+}
+
+struct ImportUnits: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-units",
+        abstract: "Import administrative units from the nested JSON of the vietnam-provinces package.",
+        discussion: """
+            FILE is data/nested-divisions.json of vietnam-provinces: version 0.6.0 holds the tree before the 2025 \
+            reform (edition 2008, valid until 2025-06-30), 2025.10.1 the tree after it (edition 2025, valid from \
+            2025-07-01); the edition is told from the file's shape. Importing the same file again changes nothing; \
+            a changed name updates the unit and is audited. --successions adds links from old units to new ones.
+            """)
+
+    @OptionGroup var storage: StorageOptions
+    @Argument(help: "The nested-divisions.json file.") var file: String
+    @Option(help: "A successions.json file (links from old units to new ones) to import as well.") var successions: String?
+
+    func run() async throws {
+        let platform = try await storage.open()
+        do {
+            try await platform.use { platform in
+                let data = try Data(contentsOf: URL(fileURLWithPath: file))
+                let (edition, units) = try UnitDirectory.parse(nestedDivisions: data)
+                let actor = Actor(system: "cli:import-units")
+                let report = try await platform.units.importUnits(units, edition: edition.name, by: actor)
+                print("Edition \(edition.name): \(report.added) added, \(report.updated) updated, \(report.unchanged) unchanged.")
+                if let successions {
+                    let links = try DemoProvince.successionLinks(from: Data(contentsOf: URL(fileURLWithPath: successions)))
+                    let added = try await platform.units.importSuccessions(links, by: actor)
+                    print("Succession links: \(added) added, \(links.count - added) already present.")
+                }
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+struct User: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage accounts from the command line.",
+        subcommands: [Create.self, List.self, Disable.self, ResetPassword.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an official's account (the password is read from $PROVINCE_PASSWORD or asked for).")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "Username.") var username: String
+        @Option(help: "Full name.") var name: String
+        @Option(help: "Agency identifier code (mã định danh), e.g. 000.00.02.H38.") var agency: String?
+        @Option(help: "Roles, comma-separated: platform_admin, agency_admin, officer, leader, viewer.") var roles = "officer"
+        @Option(help: "Email address.") var email: String?
+
+        func run() async throws {
+            let password = try readPassword()
+            do {
+                try await storage.open().use { platform in
+                    var agencyID: String?
+                    if let agency {
+                        guard let found = try await platform.agencies.find(code: agency) else {
+                            throw AppError(.notFound, vi: "Không có cơ quan \(agency).", en: "No agency with code \(agency).")
+                        }
+                        agencyID = found.id
+                    }
+                    let account = try await platform.accounts.create(
+                        AccountInput(kind: "official", username: username, fullName: name, email: email, agencyID: agencyID,
+                                     roles: roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, password: password),
+                        by: Actor(system: "cli:user"))
+                    print("Created \(account.username) (\(account.id)).")
+                }
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts.")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "Only this kind: official, citizen, system.") var kind: AccountKind?
+
+        func run() async throws {
+            try await storage.open().use { platform in
+                var after: String?
+                repeat {
+                    let page = try await platform.accounts.list(agencyID: nil, kind: kind, search: nil, afterUsername: after, limit: 500)
+                    for account in page {
+                        let state = account.disabled ? "disabled" : "active"
+                        print([account.username, account.kind.rawValue, account.roles.map(\.rawValue).joined(separator: ","), state, account.fullName]
+                            .joined(separator: "\t"))
+                    }
+                    after = page.count == 500 ? page.last?.username : nil
+                } while after != nil
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account (its sessions end at once); --enable re-enables it.")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "Username.") var username: String
+        @Flag(help: "Enable instead of disable.") var enable = false
+
+        func run() async throws {
+            do {
+                try await storage.open().use { platform in
+                    guard let account = try await platform.accounts.find(username: username) else { throw AppError.notFound("account \(username)") }
+                    _ = try await platform.accounts.setDisabled(account.id, !enable, by: Actor(system: "cli:user"))
+                    print("\(username) is now \(enable ? "enabled" : "disabled").")
+                }
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct ResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password", abstract: "Set a new password (from $PROVINCE_PASSWORD or asked for) and lift a lockout.")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "Username.") var username: String
+
+        func run() async throws {
+            let password = try readPassword()
+            do {
+                try await storage.open().use { platform in
+                    guard let account = try await platform.accounts.find(username: username) else { throw AppError.notFound("account \(username)") }
+                    try await platform.accounts.resetPassword(account.id, to: password, by: Actor(system: "cli:user"))
+                    print("Password of \(username) reset.")
+                }
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}
+
+extension AccountKind: ExpressibleByArgument {}
+
+/// The password for a CLI command: `$PROVINCE_PASSWORD`, else typed at the terminal without echo.
+func readPassword() throws -> String {
+    if let password = ProcessInfo.processInfo.environment["PROVINCE_PASSWORD"], !password.isEmpty { return password }
+    guard let typed = getpass("Password: ").map({ String(cString: $0) }), !typed.isEmpty else {
+        throw ValidationError("No password given: set PROVINCE_PASSWORD or type one.")
+    }
+    return typed
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Work with the audit trail.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the whole hash chain; names the first entry altered, deleted or reordered. Exits 1 when broken.")
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            let result = try await storage.open().use { try await AuditLog.verify($0.database) }
+            if result.isIntact {
+                print("Audit trail intact: \(result.entriesChecked) entries checked.")
+            } else {
+                print("Audit trail BROKEN at entry \(result.firstBadSeq.map(String.init) ?? "?"): \(result.problem ?? "")")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the SQLite database to DEST while the platform keeps running (for PostgreSQL, use pg_dump).")
+    @OptionGroup var storage: StorageOptions
+    @Argument(help: "The file to write; it must not exist yet.") var destination: String
+
+    func run() async throws {
+        if case .postgres = storage.location {
+            print("This platform stores its data in PostgreSQL: back it up with pg_dump, e.g.\n  pg_dump --format=custom --file=province.dump \"$DATABASE_URL\"")
+            throw ExitCode(2)
+        }
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            throw fail(AppError(.conflict, vi: "Tệp đích đã tồn tại.", en: "\(destination) already exists."))
+        }
+        try await storage.open().use { try await $0.database.backup(to: destination) }
+        print("Backup written to \(destination).")
+    }
+}
