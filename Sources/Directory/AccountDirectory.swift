@@ -108,15 +108,23 @@ public struct AccountDirectory: Sendable {
     public func create(_ input: AccountInput, by actor: Actor) async throws -> Account {
         var validator = Validator()
         let kind = AccountKind(rawValue: input.kind ?? "official")
-        validator.check(kind == .official || kind == .system, "kind", vi: "Loại tài khoản phải là official hoặc system.", en: "The account kind must be official or system.")
+        validator.check(
+            kind == .official || kind == .system, "kind", vi: "Loại tài khoản phải là official hoặc system.",
+            en: "The account kind must be official or system.")
         let username = (input.username ?? "").trimmingCharacters(in: .whitespaces)
-        validator.check(Username.isValid(username), "username", vi: "Tên đăng nhập gồm 3–64 ký tự: chữ thường, số, dấu chấm, gạch.", en: "Usernames have 3–64 characters: lower-case letters, digits, dot, dash, underscore.")
+        validator.check(
+            Username.isValid(username), "username", vi: "Tên đăng nhập gồm 3–64 ký tự: chữ thường, số, dấu chấm, gạch.",
+            en: "Usernames have 3–64 characters: lower-case letters, digits, dot, dash, underscore.")
         let fullName = (input.fullName ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        validator.check((2...200).contains(fullName.count), "fullName", vi: "Họ tên phải có từ 2 đến 200 ký tự.", en: "The full name must have 2 to 200 characters.")
+        validator.check(
+            (2...200).contains(fullName.count), "fullName", vi: "Họ tên phải có từ 2 đến 200 ký tự.",
+            en: "The full name must have 2 to 200 characters.")
         validateEmail(input.email, into: &validator)
         var roles: [Role] = []
         for text in input.roles ?? [] {
-            if let role = Role(rawValue: text) { roles.append(role) } else {
+            if let role = Role(rawValue: text) {
+                roles.append(role)
+            } else {
                 validator.add("roles", LocalizedText(vi: "Vai trò không hợp lệ: \(text).", en: "Unknown role: \(text)."))
             }
         }
@@ -147,7 +155,9 @@ public struct AccountDirectory: Sendable {
         let citizenID = CitizenID((registration.citizenID ?? "").trimmingCharacters(in: .whitespaces))
         validator.check(citizenID != nil, "citizenID", vi: "Số CCCD phải gồm 12 chữ số hợp lệ.", en: "The citizen ID (CCCD) must be 12 valid digits.")
         let fullName = (registration.fullName ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        validator.check((2...200).contains(fullName.count), "fullName", vi: "Họ tên phải có từ 2 đến 200 ký tự.", en: "The full name must have 2 to 200 characters.")
+        validator.check(
+            (2...200).contains(fullName.count), "fullName", vi: "Họ tên phải có từ 2 đến 200 ký tự.",
+            en: "The full name must have 2 to 200 characters.")
         validateEmail(registration.email, into: &validator)
         if let problem = PasswordPolicy.problem(with: registration.password ?? "", username: citizenID?.value ?? "") {
             validator.add("password", problem)
@@ -167,19 +177,22 @@ public struct AccountDirectory: Sendable {
                 throw AppError(.conflict, vi: "Tên đăng nhập \(account.username) đã có.", en: "The username \(account.username) is taken.")
             }
             let now = Timestamp.string(account.createdAt)
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO accounts (id, kind, username, full_name, email, agency_id, password_hash, failed_attempts,
                     created_at, updated_at)
                 VALUES (\(bind: account.id), \(bind: account.kind.rawValue), \(bind: account.username), \(bind: account.fullName),
                     \(bind: account.email), \(bind: account.agencyID), \(bind: passwordHash), 0, \(bind: now), \(bind: now))
-                """).run()
+                """
+            ).run()
             for role in account.roles {
                 try await db.raw("INSERT INTO account_roles (account_id, role) VALUES (\(bind: account.id), \(bind: role.rawValue))").run()
             }
             try await AuditLog.append(
-                AuditChange(action: "account.create", targetType: "account", targetID: account.id, agencyID: account.agencyID,
-                            before: Optional<Account>.none, after: account,
-                            summary: "created \(account.kind.rawValue) account \(account.username)"),
+                AuditChange(
+                    action: "account.create", targetType: "account", targetID: account.id, agencyID: account.agencyID,
+                    before: Optional<Account>.none, after: account,
+                    summary: "created \(account.kind.rawValue) account \(account.username)"),
                 by: actor, in: db, database: database)
         }
     }
@@ -187,7 +200,9 @@ public struct AccountDirectory: Sendable {
     private func validateEmail(_ email: String?, into validator: inout Validator) {
         guard let email, !email.isEmpty else { return }
         let parts = email.split(separator: "@")
-        validator.check(parts.count == 2 && parts[1].contains(".") && email.count <= 254 && !email.contains(" "), "email", vi: "Địa chỉ email không hợp lệ.", en: "The email address is not valid.")
+        validator.check(
+            parts.count == 2 && parts[1].contains(".") && email.count <= 254 && !email.contains(" "), "email", vi: "Địa chỉ email không hợp lệ.",
+            en: "The email address is not valid.")
     }
 
     // MARK: Changing
@@ -195,7 +210,9 @@ public struct AccountDirectory: Sendable {
     /// Disables or re-enables an account; a disabled account's sessions and keys stop working at once.
     public func setDisabled(_ id: String, _ disabled: Bool, by actor: Actor) async throws -> Account {
         let old = try await get(id)
-        guard Access.canManageAccounts(of: old.agencyID, actor), old.kind != .citizen || Access.canAdministerPlatform(actor) else { throw AppError.forbidden }
+        guard Access.canManageAccounts(of: old.agencyID, actor), old.kind != .citizen || Access.canAdministerPlatform(actor) else {
+            throw AppError.forbidden
+        }
         if actor.account?.id == id && disabled {
             throw AppError(.conflict, vi: "Bạn không thể tự vô hiệu hoá tài khoản của mình.", en: "You cannot disable your own account.")
         }
@@ -206,26 +223,36 @@ public struct AccountDirectory: Sendable {
         let database = self.database
         try await database.write { db in
             let now = Timestamp.now()
-            try await db.raw("UPDATE accounts SET disabled_at = \(bind: disabled ? now : nil), updated_at = \(bind: now) WHERE id = \(bind: id)").run()
+            try await db.raw("UPDATE accounts SET disabled_at = \(bind: disabled ? now : nil), updated_at = \(bind: now) WHERE id = \(bind: id)")
+                .run()
             if disabled { try await db.raw("DELETE FROM sessions WHERE account_id = \(bind: id)").run() }
             try await AuditLog.append(
-                AuditChange(action: disabled ? "account.disable" : "account.enable", targetType: "account", targetID: id,
-                            agencyID: old.agencyID, before: old, after: new,
-                            summary: "\(disabled ? "disabled" : "enabled") \(old.username)"),
+                AuditChange(
+                    action: disabled ? "account.disable" : "account.enable", targetType: "account", targetID: id,
+                    agencyID: old.agencyID, before: old, after: new,
+                    summary: "\(disabled ? "disabled" : "enabled") \(old.username)"),
                 by: actor, in: db, database: database)
         }
         return new
     }
 
-    /// Sets a new password (and lifts a lockout); every session of the account ends.
-    public func resetPassword(_ id: String, to password: String, by actor: Actor) async throws {
+    /// Sets a new password (and lifts a lockout); every session of the account ends. Account holders changing
+    /// their own password must give the current one; those who manage the account need not.
+    public func resetPassword(_ id: String, to password: String, currentPassword: String? = nil, by actor: Actor) async throws {
         let account = try await get(id)
-        let isSelf = actor.account?.id == id
-        guard isSelf || (Access.canManageAccounts(of: account.agencyID, actor) && (account.kind != .citizen || Access.canAdministerPlatform(actor))) else {
-            throw AppError.forbidden
+        let manages = Access.canManageAccounts(of: account.agencyID, actor) && (account.kind != .citizen || Access.canAdministerPlatform(actor))
+        if !manages {
+            guard actor.account?.id == id else { throw AppError.forbidden }
+            let stored = try await database.read { db in
+                try await db.raw("SELECT password_hash FROM accounts WHERE id = \(bind: id)").first()?.optionalString("password_hash")
+            }
+            guard let stored, let currentPassword, try await verify(currentPassword, stored) else {
+                throw AppError(.forbidden, vi: "Mật khẩu hiện tại không đúng.", en: "The current password is wrong.")
+            }
         }
         guard account.kind != .system else {
-            throw AppError(.conflict, vi: "Tài khoản hệ thống dùng khoá API, không dùng mật khẩu.", en: "System accounts use API keys, not passwords.")
+            throw AppError(
+                .conflict, vi: "Tài khoản hệ thống dùng khoá API, không dùng mật khẩu.", en: "System accounts use API keys, not passwords.")
         }
         if let problem = PasswordPolicy.problem(with: password, username: account.username) {
             var validator = Validator()
@@ -235,14 +262,17 @@ public struct AccountDirectory: Sendable {
         let passwordHash = try await hash(password)
         let database = self.database
         try await database.write { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE accounts SET password_hash = \(bind: passwordHash), failed_attempts = 0, locked_until = NULL,
                     updated_at = \(bind: Timestamp.now()) WHERE id = \(bind: id)
-                """).run()
+                """
+            ).run()
             try await db.raw("DELETE FROM sessions WHERE account_id = \(bind: id)").run()
             try await AuditLog.append(
-                AuditChange(action: "account.reset_password", targetType: "account", targetID: id, agencyID: account.agencyID,
-                            before: Optional<String>.none, after: Optional<String>.none, summary: "password reset for \(account.username)"),
+                AuditChange(
+                    action: "account.reset_password", targetType: "account", targetID: id, agencyID: account.agencyID,
+                    before: Optional<String>.none, after: Optional<String>.none, summary: "password reset for \(account.username)"),
                 by: actor, in: db, database: database)
         }
     }
@@ -252,7 +282,8 @@ public struct AccountDirectory: Sendable {
     /// Checks a username and password. Five failures in a row lock the account for 15 minutes.
     public func authenticate(username: String, password: String, address: String?) async throws -> Account {
         let row = try await database.read { db in
-            try await db.raw("SELECT id, password_hash, failed_attempts, locked_until, disabled_at FROM accounts WHERE username = \(bind: username)").first()
+            try await db.raw("SELECT id, password_hash, failed_attempts, locked_until, disabled_at FROM accounts WHERE username = \(bind: username)")
+                .first()
         }
         let invalid = AppError(.unauthenticated, vi: "Tên đăng nhập hoặc mật khẩu không đúng.", en: "Wrong username or password.")
         guard let row, let storedHash = try row.optionalString("password_hash") else {
@@ -262,13 +293,16 @@ public struct AccountDirectory: Sendable {
         }
         let id = try row.string("id")
         if try row.optionalString("disabled_at") != nil {
-            throw AppError(.accountDisabled, vi: "Tài khoản đã bị vô hiệu hoá. Hãy liên hệ quản trị cơ quan.", en: "This account is disabled. Contact your agency's administrator.")
+            throw AppError(
+                .accountDisabled, vi: "Tài khoản đã bị vô hiệu hoá. Hãy liên hệ quản trị cơ quan.",
+                en: "This account is disabled. Contact your agency's administrator.")
         }
         let now = Date()
         if let lockedUntil = try row.optionalDate("locked_until"), lockedUntil > now {
             let minutes = Int((lockedUntil.timeIntervalSince(now) / 60).rounded(.up))
             throw AppError(
-                .accountLocked, LocalizedText(
+                .accountLocked,
+                LocalizedText(
                     vi: "Tài khoản tạm khoá do đăng nhập sai nhiều lần. Thử lại sau \(minutes) phút.",
                     en: "The account is locked after repeated failed sign-ins. Try again in \(minutes) minutes."),
                 retryAfter: Int(lockedUntil.timeIntervalSince(now).rounded(.up)))
@@ -285,22 +319,26 @@ public struct AccountDirectory: Sendable {
         let locked = try await database.write { db -> Bool in
             let attempts = (try await db.raw("SELECT failed_attempts FROM accounts WHERE id = \(bind: id)").first()?.int("failed_attempts") ?? 0) + 1
             let lock = attempts >= Self.lockoutThreshold
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE accounts SET failed_attempts = \(bind: lock ? 0 : attempts),
                     locked_until = \(bind: lock ? Timestamp.string(now.addingTimeInterval(Self.lockoutDuration)) : nil)
                 WHERE id = \(bind: id)
-                """).run()
+                """
+            ).run()
             if lock {
                 try await AuditLog.append(
-                    AuditChange(action: "account.lock", targetType: "account", targetID: id, before: Optional<String>.none,
-                                after: Optional<String>.none, summary: "locked \(username) after \(attempts) failed sign-ins"),
+                    AuditChange(
+                        action: "account.lock", targetType: "account", targetID: id, before: Optional<String>.none,
+                        after: Optional<String>.none, summary: "locked \(username) after \(attempts) failed sign-ins"),
                     by: Actor(system: "system:lockout", address: address), in: db, database: database)
             }
             return lock
         }
         if locked {
             throw AppError(
-                .accountLocked, LocalizedText(
+                .accountLocked,
+                LocalizedText(
                     vi: "Tài khoản tạm khoá 15 phút do đăng nhập sai \(Self.lockoutThreshold) lần.",
                     en: "The account is locked for 15 minutes after \(Self.lockoutThreshold) failed sign-ins."),
                 retryAfter: Int(Self.lockoutDuration))
@@ -330,21 +368,25 @@ public struct AccountDirectory: Sendable {
         }
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         var validator = Validator()
-        validator.check((1...100).contains(trimmed.count), "name", vi: "Tên khoá phải có từ 1 đến 100 ký tự.", en: "The key name must have 1 to 100 characters.")
+        validator.check(
+            (1...100).contains(trimmed.count), "name", vi: "Tên khoá phải có từ 1 đến 100 ký tự.", en: "The key name must have 1 to 100 characters.")
         try validator.finish()
         let id = Tokens.random(bytes: 9)
         let secret = "opk_\(id)_\(Tokens.random(bytes: 32))"
         let info = APIKeyInfo(id: id, accountID: accountID, name: trimmed, createdAt: Date(), revokedAt: nil)
         let database = self.database
         try await database.write { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO api_keys (id, account_id, name, key_hash, created_at)
                 VALUES (\(bind: id), \(bind: accountID), \(bind: trimmed), \(bind: Tokens.digest(secret)), \(bind: Timestamp.string(info.createdAt)))
-                """).run()
+                """
+            ).run()
             try await AuditLog.append(
-                AuditChange(action: "apikey.issue", targetType: "account", targetID: accountID, agencyID: account.agencyID,
-                            before: Optional<String>.none, after: ["keyID": id, "name": trimmed],
-                            summary: "issued API key \(id) for \(account.username)"),
+                AuditChange(
+                    action: "apikey.issue", targetType: "account", targetID: accountID, agencyID: account.agencyID,
+                    before: Optional<String>.none, after: ["keyID": id, "name": trimmed],
+                    summary: "issued API key \(id) for \(account.username)"),
                 by: actor, in: db, database: database)
         }
         return (info, secret)
@@ -353,8 +395,9 @@ public struct AccountDirectory: Sendable {
     public func keys(of accountID: String) async throws -> [APIKeyInfo] {
         try await database.read { db in
             try await db.raw("SELECT * FROM api_keys WHERE account_id = \(bind: accountID) ORDER BY created_at").all().map {
-                APIKeyInfo(id: try $0.string("id"), accountID: try $0.string("account_id"), name: try $0.string("name"),
-                           createdAt: try $0.date("created_at"), revokedAt: try $0.optionalDate("revoked_at"))
+                APIKeyInfo(
+                    id: try $0.string("id"), accountID: try $0.string("account_id"), name: try $0.string("name"),
+                    createdAt: try $0.date("created_at"), revokedAt: try $0.optionalDate("revoked_at"))
             }
         }
     }
@@ -371,8 +414,9 @@ public struct AccountDirectory: Sendable {
         try await database.write { db in
             try await db.raw("UPDATE api_keys SET revoked_at = \(bind: Timestamp.now()) WHERE id = \(bind: keyID)").run()
             try await AuditLog.append(
-                AuditChange(action: "apikey.revoke", targetType: "account", targetID: owner, agencyID: account.agencyID,
-                            before: ["keyID": keyID], after: Optional<String>.none, summary: "revoked API key \(keyID)"),
+                AuditChange(
+                    action: "apikey.revoke", targetType: "account", targetID: owner, agencyID: account.agencyID,
+                    before: ["keyID": keyID], after: Optional<String>.none, summary: "revoked API key \(keyID)"),
                 by: actor, in: db, database: database)
         }
     }

@@ -63,7 +63,8 @@ public struct AgencyDirectory: Sendable {
         let code = input.code.flatMap(AgencyCode.init)
         validator.check(code != nil, "code", vi: "Mã định danh phải có dạng 000.00.00.H00.", en: "The identifier code must look like 000.00.00.H00.")
         let name = input.name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        validator.check((2...300).contains(name.count), "name", vi: "Tên cơ quan phải có từ 2 đến 300 ký tự.", en: "The name must have 2 to 300 characters.")
+        validator.check(
+            (2...300).contains(name.count), "name", vi: "Tên cơ quan phải có từ 2 đến 300 ký tự.", en: "The name must have 2 to 300 characters.")
         let kind = AgencyKind(rawValue: input.kind ?? AgencyKind.department.rawValue)
         validator.check(kind != nil, "kind", vi: "Loại cơ quan không hợp lệ.", en: "Unknown agency kind.")
         try await checkReferences(parentID: input.parentID, unitID: input.unitID, selfID: nil, into: &validator)
@@ -77,14 +78,17 @@ public struct AgencyDirectory: Sendable {
             if try await db.raw("SELECT id FROM agencies WHERE code = \(bind: agency.code)").first() != nil {
                 throw AppError(.conflict, vi: "Mã định danh \(agency.code) đã được dùng.", en: "The identifier code \(agency.code) is already used.")
             }
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO agencies (id, code, name, kind, parent_id, unit_id, created_at, updated_at)
                 VALUES (\(bind: agency.id), \(bind: agency.code), \(bind: agency.name), \(bind: agency.kind.rawValue),
                     \(bind: agency.parentID), \(bind: agency.unitID), \(bind: Timestamp.string(now)), \(bind: Timestamp.string(now)))
-                """).run()
+                """
+            ).run()
             try await AuditLog.append(
-                AuditChange(action: "agency.create", targetType: "agency", targetID: agency.id, agencyID: agency.id,
-                            before: Optional<Agency>.none, after: agency, summary: "created \(agency.code) \(agency.name)"),
+                AuditChange(
+                    action: "agency.create", targetType: "agency", targetID: agency.id, agencyID: agency.id,
+                    before: Optional<Agency>.none, after: agency, summary: "created \(agency.code) \(agency.name)"),
                 by: actor, in: db, database: database)
         }
         return agency
@@ -100,11 +104,14 @@ public struct AgencyDirectory: Sendable {
             validator.add("code", LocalizedText(vi: "Không thể đổi mã định danh.", en: "The identifier code cannot change."))
         }
         if let name = input.name?.trimmingCharacters(in: .whitespacesAndNewlines) {
-            validator.check((2...300).contains(name.count), "name", vi: "Tên cơ quan phải có từ 2 đến 300 ký tự.", en: "The name must have 2 to 300 characters.")
+            validator.check(
+                (2...300).contains(name.count), "name", vi: "Tên cơ quan phải có từ 2 đến 300 ký tự.", en: "The name must have 2 to 300 characters.")
             agency.name = name
         }
         if let kindText = input.kind {
-            if let kind = AgencyKind(rawValue: kindText) { agency.kind = kind } else {
+            if let kind = AgencyKind(rawValue: kindText) {
+                agency.kind = kind
+            } else {
                 validator.add("kind", LocalizedText(vi: "Loại cơ quan không hợp lệ.", en: "Unknown agency kind."))
             }
         }
@@ -121,15 +128,18 @@ public struct AgencyDirectory: Sendable {
         let updated = agency
         let database = self.database
         try await database.write { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 UPDATE agencies SET name = \(bind: updated.name), kind = \(bind: updated.kind.rawValue),
                     parent_id = \(bind: updated.parentID), unit_id = \(bind: updated.unitID),
                     updated_at = \(bind: Timestamp.string(updated.updatedAt))
                 WHERE id = \(bind: id)
-                """).run()
+                """
+            ).run()
             try await AuditLog.append(
-                AuditChange(action: "agency.update", targetType: "agency", targetID: id, agencyID: id,
-                            before: old, after: updated, summary: "updated \(updated.code) \(updated.name)"),
+                AuditChange(
+                    action: "agency.update", targetType: "agency", targetID: id, agencyID: id,
+                    before: old, after: updated, summary: "updated \(updated.code) \(updated.name)"),
                 by: actor, in: db, database: database)
         }
         return updated

@@ -28,11 +28,13 @@ public struct SessionStore: Sendable {
             account: account, kind: kind, csrfToken: Tokens.random(bytes: 24),
             expiresAt: now.addingTimeInterval(kind == .web ? Self.webLifetime : Self.apiLifetime))
         try await database.write { db in
-            try await db.raw("""
+            try await db.raw(
+                """
                 INSERT INTO sessions (token_hash, account_id, kind, csrf_token, created_at, expires_at, address)
                 VALUES (\(bind: Tokens.digest(token)), \(bind: account.id), \(bind: kind.rawValue), \(bind: session.csrfToken),
                     \(bind: Timestamp.string(now)), \(bind: Timestamp.string(session.expiresAt)), \(bind: address))
-                """).run()
+                """
+            ).run()
             // Expired sessions are swept as new ones open.
             try await db.raw("DELETE FROM sessions WHERE expires_at < \(bind: Timestamp.string(now))").run()
         }

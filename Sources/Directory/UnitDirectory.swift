@@ -41,7 +41,7 @@ public struct UnitDirectory: Sendable {
 
     /// Reads the nested JSON of the `vietnam-provinces` package into units, guessing the edition from its shape.
     public static func parse(nestedDivisions data: Data, edition: Edition? = nil) throws -> (Edition, [AdministrativeUnit]) {
-        guard let provinces = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
+        guard let provinces = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
             throw AppError(.validation, vi: "Tệp không phải danh sách đơn vị hành chính.", en: "The file is not a list of administrative units.")
         }
         let hasDistricts = provinces.contains { $0["districts"] != nil }
@@ -52,10 +52,11 @@ public struct UnitDirectory: Sendable {
                 throw AppError(.validation, vi: "Một đơn vị thiếu mã hoặc tên.", en: "A unit has no code or no name.")
             }
             let id = AdministrativeUnit.id(edition: edition.name, code: code)
-            units.append(AdministrativeUnit(
-                id: id, code: code, name: name, type: (node["division_type"] as? String) ?? "",
-                level: level, parentID: parentID, edition: edition.name,
-                validFrom: edition.validFrom, validTo: edition.validTo))
+            units.append(
+                AdministrativeUnit(
+                    id: id, code: code, name: name, type: (node["division_type"] as? String) ?? "",
+                    level: level, parentID: parentID, edition: edition.name,
+                    validFrom: edition.validFrom, validTo: edition.validTo))
             for key in ["districts", "wards"] {
                 for child in (node[key] as? [[String: Any]]) ?? [] { try walk(child, level: level + 1, parentID: id) }
             }
@@ -85,31 +86,37 @@ public struct UnitDirectory: Sendable {
                             partial.unchanged += 1
                             continue
                         }
-                        try await db.raw("""
+                        try await db.raw(
+                            """
                             UPDATE units SET code = \(bind: unit.code), name = \(bind: unit.name), type = \(bind: unit.type),
                                 level = \(bind: unit.level), parent_id = \(bind: unit.parentID), edition = \(bind: unit.edition),
                                 valid_from = \(bind: unit.validFrom), valid_to = \(bind: unit.validTo), updated_at = \(bind: now)
                             WHERE id = \(bind: unit.id)
-                            """).run()
+                            """
+                        ).run()
                         try await AuditLog.append(
-                            AuditChange(action: "unit.update", targetType: "unit", targetID: unit.id, before: old, after: unit,
-                                        summary: old.name == unit.name ? "updated \(unit.name)" : "renamed \(old.name) → \(unit.name)"),
+                            AuditChange(
+                                action: "unit.update", targetType: "unit", targetID: unit.id, before: old, after: unit,
+                                summary: old.name == unit.name ? "updated \(unit.name)" : "renamed \(old.name) → \(unit.name)"),
                             by: actor, in: db, database: database)
                         partial.updated += 1
                     } else {
-                        try await db.raw("""
+                        try await db.raw(
+                            """
                             INSERT INTO units (id, code, name, type, level, parent_id, edition, valid_from, valid_to, updated_at)
                             VALUES (\(bind: unit.id), \(bind: unit.code), \(bind: unit.name), \(bind: unit.type), \(bind: unit.level),
                                 \(bind: unit.parentID), \(bind: unit.edition), \(bind: unit.validFrom), \(bind: unit.validTo), \(bind: now))
-                            """).run()
+                            """
+                        ).run()
                         partial.added += 1
                     }
                 }
                 if partial.added > 0 {
                     try await AuditLog.append(
-                        AuditChange(action: "unit.import", targetType: "unit_edition", targetID: edition,
-                                    before: Optional<String>.none, after: chunk.map(\.id),
-                                    summary: "imported \(partial.added) units of edition \(edition)"),
+                        AuditChange(
+                            action: "unit.import", targetType: "unit_edition", targetID: edition,
+                            before: Optional<String>.none, after: chunk.map(\.id),
+                            summary: "imported \(partial.added) units of edition \(edition)"),
                         by: actor, in: db, database: database)
                 }
                 return partial
@@ -127,9 +134,10 @@ public struct UnitDirectory: Sendable {
         let database = self.database
         let pairs = links.map { [$0.predecessor, $0.successor] }
         return try await database.write { db in
-            let existing = Set(try await db.raw("SELECT predecessor_id, successor_id FROM unit_successions").all().map {
-                [try $0.string("predecessor_id"), try $0.string("successor_id")]
-            })
+            let existing = Set(
+                try await db.raw("SELECT predecessor_id, successor_id FROM unit_successions").all().map {
+                    [try $0.string("predecessor_id"), try $0.string("successor_id")]
+                })
             var added = 0
             for pair in pairs where !existing.contains(pair) {
                 try await db.raw("INSERT INTO unit_successions (predecessor_id, successor_id) VALUES (\(bind: pair[0]), \(bind: pair[1]))").run()
@@ -137,8 +145,9 @@ public struct UnitDirectory: Sendable {
             }
             if added > 0 {
                 try await AuditLog.append(
-                    AuditChange(action: "unit.successions", targetType: "unit_successions", targetID: "*",
-                                before: Optional<String>.none, after: pairs, summary: "added \(added) succession links"),
+                    AuditChange(
+                        action: "unit.successions", targetType: "unit_successions", targetID: "*",
+                        before: Optional<String>.none, after: pairs, summary: "added \(added) succession links"),
                     by: actor, in: db, database: database)
             }
             return added
@@ -146,7 +155,9 @@ public struct UnitDirectory: Sendable {
     }
 
     /// A page of units, ordered by identifier.
-    public func list(parentID: String?, topLevelOnly: Bool, edition: String?, search: String?, after: String?, limit: Int) async throws -> [AdministrativeUnit] {
+    public func list(parentID: String?, topLevelOnly: Bool, edition: String?, search: String?, after: String?, limit: Int) async throws
+        -> [AdministrativeUnit]
+    {
         try await database.read { db in
             var sql: SQLQueryString = "SELECT * FROM units WHERE 1 = 1"
             if let parentID { sql += " AND parent_id = \(bind: parentID)" } else if topLevelOnly { sql += " AND parent_id IS NULL" }
@@ -175,14 +186,18 @@ public struct UnitDirectory: Sendable {
                 try await db.raw("SELECT * FROM units WHERE id = \(bind: parentID)").first().map(Self.unit(from:))
             }
             let childCount = try await db.raw("SELECT COUNT(*) AS n FROM units WHERE parent_id = \(bind: id)").first()?.int("n") ?? 0
-            let predecessors = try await db.raw("""
+            let predecessors = try await db.raw(
+                """
                 SELECT u.* FROM units u JOIN unit_successions s ON s.predecessor_id = u.id
                 WHERE s.successor_id = \(bind: id) ORDER BY u.name
-                """).all().map(Self.unit(from:))
-            let successors = try await db.raw("""
+                """
+            ).all().map(Self.unit(from:))
+            let successors = try await db.raw(
+                """
                 SELECT u.* FROM units u JOIN unit_successions s ON s.successor_id = u.id
                 WHERE s.predecessor_id = \(bind: id) ORDER BY u.name
-                """).all().map(Self.unit(from:))
+                """
+            ).all().map(Self.unit(from:))
             return UnitDetail(unit: unit, parent: parent, childCount: childCount, predecessors: predecessors, successors: successors)
         }
     }

@@ -138,8 +138,9 @@ public struct Validator: Sendable {
     public func finish() throws {
         if !errors.isEmpty {
             throw AppError(
-                .validation, vi: "Một số trường chưa hợp lệ.", en: "Some fields are not valid.")
-                .with(fieldErrors: errors)
+                .validation, vi: "Một số trường chưa hợp lệ.", en: "Some fields are not valid."
+            )
+            .with(fieldErrors: errors)
         }
     }
 }

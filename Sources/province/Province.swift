@@ -84,9 +84,11 @@ struct Serve: AsyncParsableCommand {
             try await platform.use { platform in
                 let logins = demo ? try await DemoProvince.loadIfEmpty(into: platform) : nil
                 let banner = Banner(platform: platform, logins: logins)
-                let app = try await buildApplication(platform, logger: logger, onServerRunning: { channel in
-                    banner.print(port: channel.localAddress?.port ?? configuration.port)
-                })
+                let app = try await buildApplication(
+                    platform, logger: logger,
+                    onServerRunning: { channel in
+                        banner.print(port: channel.localAddress?.port ?? configuration.port)
+                    })
                 try await app.runService()
             }
         } catch {
@@ -112,7 +114,9 @@ struct Banner: Sendable {
                 lines.append("Demo province Lâm Đồng loaded. Logins (password \(DemoProvince.password) for each):")
                 for login in logins { lines.append("  \(login.username.padding(toLength: 16, withPad: " ", startingAt: 0)) \(login.role)") }
             } else {
-                lines.append("Demo data already present (kept). Logins: admin, tttt.quantri, yte.canbo, ubnd.lanhdao, citizen 068090001234; password \(DemoProvince.password) unless changed.")
+                lines.append(
+                    "Demo data already present (kept). Logins: admin, tttt.quantri, yte.canbo, ubnd.lanhdao, citizen 068090001234; password \(DemoProvince.password) unless changed."
+                )
             }
         }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
@@ -175,7 +179,8 @@ struct User: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Disable.self, ResetPassword.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an official's account (the password is read from $PROVINCE_PASSWORD or asked for).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create an official's account (the password is read from $PROVINCE_PASSWORD or asked for).")
         @OptionGroup var storage: StorageOptions
         @Argument(help: "Username.") var username: String
         @Option(help: "Full name.") var name: String
@@ -195,8 +200,9 @@ struct User: AsyncParsableCommand {
                         agencyID = found.id
                     }
                     let account = try await platform.accounts.create(
-                        AccountInput(kind: "official", username: username, fullName: name, email: email, agencyID: agencyID,
-                                     roles: roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, password: password),
+                        AccountInput(
+                            kind: "official", username: username, fullName: name, email: email, agencyID: agencyID,
+                            roles: roles.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, password: password),
                         by: Actor(system: "cli:user"))
                     print("Created \(account.username) (\(account.id)).")
                 }
@@ -218,8 +224,9 @@ struct User: AsyncParsableCommand {
                     let page = try await platform.accounts.list(agencyID: nil, kind: kind, search: nil, afterUsername: after, limit: 500)
                     for account in page {
                         let state = account.disabled ? "disabled" : "active"
-                        print([account.username, account.kind.rawValue, account.roles.map(\.rawValue).joined(separator: ","), state, account.fullName]
-                            .joined(separator: "\t"))
+                        print(
+                            [account.username, account.kind.rawValue, account.roles.map(\.rawValue).joined(separator: ","), state, account.fullName]
+                                .joined(separator: "\t"))
                     }
                     after = page.count == 500 ? page.last?.username : nil
                 } while after != nil
@@ -306,7 +313,9 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         if case .postgres = storage.location {
-            print("This platform stores its data in PostgreSQL: back it up with pg_dump, e.g.\n  pg_dump --format=custom --file=province.dump \"$DATABASE_URL\"")
+            print(
+                "This platform stores its data in PostgreSQL: back it up with pg_dump, e.g.\n  pg_dump --format=custom --file=province.dump \"$DATABASE_URL\""
+            )
             throw ExitCode(2)
         }
         guard !FileManager.default.fileExists(atPath: destination) else {

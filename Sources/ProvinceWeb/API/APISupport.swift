@@ -28,7 +28,9 @@ struct Paging {
         var validator = Validator()
         if let text = query["limit"] {
             let value = Int(String(text))
-            validator.check(value != nil && (1...200).contains(value!), "limit", vi: "limit phải là số từ 1 đến 200.", en: "limit must be a number from 1 to 200.")
+            validator.check(
+                value != nil && (1...200).contains(value!), "limit", vi: "limit phải là số từ 1 đến 200.", en: "limit must be a number from 1 to 200."
+            )
             limit = value ?? 50
         } else {
             limit = 50

@@ -8,7 +8,11 @@ import ProvinceCore
 struct AccountsController {
     let accounts: AccountDirectory
 
-    struct PasswordReset: Decodable { var password: String }
+    struct PasswordReset: Decodable {
+        var password: String
+        /// Required when account holders change their own password.
+        var currentPassword: String?
+    }
     struct KeyRequest: Decodable { var name: String }
     struct IssuedKey: ResponseEncodable {
         var key: APIKeyInfo
@@ -72,7 +76,7 @@ struct AccountsController {
     @Sendable func resetPassword(_ request: Request, context: AppContext) async throws -> HTTPResponse.Status {
         let actor = try context.actor()
         let body = try await request.decodeJSON(PasswordReset.self, context: context)
-        try await accounts.resetPassword(try context.parameters.require("id"), to: body.password, by: actor)
+        try await accounts.resetPassword(try context.parameters.require("id"), to: body.password, currentPassword: body.currentPassword, by: actor)
         return .noContent
     }
 

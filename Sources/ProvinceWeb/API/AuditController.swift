@@ -23,7 +23,8 @@ struct AuditController {
         var validator = Validator()
         let from = request.query("from").flatMap(Self.parseTime)
         let to = request.query("to").flatMap(Self.parseTime)
-        validator.check(request.query("from") == nil || from != nil, "from", vi: "from phải là thời điểm ISO 8601.", en: "from must be an ISO 8601 time.")
+        validator.check(
+            request.query("from") == nil || from != nil, "from", vi: "from phải là thời điểm ISO 8601.", en: "from must be an ISO 8601 time.")
         validator.check(request.query("to") == nil || to != nil, "to", vi: "to phải là thời điểm ISO 8601.", en: "to must be an ISO 8601 time.")
         let beforeSeq = paging.after.flatMap { Int($0) }
         validator.check(paging.after == nil || beforeSeq != nil, "cursor", vi: "cursor không hợp lệ.", en: "cursor is not valid.")

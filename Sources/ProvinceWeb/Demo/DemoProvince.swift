@@ -74,8 +74,9 @@ public enum DemoProvince {
         var logins: [Login] = []
         for (username, name, agencyCode, roles) in people {
             _ = try await platform.accounts.create(
-                AccountInput(kind: "official", username: username, fullName: name, agencyID: ids[agencyCode],
-                             roles: roles.map(\.rawValue), password: password), by: actor)
+                AccountInput(
+                    kind: "official", username: username, fullName: name, agencyID: ids[agencyCode],
+                    roles: roles.map(\.rawValue), password: password), by: actor)
             logins.append(Login(username: username, role: roles.map(\.rawValue).joined(separator: ",")))
         }
         for (cccd, name) in [("068090001234", "Nguyễn Thị Hoa"), ("068195004321", "K'Brơi")] {

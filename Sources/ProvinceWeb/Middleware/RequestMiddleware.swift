@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import ProvinceCore
 
 /// Gives every request an id (the caller's `X-Request-Id` when it is sane), picks its language, and turns
@@ -14,7 +15,8 @@ struct RequestMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
         let incoming = request.headers[.requestID] ?? ""
-        context.requestID = (8...128).contains(incoming.count) && incoming.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
+        context.requestID =
+            (8...128).contains(incoming.count) && incoming.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
             ? incoming : UUID().uuidString.lowercased()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         let isAPI = request.uri.path.hasPrefix("/api/")
@@ -43,7 +45,8 @@ struct RequestMiddleware: RouterMiddleware {
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         if !isAPI {
             response.headers[.xFrameOptions] = "DENY"
-            response.headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'"
+            response.headers[.contentSecurityPolicy] =
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'"
             response.headers[.referrerPolicy] = "same-origin"
         }
         return response
@@ -86,10 +89,14 @@ struct Problem: Sendable {
             let mapped = kind
             detail = Self.friendly(httpMessage: error.body ?? "", kind: mapped, language: language)
             errors = [:]
+        case is NIOTooManyBytesError:
+            kind = .payloadTooLarge
+            detail = Self.friendly(httpMessage: "", kind: kind, language: language)
+            errors = [:]
         default:
-            logger.error("unhandled error: \(String(reflecting: error))")
             kind = .internalError
-            detail = language == .en
+            detail =
+                language == .en
                 ? "Something went wrong on our side. The request id identifies it in our logs."
                 : "Đã xảy ra lỗi phía hệ thống. Mã yêu cầu giúp tra cứu lỗi trong nhật ký."
             errors = [:]

@@ -53,9 +53,13 @@ struct PageRenderer: Sendable {
         }
         return page(
             "error", title: problem.title,
-            values: ["problem": ["title": problem.title, "detail": problem.detail ?? "", "status": problem.kind.status,
-                                 "errors": problem.errors.sorted { $0.key < $1.key }.map { ["field": $0.key, "message": $0.value] }],
-                     "requestID": context.requestID],
+            values: [
+                "problem": [
+                    "title": problem.title, "detail": problem.detail ?? "", "status": problem.kind.status,
+                    "errors": problem.errors.sorted { $0.key < $1.key }.map { ["field": $0.key, "message": $0.value] },
+                ],
+                "requestID": context.requestID,
+            ],
             context: context, status: .init(code: problem.kind.status))
     }
 

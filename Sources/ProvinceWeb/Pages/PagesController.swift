@@ -12,8 +12,9 @@ struct PagesController {
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("static/style.css") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
-                     body: .init(byteBuffer: pages.stylesheet))
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: pages.stylesheet))
         }
         router.get("", use: home)
         router.get("sign-in", use: signInForm)
@@ -69,13 +70,15 @@ struct PagesController {
             let account = try await platform.accounts.authenticate(username: username, password: form["password"], address: context.remoteAddress)
             let (token, _) = try await platform.sessions.open(for: account, kind: .web, address: context.remoteAddress)
             var response = PageRenderer.redirect("/")
-            response.setCookie(Cookie(
-                name: AuthMiddleware.sessionCookie, value: token, maxAge: Int(SessionStore.webLifetime), path: "/",
-                secure: platform.configuration.secureCookies, httpOnly: true, sameSite: .strict))
+            response.setCookie(
+                Cookie(
+                    name: AuthMiddleware.sessionCookie, value: token, maxAge: Int(SessionStore.webLifetime), path: "/",
+                    secure: platform.configuration.secureCookies, httpOnly: true, sameSite: .strict))
             return response
         } catch let error as AppError {
-            return formPage("sign-in", title: "signIn", values: ["username": username, "failure": error.detail?.text(context.language) ?? ""],
-                            request: request, context: context, status: .init(code: error.kind.status))
+            return formPage(
+                "sign-in", title: "signIn", values: ["username": username, "failure": error.detail?.text(context.language) ?? ""],
+                request: request, context: context, status: .init(code: error.kind.status))
         }
     }
 
@@ -101,11 +104,13 @@ struct PagesController {
             _ = try await platform.accounts.register(registration, by: Actor(system: "anonymous", address: context.remoteAddress))
             return PageRenderer.redirect("/sign-in?registered=1")
         } catch let error as AppError {
-            return formPage("register", title: "register", values: [
-                "citizenID": form["citizenID"], "fullName": form["fullName"], "email": form["email"],
-                "failure": error.detail?.text(context.language) ?? "",
-                "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(context.language) },
-            ], request: request, context: context, status: .init(code: error.kind.status))
+            return formPage(
+                "register", title: "register",
+                values: [
+                    "citizenID": form["citizenID"], "fullName": form["fullName"], "email": form["email"],
+                    "failure": error.detail?.text(context.language) ?? "",
+                    "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(context.language) },
+                ], request: request, context: context, status: .init(code: error.kind.status))
         }
     }
 
@@ -123,43 +128,55 @@ struct PagesController {
     @Sendable func units(_ request: Request, context: AppContext) async throws -> Response {
         let search = request.query("q")
         let list = try await platform.units.list(parentID: nil, topLevelOnly: search == nil, edition: nil, search: search, after: nil, limit: 200)
-        return pages.page("units", title: Strings.all(context.language)["units"]!, values: [
-            "q": search ?? "", "units": list.map(unitValues(context.language)),
-        ], context: context)
+        return pages.page(
+            "units", title: Strings.all(context.language)["units"]!,
+            values: [
+                "q": search ?? "", "units": list.map(unitValues(context.language)),
+            ], context: context)
     }
 
     @Sendable func unit(_ request: Request, context: AppContext) async throws -> Response {
         let detail = try await platform.units.detail(try context.parameters.require("id"))
         let children = try await platform.units.children(of: detail.unit.id)
         let toValues = unitValues(context.language)
-        return pages.page("unit", title: detail.unit.name, values: [
-            "unit": toValues(detail.unit), "parent": detail.parent.map(toValues) as Any,
-            "children": children.map(toValues), "predecessors": detail.predecessors.map(toValues),
-            "successors": detail.successors.map(toValues),
-        ], context: context)
+        return pages.page(
+            "unit", title: detail.unit.name,
+            values: [
+                "unit": toValues(detail.unit), "parent": detail.parent.map(toValues) as Any,
+                "children": children.map(toValues), "predecessors": detail.predecessors.map(toValues),
+                "successors": detail.successors.map(toValues),
+            ], context: context)
     }
 
     private func unitValues(_ language: Language) -> @Sendable (AdministrativeUnit) -> [String: Any] {
         { unit in
-            let validity = [unit.validFrom.map { (language == .en ? "from " : "từ ") + $0 }, unit.validTo.map { (language == .en ? "until " : "đến ") + $0 }]
-                .compactMap { $0 }.joined(separator: " ")
-            return ["id": unit.id, "code": unit.code, "name": unit.name, "type": unit.type, "edition": unit.edition,
-                    "validity": validity, "ended": unit.validTo != nil]
+            let validity = [
+                unit.validFrom.map { (language == .en ? "from " : "từ ") + $0 }, unit.validTo.map { (language == .en ? "until " : "đến ") + $0 },
+            ]
+            .compactMap { $0 }.joined(separator: " ")
+            return [
+                "id": unit.id, "code": unit.code, "name": unit.name, "type": unit.type, "edition": unit.edition,
+                "validity": validity, "ended": unit.validTo != nil,
+            ]
         }
     }
 
     @Sendable func agencies(_ request: Request, context: AppContext) async throws -> Response {
         let search = request.query("q")
         let list = try await platform.agencies.list(search: search, parentID: nil, afterCode: nil, limit: 200)
-        return pages.page("agencies", title: Strings.all(context.language)["agencies"]!, values: [
-            "q": search ?? "",
-            "agencies": list.map { ["id": $0.id, "code": $0.code, "name": $0.name, "kind": $0.kind.label(context.language)] },
-        ], context: context)
+        return pages.page(
+            "agencies", title: Strings.all(context.language)["agencies"]!,
+            values: [
+                "q": search ?? "",
+                "agencies": list.map { ["id": $0.id, "code": $0.code, "name": $0.name, "kind": $0.kind.label(context.language)] },
+            ], context: context)
     }
 
     @Sendable func agency(_ request: Request, context: AppContext) async throws -> Response {
         let agency = try await platform.agencies.get(try context.parameters.require("id"))
-        var values: [String: Any] = ["agency": ["id": agency.id, "code": agency.code, "name": agency.name, "kind": agency.kind.label(context.language)]]
+        var values: [String: Any] = [
+            "agency": ["id": agency.id, "code": agency.code, "name": agency.name, "kind": agency.kind.label(context.language)]
+        ]
         if let parentID = agency.parentID, let parent = try? await platform.agencies.get(parentID) {
             values["parent"] = ["id": parent.id, "name": parent.name]
         }
@@ -217,11 +234,13 @@ struct PagesController {
             let created = try await platform.accounts.create(input, by: try context.actor())
             return PageRenderer.redirect("/admin/accounts/\(created.id)")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
-            return try await accountsPage(request, context: context, status: .init(code: error.kind.status), extra: [
-                "failure": error.detail?.text(context.language) ?? "",
-                "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(context.language) },
-                "form": ["username": form["username"], "fullName": form["fullName"], "email": form["email"]],
-            ])
+            return try await accountsPage(
+                request, context: context, status: .init(code: error.kind.status),
+                extra: [
+                    "failure": error.detail?.text(context.language) ?? "",
+                    "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(context.language) },
+                    "form": ["username": form["username"], "fullName": form["fullName"], "email": form["email"]],
+                ])
         }
     }
 
@@ -263,9 +282,11 @@ struct PagesController {
 
     private func accountValues(_ language: Language) -> @Sendable (Account) -> [String: Any] {
         { account in
-            ["id": account.id, "username": account.username, "fullName": account.fullName, "email": account.email ?? "",
-             "kind": account.kind.rawValue, "roles": account.roles.map { $0.label(language) }.joined(separator: ", "),
-             "disabled": account.disabled]
+            [
+                "id": account.id, "username": account.username, "fullName": account.fullName, "email": account.email ?? "",
+                "kind": account.kind.rawValue, "roles": account.roles.map { $0.label(language) }.joined(separator: ", "),
+                "disabled": account.disabled,
+            ]
         }
     }
 
@@ -280,12 +301,17 @@ struct PagesController {
         let to = request.query("to").flatMap(AuditController.parseTime).map { $0.addingTimeInterval(86400) }
         let before = request.query("before").flatMap { Int($0) }
         let entries = try await AuditLog.entries(
-            matching: .init(actor: request.query("actor"), targetID: request.query("target"), agencyID: agencyID,
-                            from: from, to: to, beforeSeq: before, limit: 100),
+            matching: .init(
+                actor: request.query("actor"), targetID: request.query("target"), agencyID: agencyID,
+                from: from, to: to, beforeSeq: before, limit: 100),
             in: platform.database)
         var values: [String: Any] = [
-            "entries": entries.map { ["seq": $0.seq, "at": $0.at, "actor": $0.actor, "action": $0.action,
-                                      "target": "\($0.targetType) \($0.targetID)", "summary": $0.summary, "hash": String($0.hash.prefix(12))] },
+            "entries": entries.map {
+                [
+                    "seq": $0.seq, "at": $0.at, "actor": $0.actor, "action": $0.action,
+                    "target": "\($0.targetType) \($0.targetID)", "summary": $0.summary, "hash": String($0.hash.prefix(12)),
+                ]
+            },
             "actor": request.query("actor") ?? "", "target": request.query("target") ?? "",
             "from": request.query("from") ?? "", "to": request.query("to") ?? "",
         ]
@@ -313,13 +339,17 @@ struct PagesController {
         all["formToken"] = token
         all["registered"] = request.query("registered") != nil
         var response = pages.page(template, title: Strings.all(context.language)[title]!, values: all, context: context, status: status)
-        response.setCookie(Cookie(name: Self.formCookie, value: token, maxAge: 3600, path: "/", secure: platform.configuration.secureCookies, httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: Self.formCookie, value: token, maxAge: 3600, path: "/", secure: platform.configuration.secureCookies, httpOnly: true,
+                sameSite: .strict))
         return response
     }
 
     private func checkFormToken(_ form: Form, request: Request) throws {
         guard let cookie = request.cookies[Self.formCookie]?.value, !cookie.isEmpty,
-              Tokens.constantTimeEqual(cookie, form["_csrf"]) else { throw csrfError }
+            Tokens.constantTimeEqual(cookie, form["_csrf"])
+        else { throw csrfError }
     }
 
     /// Every form of a signed-in user carries the session's CSRF token.
@@ -329,7 +359,9 @@ struct PagesController {
     }
 
     private var csrfError: AppError {
-        AppError(.csrf, vi: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và thử lại.", en: "The form has expired or is not valid. Reload the page and try again.")
+        AppError(
+            .csrf, vi: "Biểu mẫu đã hết hạn hoặc không hợp lệ. Hãy tải lại trang và thử lại.",
+            en: "The form has expired or is not valid. Reload the page and try again.")
     }
 }
 

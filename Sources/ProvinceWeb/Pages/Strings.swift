@@ -61,8 +61,14 @@ enum Strings {
         "language": ("English", "Tiếng Việt"),
         "otherLanguage": ("en", "vi"),
         "saved": ("Đã lưu.", "Saved."),
-        "homeAnonymous": ("Tra cứu đơn vị hành chính và cơ quan của tỉnh; đăng nhập để làm việc trên nền tảng.", "Look up the province's units and agencies; sign in to work on the platform."),
-        "homeCitizen": ("Tài khoản công dân của bạn. Các dịch vụ công trực tuyến và phản ánh kiến nghị sẽ xuất hiện tại đây.", "Your citizen account. Online public services and feedback will appear here."),
+        "homeAnonymous": (
+            "Tra cứu đơn vị hành chính và cơ quan của tỉnh; đăng nhập để làm việc trên nền tảng.",
+            "Look up the province's units and agencies; sign in to work on the platform."
+        ),
+        "homeCitizen": (
+            "Tài khoản công dân của bạn. Các dịch vụ công trực tuyến và phản ánh kiến nghị sẽ xuất hiện tại đây.",
+            "Your citizen account. Online public services and feedback will appear here."
+        ),
         "homeAdmin": ("Quản trị nền tảng: cơ quan, tài khoản, nhật ký kiểm toán.", "Platform administration: agencies, accounts, the audit trail."),
         "homeAgencyAdmin": ("Quản trị tài khoản của cơ quan bạn.", "Manage your agency's accounts."),
         "homeOfficial": ("Không gian làm việc của cán bộ.", "Your workspace as an official."),

@@ -1,0 +1,146 @@
+import Foundation
+import HTTPTypes
+import Testing
+
+@testable import ProvinceWeb
+
+/// Walks every API route with every kind of caller and checks each answer: what is denied is denied (401 for
+/// nobody, 403 for the wrong role or the wrong agency) and changes nothing; what is allowed works.
+@Suite struct AccessMatrixTests {
+    enum Caller: String, CaseIterable {
+        case anonymous, citizen, viewer, officer, leader, healthAdmin, otherAdmin, platformAdmin, system
+    }
+
+    /// The demo accounts behind each caller: the data under test belongs to the Department of Health (Sở Y tế).
+    static let usernames: [Caller: String] = [
+        .citizen: "068090001234", .viewer: "tnmt.xem", .officer: "yte.canbo", .leader: "ubnd.lanhdao",
+        .healthAdmin: "yte.quantri", .otherAdmin: "tttt.quantri", .platformAdmin: "admin",
+    ]
+
+    struct Case {
+        var method: HTTPRequest.Method
+        var path: String
+        var body: (@Sendable () -> [String: Any])?
+        var allowed: [Caller: Int]
+        /// Status for callers not in `allowed` (signed in); anonymous callers get 401 unless listed.
+        var denied = 403
+    }
+
+    @Test func everyRouteForEveryRole() async throws {
+        try await TestPlatform.withDemo { platform, http in
+            var tokens: [Caller: String] = [:]
+            for (caller, username) in Self.usernames { tokens[caller] = try await http.token(username) }
+            let system = try #require(try await platform.accounts.find(username: "motcua.he-thong"))
+            let admin = try #require(tokens[.platformAdmin])
+            let key = try await http.request(.post, "/api/v1/accounts/\(system.id)/api-keys", token: admin, json: ["name": "matrix"])
+            tokens[.system] = key.json["secret"] as? String
+
+            let health = try #require(try await platform.agencies.find(code: "000.00.07.H38"))
+            let healthOfficer = try #require(try await platform.accounts.find(username: "yte.canbo"))
+            let counter = Counter()
+            let newAccount: @Sendable () -> [String: Any] = {
+                [
+                    "username": "new.\(counter.next())", "fullName": "Cán bộ Mới", "agencyID": health.id, "roles": ["officer"],
+                    "password": "Moi@12345678",
+                ]
+            }
+            let everyone = Dictionary(uniqueKeysWithValues: Caller.allCases.map { ($0, 200) })
+            let cases: [Case] = [
+                Case(method: .get, path: "/api/v1/units", allowed: everyone),
+                Case(method: .get, path: "/api/v1/units/2025:68", allowed: everyone),
+                Case(method: .get, path: "/api/v1/agencies", allowed: everyone),
+                Case(method: .get, path: "/api/v1/agencies/\(health.id)", allowed: everyone),
+                Case(
+                    method: .post, path: "/api/v1/agencies",
+                    body: { ["code": "000.00.\(String(format: "%02d", 20 + counter.next() % 70)).H38", "name": "Sở Mới", "kind": "department"] },
+                    allowed: [.platformAdmin: 201]),
+                Case(
+                    method: .patch, path: "/api/v1/agencies/\(health.id)", body: { ["name": "Sở Y tế tỉnh Lâm Đồng"] },
+                    allowed: [.healthAdmin: 200, .platformAdmin: 200]),
+                Case(method: .get, path: "/api/v1/me", allowed: everyone.filter { $0.key != .anonymous }),
+                Case(method: .get, path: "/api/v1/accounts", allowed: [.healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(method: .get, path: "/api/v1/accounts?agency=\(health.id)", allowed: [.healthAdmin: 200, .platformAdmin: 200]),
+                Case(method: .get, path: "/api/v1/accounts/\(healthOfficer.id)", allowed: [.officer: 200, .healthAdmin: 200, .platformAdmin: 200]),
+                Case(method: .post, path: "/api/v1/accounts", body: newAccount, allowed: [.healthAdmin: 201, .platformAdmin: 201]),
+                Case(
+                    method: .post, path: "/api/v1/accounts",
+                    body: {
+                        [
+                            "username": "boss.\(counter.next())", "fullName": "Quản trị", "agencyID": health.id, "roles": ["platform_admin"],
+                            "password": "Moi@12345678",
+                        ]
+                    },
+                    allowed: [.platformAdmin: 201]),
+                Case(method: .post, path: "/api/v1/accounts/\(healthOfficer.id)/disable", allowed: [.healthAdmin: 200, .platformAdmin: 200]),
+                Case(method: .post, path: "/api/v1/accounts/\(healthOfficer.id)/enable", allowed: [.healthAdmin: 200, .platformAdmin: 200]),
+                Case(
+                    method: .post, path: "/api/v1/accounts/\(healthOfficer.id)/password", body: { ["password": "DatLai@2026x"] },
+                    allowed: [.healthAdmin: 204, .platformAdmin: 204]),
+                Case(method: .get, path: "/api/v1/accounts/\(system.id)/api-keys", allowed: [.platformAdmin: 200]),
+                Case(
+                    method: .post, path: "/api/v1/accounts/\(system.id)/api-keys", body: { ["name": "k\(counter.next())"] },
+                    allowed: [.platformAdmin: 201]),
+                Case(method: .get, path: "/api/v1/audit", allowed: [.leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(method: .get, path: "/api/v1/audit?agency=\(health.id)", allowed: [.healthAdmin: 200, .platformAdmin: 200]),
+                Case(method: .get, path: "/api/v1/audit/verify", allowed: [.platformAdmin: 200]),
+            ]
+
+            var checked = 0
+            for testCase in cases {
+                // Denials first: each must leave the audit trail, and so the data, as it was.
+                let denied = Caller.allCases.filter { testCase.allowed[$0] == nil }
+                for caller in denied {
+                    let before = try await AuditHead.read(platform)
+                    let reply = try await http.request(testCase.method, testCase.path, token: tokens[caller], json: testCase.body?())
+                    let expected = caller == .anonymous ? 401 : testCase.denied
+                    #expect(reply.status == expected, "\(testCase.method) \(testCase.path) as \(caller): \(reply.status) \(reply.body)")
+                    #expect(reply.headers[.contentType] == "application/problem+json", "\(testCase.path) as \(caller)")
+                    #expect(try await AuditHead.read(platform) == before, "a denied \(testCase.method) \(testCase.path) as \(caller) changed data")
+                    checked += 1
+                }
+                for (caller, status) in testCase.allowed.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                    let reply = try await http.request(testCase.method, testCase.path, token: tokens[caller], json: testCase.body?())
+                    #expect(reply.status == status, "\(testCase.method) \(testCase.path) as \(caller): \(reply.status) \(reply.body)")
+                    checked += 1
+                }
+                if testCase.method == .post, testCase.path.contains(healthOfficer.id) {
+                    // Disabling an account or resetting its password ends its sessions: the officer signs in again.
+                    if testCase.path.hasSuffix("/disable") {
+                        _ = try await http.request(.post, "/api/v1/accounts/\(healthOfficer.id)/enable", token: admin)
+                    }
+                    let password = testCase.path.hasSuffix("/password") ? "DatLai@2026x" : DemoProvince.password
+                    tokens[.officer] = try await http.token("yte.canbo", password: password)
+                }
+            }
+            #expect(checked == cases.count * Caller.allCases.count)
+
+            // Scope: an agency administrator's lists hold only their own agency.
+            let scoped = try await http.request(.get, "/api/v1/accounts?limit=200", token: tokens[.healthAdmin])
+            #expect(!scoped.items.isEmpty)
+            #expect(scoped.items.allSatisfy { $0["agencyID"] as? String == health.id })
+            let trail = try await http.request(.get, "/api/v1/audit?limit=200", token: tokens[.healthAdmin])
+            #expect(trail.items.allSatisfy { $0["agencyID"] as? String == health.id })
+        }
+    }
+}
+
+/// The newest audit entry: unchanged when nothing was changed.
+enum AuditHead {
+    static func read(_ platform: Platform) async throws -> String {
+        try await platform.database.read { db in
+            try await db.raw("SELECT seq, hash FROM audit_head").first().map {
+                "\(try $0.decode(column: "seq", as: Int.self)):\(try $0.decode(column: "hash", as: String.self))"
+            } ?? ""
+        }
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int {
+        lock.withLock {
+            value += 1; return value
+        }
+    }
+}

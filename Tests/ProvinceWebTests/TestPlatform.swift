@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import ProvinceStore
+import Testing
+
+@testable import ProvinceWeb
+
+/// A platform for one test: a fresh SQLite file, or a fresh PostgreSQL database when
+/// `PROVINCE_TEST_DATABASE_URL` names a server (scripts/test runs the suite both ways).
+struct TestPlatform {
+    static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// Runs `body` with the demo province loaded and the platform served over real HTTP.
+    static func withDemo(_ body: @Sendable (Platform, TestHTTP) async throws -> Void) async throws {
+        try await withPlatform(demo: true, body)
+    }
+
+    static func withPlatform(demo: Bool, _ body: @Sendable (Platform, TestHTTP) async throws -> Void) async throws {
+        let (location, cleanup) = try await freshDatabase()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("op-test-\(UUID().uuidString)").path
+        let configuration = AppConfiguration(
+            dataDirectory: directory, database: location ?? .resolve(databaseURL: nil, dataDirectory: directory), demo: demo, bcryptCost: 4)
+        let platform = try await Platform.open(configuration, logger: logger)
+        do {
+            if demo { _ = try await DemoProvince.loadIfEmpty(into: platform) }
+            let app = try await buildApplication(platform, logger: logger)
+            try await app.test(.live) { client in
+                try await body(platform, TestHTTP(client: client))
+            }
+        } catch {
+            await platform.database.close()
+            try? await cleanup()
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+        await platform.database.close()
+        try? await cleanup()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// The PostgreSQL server for tests, if any.
+    static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["PROVINCE_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A new empty database: nil means SQLite in the test's own folder.
+    static func freshDatabase() async throws -> (DatabaseLocation?, @Sendable () async throws -> Void) {
+        guard let adminURL = postgresURL else { return (nil, {}) }
+        let name = "op_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+        let admin = try await ProvinceDatabase.open(.postgres(url: adminURL), logger: logger)
+        try await admin.read { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        await admin.close()
+        guard var components = URLComponents(string: adminURL) else { throw CocoaError(.fileReadInvalidFileName) }
+        components.path = "/" + name
+        let cleanup: @Sendable () async throws -> Void = {
+            let admin = try await ProvinceDatabase.open(.postgres(url: adminURL), logger: logger)
+            try? await admin.read { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+            await admin.close()
+        }
+        return (.postgres(url: components.string!), cleanup)
+    }
+}
+
+/// A small JSON client over the test's real HTTP connection.
+struct TestHTTP: Sendable {
+    let client: any TestClientProtocol
+
+    struct Reply: Sendable {
+        var status: Int
+        var headers: HTTPFields
+        var body: String
+
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        }
+        var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+        subscript(_ key: String) -> Any? { json[key] }
+    }
+
+    func request(
+        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, json: Any? = nil, rawBody: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: json))
+        } else if let rawBody {
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+            body = ByteBuffer(string: rawBody)
+        }
+        return try await client.execute(uri: path, method: method, headers: headers, body: body) { response in
+            Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
+        }
+    }
+
+    /// Signs in through the API and returns the bearer token.
+    func token(_ username: String, password: String = DemoProvince.password) async throws -> String {
+        let reply = try await request(.post, "/api/v1/auth/token", json: ["username": username, "password": password])
+        guard reply.status == 201, let token = reply["token"] as? String else {
+            Issue.record("sign-in of \(username) failed: \(reply.status) \(reply.body)")
+            throw CocoaError(.userCancelled)
+        }
+        return token
+    }
+}
