@@ -91,8 +91,7 @@ public struct AccountDirectory: Sendable {
             if let agencyID { sql += " AND agency_id = \(bind: agencyID)" }
             if let kind { sql += " AND kind = \(bind: kind.rawValue)" }
             if let search, !search.isEmpty {
-                let pattern = "%" + search.lowercased() + "%"
-                sql += " AND (LOWER(username) LIKE \(bind: pattern) OR LOWER(full_name) LIKE \(bind: pattern))"
+                sql += " AND search_key LIKE \(bind: SearchKey.containsPattern(search)) ESCAPE '\\'"
             }
             if let afterUsername { sql += " AND username > \(bind: afterUsername)" }
             sql += " ORDER BY username LIMIT \(bind: limit)"
@@ -180,9 +179,10 @@ public struct AccountDirectory: Sendable {
             try await db.raw(
                 """
                 INSERT INTO accounts (id, kind, username, full_name, email, agency_id, password_hash, failed_attempts,
-                    created_at, updated_at)
+                    search_key, created_at, updated_at)
                 VALUES (\(bind: account.id), \(bind: account.kind.rawValue), \(bind: account.username), \(bind: account.fullName),
-                    \(bind: account.email), \(bind: account.agencyID), \(bind: passwordHash), 0, \(bind: now), \(bind: now))
+                    \(bind: account.email), \(bind: account.agencyID), \(bind: passwordHash), 0,
+                    \(bind: SearchKey.fold(account.username + " " + account.fullName)), \(bind: now), \(bind: now))
                 """
             ).run()
             for role in account.roles {

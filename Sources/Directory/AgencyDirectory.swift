@@ -32,8 +32,7 @@ public struct AgencyDirectory: Sendable {
         try await database.read { db in
             var sql: SQLQueryString = "SELECT * FROM agencies WHERE 1 = 1"
             if let search, !search.isEmpty {
-                let pattern = "%" + search.lowercased() + "%"
-                sql += " AND (LOWER(name) LIKE \(bind: pattern) OR LOWER(code) LIKE \(bind: pattern))"
+                sql += " AND search_key LIKE \(bind: SearchKey.containsPattern(search)) ESCAPE '\\'"
             }
             if let parentID { sql += " AND parent_id = \(bind: parentID)" }
             if let afterCode { sql += " AND code > \(bind: afterCode)" }
@@ -80,9 +79,10 @@ public struct AgencyDirectory: Sendable {
             }
             try await db.raw(
                 """
-                INSERT INTO agencies (id, code, name, kind, parent_id, unit_id, created_at, updated_at)
+                INSERT INTO agencies (id, code, name, kind, parent_id, unit_id, search_key, created_at, updated_at)
                 VALUES (\(bind: agency.id), \(bind: agency.code), \(bind: agency.name), \(bind: agency.kind.rawValue),
-                    \(bind: agency.parentID), \(bind: agency.unitID), \(bind: Timestamp.string(now)), \(bind: Timestamp.string(now)))
+                    \(bind: agency.parentID), \(bind: agency.unitID), \(bind: Self.searchKey(agency)),
+                    \(bind: Timestamp.string(now)), \(bind: Timestamp.string(now)))
                 """
             ).run()
             try await AuditLog.append(
@@ -132,7 +132,7 @@ public struct AgencyDirectory: Sendable {
                 """
                 UPDATE agencies SET name = \(bind: updated.name), kind = \(bind: updated.kind.rawValue),
                     parent_id = \(bind: updated.parentID), unit_id = \(bind: updated.unitID),
-                    updated_at = \(bind: Timestamp.string(updated.updatedAt))
+                    search_key = \(bind: Self.searchKey(updated)), updated_at = \(bind: Timestamp.string(updated.updatedAt))
                 WHERE id = \(bind: id)
                 """
             ).run()
@@ -168,6 +168,8 @@ public struct AgencyDirectory: Sendable {
             validator.add("unitID", LocalizedText(vi: "Không có đơn vị hành chính này.", en: "No such administrative unit."))
         }
     }
+
+    static func searchKey(_ agency: Agency) -> String { SearchKey.fold(agency.code + " " + agency.name) }
 
     static func agency(from row: any SQLRow) throws -> Agency {
         Agency(

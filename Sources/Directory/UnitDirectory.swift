@@ -90,7 +90,8 @@ public struct UnitDirectory: Sendable {
                             """
                             UPDATE units SET code = \(bind: unit.code), name = \(bind: unit.name), type = \(bind: unit.type),
                                 level = \(bind: unit.level), parent_id = \(bind: unit.parentID), edition = \(bind: unit.edition),
-                                valid_from = \(bind: unit.validFrom), valid_to = \(bind: unit.validTo), updated_at = \(bind: now)
+                                valid_from = \(bind: unit.validFrom), valid_to = \(bind: unit.validTo),
+                                    search_key = \(bind: SearchKey.fold(unit.name)), updated_at = \(bind: now)
                             WHERE id = \(bind: unit.id)
                             """
                         ).run()
@@ -103,9 +104,10 @@ public struct UnitDirectory: Sendable {
                     } else {
                         try await db.raw(
                             """
-                            INSERT INTO units (id, code, name, type, level, parent_id, edition, valid_from, valid_to, updated_at)
+                            INSERT INTO units (id, code, name, type, level, parent_id, edition, valid_from, valid_to, search_key, updated_at)
                             VALUES (\(bind: unit.id), \(bind: unit.code), \(bind: unit.name), \(bind: unit.type), \(bind: unit.level),
-                                \(bind: unit.parentID), \(bind: unit.edition), \(bind: unit.validFrom), \(bind: unit.validTo), \(bind: now))
+                                \(bind: unit.parentID), \(bind: unit.edition), \(bind: unit.validFrom), \(bind: unit.validTo),
+                                    \(bind: SearchKey.fold(unit.name)), \(bind: now))
                             """
                         ).run()
                         partial.added += 1
@@ -162,7 +164,7 @@ public struct UnitDirectory: Sendable {
             var sql: SQLQueryString = "SELECT * FROM units WHERE 1 = 1"
             if let parentID { sql += " AND parent_id = \(bind: parentID)" } else if topLevelOnly { sql += " AND parent_id IS NULL" }
             if let edition { sql += " AND edition = \(bind: edition)" }
-            if let search, !search.isEmpty { sql += " AND LOWER(name) LIKE \(bind: "%" + search.lowercased() + "%")" }
+            if let search, !search.isEmpty { sql += " AND search_key LIKE \(bind: SearchKey.containsPattern(search)) ESCAPE '\\'" }
             if let after { sql += " AND id > \(bind: after)" }
             sql += " ORDER BY id LIMIT \(bind: limit)"
             return try await db.raw(sql).all().map(Self.unit(from:))

@@ -12,7 +12,7 @@ public enum Migrations {
                 CREATE TABLE units (
                     id TEXT PRIMARY KEY, code TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL,
                     level BIGINT NOT NULL, parent_id TEXT REFERENCES units(id), edition TEXT NOT NULL,
-                    valid_from TEXT, valid_to TEXT, updated_at TEXT NOT NULL)
+                    valid_from TEXT, valid_to TEXT, search_key TEXT NOT NULL, updated_at TEXT NOT NULL)
                 """,
                 "CREATE INDEX units_parent ON units(parent_id, name)",
                 "CREATE INDEX units_code ON units(code)",
@@ -26,7 +26,7 @@ public enum Migrations {
                 """
                 CREATE TABLE agencies (
                     id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, kind TEXT NOT NULL,
-                    parent_id TEXT REFERENCES agencies(id), unit_id TEXT REFERENCES units(id),
+                    parent_id TEXT REFERENCES agencies(id), unit_id TEXT REFERENCES units(id), search_key TEXT NOT NULL,
                     created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
                 """,
                 "CREATE INDEX agencies_parent ON agencies(parent_id)",
@@ -35,7 +35,7 @@ public enum Migrations {
                     id TEXT PRIMARY KEY, kind TEXT NOT NULL, username TEXT NOT NULL UNIQUE,
                     full_name TEXT NOT NULL, email TEXT, agency_id TEXT REFERENCES agencies(id),
                     password_hash TEXT, failed_attempts BIGINT NOT NULL DEFAULT 0, locked_until TEXT,
-                    disabled_at TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+                    disabled_at TEXT, search_key TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
                 """,
                 "CREATE INDEX accounts_agency ON accounts(agency_id, username)",
                 """

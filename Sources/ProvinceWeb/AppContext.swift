@@ -15,6 +15,8 @@ public struct AppContext: RequestContext {
     public var keyAccount: Account?
     public var language: Language = .vi
     public var requestID: String = ""
+    /// The path and query of the page being shown (for the language switch's way back).
+    public var currentPath: String = "/"
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

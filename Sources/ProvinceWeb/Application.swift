@@ -45,6 +45,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     router.middlewares.add(RequestMiddleware(pages: pages))
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(AuthMiddleware(sessions: platform.sessions, accounts: platform.accounts))
+    router.middlewares.add(ErrorMiddleware(pages: pages))
 
     let openAPI = try Data(contentsOf: Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")!)
     SystemController(database: platform.database, registry: MetricsBootstrap.registry, openAPI: ByteBuffer(data: openAPI))

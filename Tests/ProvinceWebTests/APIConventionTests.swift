@@ -77,6 +77,13 @@ import Testing
             #expect(try await http.request(.get, "/api/v1/units?cursor=%%%").status == 400)
             let search = try await http.request(.get, "/api/v1/units?q=xu%C3%A2n%20h%C6%B0%C6%A1ng")
             #expect(search.items.contains { $0["id"] as? String == "2025:24781" })
+            // Search ignores diacritics and case, and "+" in a query string is a space.
+            let folded = try await http.request(.get, "/api/v1/units?q=XUAN+huong")
+            #expect(folded.items.contains { $0["id"] as? String == "2025:24781" })
+            let agencies = try await http.request(.get, "/api/v1/agencies?q=so%20y%20te")
+            #expect(agencies.items.map { $0["code"] as? String } == ["000.00.07.H38"])
+            let literal = try await http.request(.get, "/api/v1/agencies?q=%25")
+            #expect(literal.items.isEmpty)
         }
     }
 

@@ -88,8 +88,24 @@ extension Request {
 
     /// A query parameter as text, nil when absent or empty.
     func query(_ name: String) -> String? {
-        guard let value = uri.queryParameters[Substring(name)], !value.isEmpty else { return nil }
-        return String(value)
+        guard let raw = uri.query else { return nil }
+        let value = URLEncoded.pairs(raw).first { $0.name == name }?.value
+        return value?.isEmpty == false ? value : nil
+    }
+}
+
+/// `application/x-www-form-urlencoded` text, as forms and query strings send it.
+enum URLEncoded {
+    static func pairs(_ text: String) -> [(name: String, value: String)] {
+        text.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    /// "+" is a space; then percent-escapes are decoded.
+    static func decode(_ text: Substring) -> String {
+        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
     }
 }
 

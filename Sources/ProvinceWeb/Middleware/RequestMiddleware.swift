@@ -20,6 +20,7 @@ struct RequestMiddleware: RouterMiddleware {
             ? incoming : UUID().uuidString.lowercased()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         let isAPI = request.uri.path.hasPrefix("/api/")
+        context.currentPath = request.uri.description
         if isAPI {
             context.language = Language(acceptLanguage: request.headers[.acceptLanguage])
         } else if let chosen = request.uri.queryParameters["lang"].flatMap({ Language(rawValue: String($0)) }) {
@@ -33,12 +34,7 @@ struct RequestMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let problem = Problem(error, language: context.language, logger: context.logger)
-            if isAPI || request.uri.path == "/openapi.json" || request.uri.path == "/health" || request.uri.path == "/metrics" {
-                response = problem.response(instance: request.uri.path, requestID: context.requestID)
-            } else {
-                response = pages.errorPage(problem, context: context)
-            }
+            response = ErrorMiddleware.response(for: error, request: request, context: context, pages: pages)
         }
         response.headers[.requestID] = context.requestID
         response.headers[.xContentTypeOptions] = "nosniff"
@@ -50,6 +46,31 @@ struct RequestMiddleware: RouterMiddleware {
             response.headers[.referrerPolicy] = "same-origin"
         }
         return response
+    }
+}
+
+/// Turns errors from the routes into responses while the request's context still knows who is signed in (so an
+/// error page keeps its header and sign-out form). Errors before that point are answered by `RequestMiddleware`.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let pages: PageRenderer
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return Self.response(for: error, request: request, context: context, pages: pages)
+        }
+    }
+
+    /// A problem document on the API and the machine routes, an error page elsewhere.
+    static func response(for error: any Error, request: Request, context: AppContext, pages: PageRenderer) -> Response {
+        let problem = Problem(error, language: context.language, logger: context.logger)
+        let path = request.uri.path
+        if path.hasPrefix("/api/") || ["/openapi.json", "/health", "/metrics"].contains(path) {
+            return problem.response(instance: path, requestID: context.requestID)
+        }
+        return pages.errorPage(problem, context: context)
     }
 }
 

@@ -23,6 +23,7 @@ struct PageRenderer: Sendable {
         var values: [String: Any] = [
             "t": Strings.all(language), "lang": language.rawValue, "title": title,
             "otherLang": language == .vi ? "en" : "vi",
+            "here": context.currentPath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/",
         ]
         if let session = context.session {
             let account = session.account
@@ -38,6 +39,8 @@ struct PageRenderer: Sendable {
     func page(_ template: String, title: String, values: [String: Any], context: AppContext, status: HTTPResponse.Status = .ok) -> Response {
         var all = layoutValues(context, title: title)
         all.merge(values) { $1 }
+        // Templates test `{{#has.list}}` to show a heading only when a list has items.
+        all["has"] = values.compactMapValues { value -> Bool? in (value as? [Any]).map { !$0.isEmpty } }
         let body = library.render(all, withTemplate: template) ?? ""
         all["body"] = body
         let html = library.render(all, withTemplate: "layout") ?? body

@@ -139,13 +139,12 @@ struct PagesController {
         let detail = try await platform.units.detail(try context.parameters.require("id"))
         let children = try await platform.units.children(of: detail.unit.id)
         let toValues = unitValues(context.language)
-        return pages.page(
-            "unit", title: detail.unit.name,
-            values: [
-                "unit": toValues(detail.unit), "parent": detail.parent.map(toValues) as Any,
-                "children": children.map(toValues), "predecessors": detail.predecessors.map(toValues),
-                "successors": detail.successors.map(toValues),
-            ], context: context)
+        var values: [String: Any] = [
+            "unit": toValues(detail.unit), "children": children.map(toValues),
+            "predecessors": detail.predecessors.map(toValues), "successors": detail.successors.map(toValues),
+        ]
+        if let parent = detail.parent { values["parent"] = toValues(parent) }
+        return pages.page("unit", title: detail.unit.name, values: values, context: context)
     }
 
     private func unitValues(_ language: Language) -> @Sendable (AdministrativeUnit) -> [String: Any] {
@@ -316,7 +315,9 @@ struct PagesController {
             "from": request.query("from") ?? "", "to": request.query("to") ?? "",
         ]
         if entries.count == 100, let last = entries.last {
-            var query = request.uri.queryParameters.filter { $0.key != "before" }.map { "\($0.key)=\($0.value)" }
+            var query = URLEncoded.pairs(request.uri.query ?? "").filter { $0.name != "before" }.map {
+                "\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }
             query.append("before=\(last.seq)")
             values["nextLink"] = "/audit?" + query.joined(separator: "&")
         }
@@ -371,12 +372,7 @@ struct Form {
 
     init(_ request: Request, context: AppContext) async throws {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let text = String(buffer: buffer)
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (s: Substring) in String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            fields.append((decode(parts[0]), parts.count > 1 ? decode(parts[1]) : ""))
-        }
+        fields = URLEncoded.pairs(String(buffer: buffer)).map { ($0.name, $0.value) }
     }
 
     subscript(_ name: String) -> String { fields.first { $0.0 == name }?.1 ?? "" }

@@ -1,0 +1,119 @@
+"""Fixtures for the end-to-end tests: real `province serve` processes, a PostgreSQL server, a browser.
+
+scripts/test sets PROVINCE_BIN (the built executable) and PROVINCE_PG_ADMIN_URL (a throwaway cluster).
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import requests
+
+BINARY = os.environ.get("PROVINCE_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/province"))
+PG_ADMIN_URL = os.environ.get("PROVINCE_PG_ADMIN_URL")
+DEMO_PASSWORD = "LamDong@2025"
+
+
+class Server:
+    """One `province serve` process on a free loopback port."""
+
+    def __init__(self, data_dir, database_url=None, demo=True):
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.demo = demo
+        self.process = None
+        self.url = None
+        self.output = []
+
+    def start(self, timeout=60):
+        command = [BINARY, "serve", "--port", "0", "--data-dir", self.data_dir, "--bcrypt-cost", "4"]
+        if self.demo:
+            command.append("--demo")
+        if self.database_url:
+            command += ["--database-url", self.database_url]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        found = threading.Event()
+
+        def read():
+            for line in self.process.stdout:
+                self.output.append(line)
+                match = re.search(r"running at (http://\S+?)/?$", line.strip())
+                if match:
+                    self.url = match.group(1).rstrip("/")
+                    found.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not found.wait(timeout):
+            self.stop()
+            raise RuntimeError("server did not start:\n" + "".join(self.output))
+        return self
+
+    def token(self, username, password=DEMO_PASSWORD):
+        reply = requests.post(f"{self.url}/api/v1/auth/token", json={"username": username, "password": password}, timeout=10)
+        assert reply.status_code == 201, reply.text
+        return reply.json()["token"]
+
+    def kill9(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+
+@pytest.fixture
+def data_dir():
+    path = tempfile.mkdtemp(prefix="op-e2e-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def servers():
+    """Starts servers on demand and stops them all at the end."""
+    started = []
+
+    def start(*args, **kwargs):
+        server = Server(*args, **kwargs).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh PostgreSQL database, dropped afterwards."""
+    if not PG_ADMIN_URL:
+        pytest.skip("PROVINCE_PG_ADMIN_URL is not set (scripts/test starts a cluster)")
+    name = "op_e2e_" + uuid.uuid4().hex[:12]
+    admin = urlsplit(PG_ADMIN_URL)
+    psql = ["psql", "-q", "-h", admin.hostname, "-p", str(admin.port), "-U", admin.username or "postgres", "-d", "postgres"]
+    subprocess.run(psql + ["-c", f"CREATE DATABASE {name}"], check=True)
+    yield urlunsplit(admin._replace(path="/" + name))
+    subprocess.run(psql + ["-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+
+
+
+
+def wait_for(condition, timeout=10, interval=0.05):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return False

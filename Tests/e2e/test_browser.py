@@ -1,0 +1,184 @@
+"""The pages in a real headless Chromium, with JavaScript switched off: what a person does, step by step."""
+import os
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from conftest import DEMO_PASSWORD
+
+SCREENSHOTS = os.environ.get("PROVINCE_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from conftest import Server
+
+    server = Server(str(tmp_path_factory.mktemp("browser"))).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    import shutil
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
+        options.add_argument(argument)
+    # Every page must work without JavaScript.
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    options.binary_location = shutil.which("chromium")
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    yield driver
+    driver.quit()
+
+
+def go(browser, element):
+    """Clicks a link or a submit button and waits until the next page has replaced this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+
+
+def shot(browser, name):
+    if SCREENSHOTS:
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        browser.save_screenshot(os.path.join(SCREENSHOTS, f"{name}.png"))
+
+
+def sign_in(browser, site, username, password=DEMO_PASSWORD):
+    browser.get(f"{site.url}/sign-in")
+    browser.find_element(By.ID, "username").send_keys(username)
+    browser.find_element(By.ID, "password").send_keys(password)
+    go(browser, browser.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]"))
+
+
+def sign_out(browser):
+    go(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
+
+
+def heading(browser):
+    return browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_home_is_vietnamese_and_keyboard_usable(browser, site):
+    browser.delete_all_cookies()
+    browser.get(site.url + "/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
+    assert "Đăng nhập" in browser.page_source
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.get_attribute("class") == "skip"
+    shot(browser, "home")
+
+
+def test_wrong_password_is_explained(browser, site):
+    browser.delete_all_cookies()
+    sign_in(browser, site, "admin", "not-the-password1")
+    assert browser.find_element(By.ID, "failure").text == "Tên đăng nhập hoặc mật khẩu không đúng."
+    assert browser.find_element(By.ID, "username").get_attribute("value") == "admin"
+
+
+def test_administrator_creates_and_disables_an_account(browser, site):
+    browser.delete_all_cookies()
+    sign_in(browser, site, "admin")
+    assert heading(browser) == "Xin chào, Nguyễn Văn Quản"
+    go(browser, browser.find_element(By.LINK_TEXT, "Tài khoản"))
+    assert heading(browser) == "Tài khoản"
+    # A form with a mistake keeps what was typed and says what is wrong.
+    browser.find_element(By.ID, "new-username").send_keys("yte.duoc")
+    browser.find_element(By.ID, "new-fullName").send_keys("Bùi Thị Dược")
+    from selenium.webdriver.support.select import Select
+
+    Select(browser.find_element(By.ID, "new-agency")).select_by_visible_text("Sở Y tế")
+    browser.find_element(By.ID, "new-password").send_keys("chicochuthoi")
+    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action='/admin/accounts'] button"))
+    failure = browser.find_element(By.ID, "failure").text
+    assert "Mật khẩu phải có cả chữ và số." in failure
+    assert "Cán bộ phải có ít nhất một vai trò." in failure
+    assert browser.find_element(By.ID, "new-fullName").get_attribute("value") == "Bùi Thị Dược"
+
+    Select(browser.find_element(By.ID, "new-agency")).select_by_visible_text("Sở Y tế")
+    browser.find_element(By.CSS_SELECTOR, "input[name=roles][value=officer]").click()
+    browser.find_element(By.ID, "new-password").send_keys("DuocSi@2026")
+    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action='/admin/accounts'] button"))
+    assert heading(browser) == "Bùi Thị Dược"
+    assert browser.find_element(By.ID, "status").text == "Đang hoạt động"
+    shot(browser, "account")
+    go(browser, browser.find_element(By.XPATH, "//button[text()='Vô hiệu hoá']"))
+    assert browser.find_element(By.ID, "status").text == "Đã vô hiệu hoá"
+
+    go(browser, browser.find_element(By.LINK_TEXT, "Nhật ký kiểm toán"))
+    assert "Chuỗi băm nguyên vẹn" in browser.find_element(By.ID, "verification").text
+    assert "account.disable" in browser.page_source
+    shot(browser, "audit")
+
+    # The English switch keeps the page.
+    go(browser, browser.find_element(By.LINK_TEXT, "English"))
+    assert heading(browser) == "Audit trail"
+    assert "Hash chain intact" in browser.find_element(By.ID, "verification").text
+    go(browser, browser.find_element(By.LINK_TEXT, "Tiếng Việt"))
+    assert heading(browser) == "Nhật ký kiểm toán"
+    sign_out(browser)
+    assert "Đăng nhập" in browser.page_source
+
+
+def test_units_before_and_after_the_reform(browser, site):
+    browser.delete_all_cookies()
+    browser.get(site.url + "/units")
+    rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert len(rows) == 4
+    go(browser, browser.find_element(By.LINK_TEXT, "Lâm Đồng"))
+    assert heading(browser) == "Lâm Đồng"
+    assert "từ 2025-07-01" in browser.page_source
+    go(browser, browser.find_element(By.LINK_TEXT, "Phường Xuân Hương - Đà Lạt"))
+    predecessors = [link.text for link in browser.find_elements(By.CSS_SELECTOR, "main ul li a")]
+    assert predecessors, "the new ward lists the old wards it took over"
+    go(browser, browser.find_element(By.LINK_TEXT, predecessors[0]))
+    assert "đến 2025-06-30" in browser.page_source
+    shot(browser, "unit")
+
+
+def test_citizen_registers_signs_in_and_is_kept_out_of_administration(browser, site):
+    browser.delete_all_cookies()
+    browser.get(site.url + "/register")
+    browser.find_element(By.ID, "citizenID").send_keys("068390000001")  # born in 2090: not valid
+    browser.find_element(By.ID, "fullName").send_keys("Ka Thị Nhung")
+    browser.find_element(By.ID, "password").send_keys("CongDan2026")
+    go(browser, browser.find_element(By.CSS_SELECTOR, "form.stacked button"))
+    assert "Số CCCD phải gồm 12 chữ số hợp lệ." in browser.find_element(By.ID, "failure").text
+    browser.find_element(By.ID, "citizenID").clear()
+    browser.find_element(By.ID, "citizenID").send_keys("068200000001")
+    browser.find_element(By.ID, "password").send_keys("CongDan2026")
+    go(browser, browser.find_element(By.CSS_SELECTOR, "form.stacked button"))
+    assert heading(browser) == "Đăng nhập"
+    sign_in(browser, site, "068200000001", "CongDan2026")
+    assert heading(browser) == "Xin chào, Ka Thị Nhung"
+    assert "Tài khoản công dân của bạn" in browser.page_source
+    browser.get(site.url + "/admin/accounts")
+    assert "Không có quyền" in heading(browser)
+    sign_out(browser)
+
+
+def test_forms_without_their_token_are_refused(site):
+    refused = requests.post(f"{site.url}/sign-in", data={"username": "admin", "password": DEMO_PASSWORD}, allow_redirects=False, timeout=10)
+    assert refused.status_code == 403
+    assert "Biểu mẫu đã hết hạn" in refused.text
+    # A signed-in user's form needs the session's token too.
+    session = requests.Session()
+    form = session.get(f"{site.url}/sign-in", timeout=10)
+    token = form.text.split('name="_csrf" value="')[1].split('"')[0]
+    signed_in = session.post(f"{site.url}/sign-in", data={"_csrf": token, "username": "admin", "password": DEMO_PASSWORD}, allow_redirects=False, timeout=10)
+    assert signed_in.status_code == 303
+    assert "HttpOnly" in signed_in.headers["set-cookie"] and "SameSite=Strict" in signed_in.headers["set-cookie"]
+    forged = session.post(f"{site.url}/admin/accounts", data={"username": "evil.user", "fullName": "Evil", "password": "Evil@123456", "roles": "officer"}, allow_redirects=False, timeout=10)
+    assert forged.status_code == 403
+    anonymous = requests.get(f"{site.url}/admin/accounts", allow_redirects=False, timeout=10)
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/sign-in"
