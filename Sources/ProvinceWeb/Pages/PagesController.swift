@@ -3,6 +3,7 @@ import Directory
 import Foundation
 import Hummingbird
 import ProvinceCore
+import ProvinceStore
 
 /// The server-rendered pages: sign-in, a home page for each kind of user, units, agencies, accounts, audit.
 struct PagesController {
@@ -307,7 +308,7 @@ struct PagesController {
         var values: [String: Any] = [
             "entries": entries.map {
                 [
-                    "seq": $0.seq, "at": $0.at, "actor": $0.actor, "action": $0.action,
+                    "seq": $0.seq, "at": Self.localTime($0.at), "actor": $0.actor, "action": $0.action,
                     "target": "\($0.targetType) \($0.targetID)", "summary": $0.summary, "hash": String($0.hash.prefix(12)),
                 ]
             },
@@ -326,6 +327,15 @@ struct PagesController {
             values["verification"] = ["intact": verification.isIntact, "checked": verification.entriesChecked, "problem": verification.problem ?? ""]
         }
         return pages.page("audit", title: Strings.all(context.language)["audit"]!, values: values, context: context)
+    }
+
+    /// A stored UTC timestamp as read in Vietnam (UTC+7, no daylight saving): `24/11/2026 05:33:49`.
+    static func localTime(_ stored: String) -> String {
+        guard let date = Timestamp.date(stored) else { return stored }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 7 * 3600)!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%02d/%02d/%04d %02d:%02d:%02d", c.day!, c.month!, c.year!, c.hour!, c.minute!, c.second!)
     }
 
     // MARK: Forms and their tokens

@@ -46,7 +46,7 @@ enum Strings {
         "create": ("Tạo", "Create"),
         "save": ("Lưu", "Save"),
         "next": ("Trang sau", "Next page"),
-        "time": ("Thời điểm", "Time"),
+        "time": ("Thời điểm (giờ Việt Nam)", "Time (Vietnam, UTC+7)"),
         "actor": ("Người thực hiện", "Actor"),
         "action": ("Thao tác", "Action"),
         "target": ("Đối tượng", "Target"),
