@@ -182,3 +182,58 @@ def test_forms_without_their_token_are_refused(site):
     assert forged.status_code == 403
     anonymous = requests.get(f"{site.url}/admin/accounts", allow_redirects=False, timeout=10)
     assert anonymous.status_code == 303 and anonymous.headers["location"] == "/sign-in"
+
+
+def test_agencies_are_registered_and_edited_on_their_pages(browser, site):
+    from selenium.webdriver.support.select import Select
+
+    browser.delete_all_cookies()
+    sign_in(browser, site, "admin")
+    go(browser, browser.find_element(By.LINK_TEXT, "Cơ quan"))
+    browser.find_element(By.ID, "agency-code").send_keys("000.00.7")
+    browser.find_element(By.ID, "agency-name").send_keys("Sở Ngoại vụ")
+    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action='/agencies'] button"))
+    assert "Mã định danh phải có dạng 000.00.00.H00." in browser.find_element(By.ID, "failure").text
+    assert browser.find_element(By.ID, "agency-name").get_attribute("value") == "Sở Ngoại vụ"
+    browser.find_element(By.ID, "agency-code").clear()
+    browser.find_element(By.ID, "agency-code").send_keys("000.00.70.H38")
+    Select(browser.find_element(By.ID, "agency-parent")).select_by_visible_text("Ủy ban nhân dân tỉnh Lâm Đồng")
+    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action='/agencies'] button"))
+    assert heading(browser) == "Sở Ngoại vụ"
+    assert "Ủy ban nhân dân tỉnh Lâm Đồng" in browser.page_source
+    sign_out(browser)
+
+    # An agency's administrator edits their own agency, and only theirs.
+    sign_in(browser, site, "yte.quantri")
+    browser.get(site.url + "/agencies?q=so+y+te")
+    go(browser, browser.find_element(By.LINK_TEXT, "Sở Y tế"))
+    name = browser.find_element(By.ID, "edit-name")
+    name.clear()
+    name.send_keys("Sở Y tế tỉnh Lâm Đồng")
+    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action^='/agencies/'] button"))
+    assert heading(browser) == "Sở Y tế tỉnh Lâm Đồng"
+    assert browser.find_element(By.CSS_SELECTOR, "p.notice").text == "Đã lưu."
+    browser.get(site.url + "/agencies?q=ngoai+vu")
+    go(browser, browser.find_element(By.LINK_TEXT, "Sở Ngoại vụ"))
+    assert not browser.find_elements(By.ID, "edit-name")
+    sign_out(browser)
+
+
+def test_an_official_changes_their_own_password(browser, site):
+    browser.delete_all_cookies()
+    sign_in(browser, site, "tnmt.xem")
+    go(browser, browser.find_element(By.CSS_SELECTOR, "a.who"))
+    assert heading(browser) == "Võ Thị Mai"
+    browser.find_element(By.ID, "current-password").send_keys("not-my-password1")
+    browser.find_element(By.ID, "own-password").send_keys("MatKhauMoi2026")
+    go(browser, browser.find_element(By.XPATH, "//button[text()='Đổi mật khẩu']"))
+    assert "Mật khẩu hiện tại không đúng." in browser.page_source
+    go(browser, browser.find_element(By.CSS_SELECTOR, "a.who"))
+    browser.find_element(By.ID, "current-password").send_keys(DEMO_PASSWORD)
+    browser.find_element(By.ID, "own-password").send_keys("MatKhauMoi2026")
+    go(browser, browser.find_element(By.XPATH, "//button[text()='Đổi mật khẩu']"))
+    # Changing the password ends every session, this one too: sign in again with the new one.
+    browser.get(site.url + "/")
+    assert "Đăng nhập" in browser.page_source
+    sign_in(browser, site, "tnmt.xem", "MatKhauMoi2026")
+    assert heading(browser) == "Xin chào, Võ Thị Mai"

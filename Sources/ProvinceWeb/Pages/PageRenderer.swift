@@ -27,7 +27,7 @@ struct PageRenderer: Sendable {
         ]
         if let session = context.session {
             let account = session.account
-            values["account"] = ["fullName": account.fullName, "username": account.username]
+            values["account"] = ["id": account.id, "fullName": account.fullName, "username": account.username]
             values["csrf"] = session.csrfToken
             values["canAdminAccounts"] = account.kind == .official && (account.has(.platformAdmin) || account.has(.agencyAdmin))
             values["canReadAudit"] = Access.auditScope(Actor(account: account, address: nil)) != nil

@@ -27,7 +27,9 @@ struct PagesController {
         router.get("units", use: units)
         router.get("units/{id}", use: unit)
         router.get("agencies", use: agencies)
+        router.post("agencies", use: createAgency)
         router.get("agencies/{id}", use: agency)
+        router.post("agencies/{id}", use: updateAgency)
         router.get("admin/accounts", use: accounts)
         router.post("admin/accounts", use: createAccount)
         router.get("admin/accounts/{id}", use: account)
@@ -107,11 +109,9 @@ struct PagesController {
         } catch let error as AppError {
             return formPage(
                 "register", title: "register",
-                values: [
-                    "citizenID": form["citizenID"], "fullName": form["fullName"], "email": form["email"],
-                    "failure": error.detail?.text(context.language) ?? "",
-                    "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(context.language) },
-                ], request: request, context: context, status: .init(code: error.kind.status))
+                values: failureValues(error, context.language).merging(
+                    ["citizenID": form["citizenID"], "fullName": form["fullName"], "email": form["email"]]) { $1 },
+                request: request, context: context, status: .init(code: error.kind.status))
         }
     }
 
@@ -162,20 +162,51 @@ struct PagesController {
     }
 
     @Sendable func agencies(_ request: Request, context: AppContext) async throws -> Response {
+        try await agenciesPage(request, context: context, status: .ok, extra: [:])
+    }
+
+    private func agenciesPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
         let search = request.query("q")
         let list = try await platform.agencies.list(search: search, parentID: nil, afterCode: nil, limit: 200)
-        return pages.page(
-            "agencies", title: Strings.all(context.language)["agencies"]!,
-            values: [
-                "q": search ?? "",
-                "agencies": list.map { ["id": $0.id, "code": $0.code, "name": $0.name, "kind": $0.kind.label(context.language)] },
-            ], context: context)
+        var values: [String: Any] = [
+            "q": search ?? "",
+            "agencies": list.map { ["id": $0.id, "code": $0.code, "name": $0.name, "kind": $0.kind.label(context.language)] },
+        ]
+        if let actor = context.optionalActor, Access.canAdministerPlatform(actor) {
+            values["canRegister"] = true
+            values["kinds"] = kindOptions(context.language, selected: nil)
+            let all = search == nil ? list : try await platform.agencies.list(search: nil, parentID: nil, afterCode: nil, limit: 500)
+            values["parents"] = all.map { ["id": $0.id, "name": $0.name] }
+        }
+        values.merge(extra) { $1 }
+        return pages.page("agencies", title: Strings.all(context.language)["agencies"]!, values: values, context: context, status: status)
+    }
+
+    @Sendable func createAgency(_ request: Request, context: AppContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try checkSession(form, context: context)
+        let input = AgencyInput(
+            code: form["code"], name: form["name"], kind: form["kind"], parentID: form["parentID"].isEmpty ? nil : form["parentID"],
+            unitID: form["unitID"].isEmpty ? nil : form["unitID"])
+        do {
+            let agency = try await platform.agencies.create(input, by: try context.actor())
+            return PageRenderer.redirect("/agencies/\(agency.id)?saved=1")
+        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+            return try await agenciesPage(
+                request, context: context, status: .init(code: error.kind.status),
+                extra: failureValues(error, context.language).merging(["form": ["code": form["code"], "name": form["name"]]]) { $1 })
+        }
     }
 
     @Sendable func agency(_ request: Request, context: AppContext) async throws -> Response {
+        try await agencyPage(request, context: context, status: .ok, extra: [:])
+    }
+
+    private func agencyPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
         let agency = try await platform.agencies.get(try context.parameters.require("id"))
         var values: [String: Any] = [
-            "agency": ["id": agency.id, "code": agency.code, "name": agency.name, "kind": agency.kind.label(context.language)]
+            "agency": ["id": agency.id, "code": agency.code, "name": agency.name, "kind": agency.kind.label(context.language)],
+            "saved": request.query("saved") != nil,
         ]
         if let parentID = agency.parentID, let parent = try? await platform.agencies.get(parentID) {
             values["parent"] = ["id": parent.id, "name": parent.name]
@@ -187,7 +218,35 @@ struct PagesController {
             let members = try await platform.accounts.list(agencyID: agency.id, kind: nil, search: nil, afterUsername: nil, limit: 200)
             values["members"] = members.map(accountValues(context.language))
         }
-        return pages.page("agency", title: agency.name, values: values, context: context)
+        if let actor = context.optionalActor, Access.canEditAgency(agency.id, actor) {
+            values["edit"] = ["name": agency.name, "kinds": kindOptions(context.language, selected: agency.kind)]
+        }
+        values.merge(extra) { $1 }
+        return pages.page("agency", title: agency.name, values: values, context: context, status: status)
+    }
+
+    @Sendable func updateAgency(_ request: Request, context: AppContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try checkSession(form, context: context)
+        let id = try context.parameters.require("id")
+        do {
+            _ = try await platform.agencies.update(id, AgencyInput(name: form["name"], kind: form["kind"]), by: try context.actor())
+            return PageRenderer.redirect("/agencies/\(id)?saved=1")
+        } catch let error as AppError where error.kind == .validation {
+            return try await agencyPage(request, context: context, status: .badRequest, extra: failureValues(error, context.language))
+        }
+    }
+
+    private func kindOptions(_ language: Language, selected: AgencyKind?) -> [[String: Any]] {
+        AgencyKind.allCases.map { ["value": $0.rawValue, "label": $0.label(language), "selected": $0 == selected] }
+    }
+
+    /// What a form page shows above the form when the input was refused.
+    private func failureValues(_ error: AppError, _ language: Language) -> [String: Any] {
+        [
+            "failure": error.detail?.text(language) ?? error.kind.title(language),
+            "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(language) },
+        ]
     }
 
     // MARK: Accounts
@@ -236,11 +295,8 @@ struct PagesController {
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             return try await accountsPage(
                 request, context: context, status: .init(code: error.kind.status),
-                extra: [
-                    "failure": error.detail?.text(context.language) ?? "",
-                    "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(context.language) },
-                    "form": ["username": form["username"], "fullName": form["fullName"], "email": form["email"]],
-                ])
+                extra: failureValues(error, context.language).merging(
+                    ["form": ["username": form["username"], "fullName": form["fullName"], "email": form["email"]]]) { $1 })
         }
     }
 
@@ -250,6 +306,7 @@ struct PagesController {
         guard Access.canView(account, actor) else { throw AppError.forbidden }
         var values: [String: Any] = ["subject": accountValues(context.language)(account), "saved": request.query("saved") != nil]
         values["canManage"] = Access.canManageAccounts(of: account.agencyID, actor) && account.id != actor.account?.id
+        values["isSelf"] = account.id == actor.account?.id && account.kind != .system
         if let agencyID = account.agencyID, let agency = try? await platform.agencies.get(agencyID) {
             values["agency"] = ["id": agency.id, "name": agency.name]
         }
@@ -266,7 +323,8 @@ struct PagesController {
 
     @Sendable func resetPassword(_ request: Request, context: AppContext) async throws -> Response {
         try await changeAccount(request, context: context) { id, actor, form in
-            try await platform.accounts.resetPassword(id, to: form["password"], by: actor)
+            let current = form["currentPassword"]
+            try await platform.accounts.resetPassword(id, to: form["password"], currentPassword: current.isEmpty ? nil : current, by: actor)
         }
     }
 

@@ -80,6 +80,10 @@ enum Strings {
         "count": ("Số lượng", "Count"),
         "apiKeys": ("Khoá API", "API keys"),
         "myAccount": ("Tài khoản của tôi", "My account"),
+        "registerAgency": ("Đăng ký cơ quan", "Register an agency"),
+        "editAgency": ("Sửa thông tin cơ quan", "Edit the agency"),
+        "changePassword": ("Đổi mật khẩu", "Change password"),
+        "currentPassword": ("Mật khẩu hiện tại", "Current password"),
     ]
 
     static func all(_ language: Language) -> [String: String] {
