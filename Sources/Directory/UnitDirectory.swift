@@ -54,7 +54,7 @@ public struct UnitDirectory: Sendable {
             let id = AdministrativeUnit.id(edition: edition.name, code: code)
             units.append(
                 AdministrativeUnit(
-                    id: id, code: code, name: name, type: (node["division_type"] as? String) ?? "",
+                    id: id, code: code, name: name, type: Self.type(named: name) ?? (node["division_type"] as? String) ?? "",
                     level: level, parentID: parentID, edition: edition.name,
                     validFrom: edition.validFrom, validTo: edition.validTo))
             for key in ["districts", "wards"] {
@@ -63,6 +63,14 @@ public struct UnitDirectory: Sendable {
         }
         for province in provinces { try walk(province, level: 1, parentID: nil) }
         return (edition, units)
+    }
+
+    /// The unit's type as its name states it ("Phường 7" is a ward): the 0.6.0 lists call every commune-level
+    /// unit `xã` and every district-level one `huyện`.
+    static func type(named name: String) -> String? {
+        let lowered = name.lowercased()
+        return ["thành phố", "thị xã", "thị trấn", "huyện", "quận", "phường", "xã", "tỉnh", "đặc khu"]
+            .first { lowered.hasPrefix($0 + " ") }
     }
 
     /// Stores `units`: new ones are added, changed ones updated, each change audited; the same list imported

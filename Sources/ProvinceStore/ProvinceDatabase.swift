@@ -147,14 +147,11 @@ public final class ProvinceDatabase: Sendable {
         engine == .postgres ? " FOR UPDATE" : ""
     }
 
-    /// Copies the SQLite database to `destination` while it stays in use.
+    /// Copies the SQLite database to `destination` while it stays in use: `VACUUM INTO` on a reader
+    /// connection writes a consistent snapshot without holding up the writer.
     public func backup(to destination: String) async throws {
-        guard case .sqlite(let writer, _) = backend else {
-            throw StoreError.unsupported("backup of PostgreSQL: use pg_dump")
-        }
-        try await writer.submitOutsideTransaction { database in
-            try await database.raw("VACUUM INTO \(bind: destination)").run()
-        }
+        guard engine == .sqlite else { throw StoreError.unsupported("backup of PostgreSQL: use pg_dump") }
+        try await read { try await $0.raw("VACUUM INTO \(bind: destination)").run() }
     }
 
     /// Closes every connection.

@@ -58,25 +58,6 @@ final class SQLiteWriter: Sendable {
         }
     }
 
-    /// Runs `body` alone, outside any transaction (for statements such as `VACUUM INTO`).
-    func submitOutsideTransaction(_ body: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let run: @Sendable (any SQLDatabase) async -> @Sendable ((any Error)?) -> Void = { database in
-                try? await database.raw("COMMIT").run()
-                let result: Result<Void, any Error>
-                do {
-                    try await body(database)
-                    result = .success(())
-                } catch {
-                    result = .failure(error)
-                }
-                try? await database.raw("BEGIN IMMEDIATE").run()
-                return { _ in continuation.resume(with: result) }
-            }
-            enqueue(Job(run: run, reject: { continuation.resume(throwing: $0) }))
-        }
-    }
-
     private func enqueue(_ job: Job) {
         let startDrain = state.withLock { state -> Bool in
             state.queue.append(job)

@@ -28,6 +28,9 @@ import Testing
             #expect(new.childCount == 124)
             #expect(new.unit.validFrom == "2025-07-01")
             #expect(old.unit.validTo == "2025-06-30")
+            // The 0.6.0 list calls every commune-level unit "xã": the type is read from the name instead.
+            #expect(try await platform.units.detail("2008:24769").unit.type == "phường")
+            #expect(try await platform.units.detail("2008:672").unit.type == "thành phố")
 
             let links = try DemoProvince.successionLinks(from: Data(contentsOf: try DemoProvince.resource("successions")))
             #expect(try await platform.units.importSuccessions(links, by: actor) == links.count)
