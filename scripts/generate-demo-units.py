@@ -88,10 +88,10 @@ def main():
         if new_code is None:
             unmatched_new.add(n["ward_name"])
         if old_code is not None and new_code is not None:
-            links.add((f"2008:{old_code}", f"2025:{new_code}"))
+            links.add((f"2008:{old_code:05d}", f"2025:{new_code:05d}"))
     for province in old_tree:
-        links.add((f"2008:{province['code']}", f"2025:{NEW_PROVINCE}"))
-    names = {f"2008:{w['code']}": f"{w['name']}, {d['name']}, {p['name']}" for p in old_tree for d in p["districts"] for w in d["wards"]}
+        links.add((f"2008:{province['code']:02d}", f"2025:{NEW_PROVINCE:02d}"))
+    names = {f"2008:{w['code']:05d}": f"{w['name']}, {d['name']}, {p['name']}" for p in old_tree for d in p["districts"] for w in d["wards"]}
     all_old = set(names)
     result = {
         "source": "vietnam-address-converter 1.0.5, matched by names to vietnam-provinces 0.6.0 and 2025.10.1",

@@ -47,9 +47,18 @@ public struct UnitDirectory: Sendable {
         let hasDistricts = provinces.contains { $0["districts"] != nil }
         let edition = edition ?? (hasDistricts ? .beforeReform : .afterReform)
         var units: [AdministrativeUnit] = []
-        func walk(_ node: [String: Any], level: Int, parentID: String?) throws {
-            guard let code = node["code"].map({ "\($0)" }), let name = node["name"] as? String, !name.isEmpty else {
-                throw AppError(.validation, vi: "Một đơn vị thiếu mã hoặc tên.", en: "A unit has no code or no name.")
+        var seen: Set<String> = []
+        /// `digits`: official codes have 2 digits for a province, 3 for a district, 5 for a commune; the package
+        /// stores them as numbers, without their leading zeros.
+        func walk(_ node: [String: Any], level: Int, digits: Int, parentID: String?) throws {
+            guard let rawCode = node["code"].map({ "\($0)" }), let number = Int(rawCode), number >= 0,
+                let name = node["name"] as? String, !name.isEmpty
+            else {
+                throw AppError(.validation, vi: "Một đơn vị thiếu mã số hoặc tên.", en: "A unit has no numeric code or no name.")
+            }
+            let code = String(repeating: "0", count: max(0, digits - String(number).count)) + String(number)
+            guard seen.insert(code).inserted else {
+                throw AppError(.validation, vi: "Mã \(code) xuất hiện hai lần trong tệp.", en: "The code \(code) appears twice in the file.")
             }
             let id = AdministrativeUnit.id(edition: edition.name, code: code)
             units.append(
@@ -57,11 +66,13 @@ public struct UnitDirectory: Sendable {
                     id: id, code: code, name: name, type: Self.type(named: name) ?? (node["division_type"] as? String) ?? "",
                     level: level, parentID: parentID, edition: edition.name,
                     validFrom: edition.validFrom, validTo: edition.validTo))
-            for key in ["districts", "wards"] {
-                for child in (node[key] as? [[String: Any]]) ?? [] { try walk(child, level: level + 1, parentID: id) }
+            for (key, childDigits) in [("districts", 3), ("wards", 5)] {
+                for child in (node[key] as? [[String: Any]]) ?? [] {
+                    try walk(child, level: level + 1, digits: childDigits, parentID: id)
+                }
             }
         }
-        for province in provinces { try walk(province, level: 1, parentID: nil) }
+        for province in provinces { try walk(province, level: 1, digits: 2, parentID: nil) }
         return (edition, units)
     }
 
