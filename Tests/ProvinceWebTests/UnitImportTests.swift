@@ -68,6 +68,22 @@ import Testing
         }
     }
 
+    @Test func codesKeepTheirOfficialWidth() throws {
+        let hanoi = """
+            [{"name": "Thành phố Hà Nội", "code": 1, "division_type": "thành phố trung ương", "districts": [
+                {"name": "Quận Ba Đình", "code": 1, "division_type": "quận", "wards": [
+                    {"name": "Phường Phúc Xá", "code": 1, "division_type": "phường"}]}]}]
+            """
+        let (edition, units) = try UnitDirectory.parse(nestedDivisions: Data(hanoi.utf8))
+        #expect(edition.name == "2008")
+        #expect(units.map(\.id) == ["2008:01", "2008:001", "2008:00001"])
+        #expect(units.map(\.parentID) == [nil, "2008:01", "2008:001"])
+        let twice = """
+            [{"name": "Lâm Đồng", "code": 68, "wards": [{"name": "Xã A", "code": 5}, {"name": "Xã B", "code": 5}]}]
+            """
+        #expect(throws: AppError.self) { try UnitDirectory.parse(nestedDivisions: Data(twice.utf8)) }
+    }
+
     @Test func malformedFileIsRefused() throws {
         #expect(throws: AppError.self) { try UnitDirectory.parse(nestedDivisions: Data("{\"not\": \"a list\"}".utf8)) }
         #expect(throws: AppError.self) { try UnitDirectory.parse(nestedDivisions: Data("[{\"name\": \"no code\"}]".utf8)) }
