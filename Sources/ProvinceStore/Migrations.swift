@@ -67,7 +67,69 @@ public enum Migrations {
                 "CREATE INDEX audit_at ON audit_entries(at)",
                 "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
             ]
-        )
+        ),
+        (
+            "0002-hub-registry",
+            [
+                """
+                CREATE TABLE hub_members (
+                    id TEXT PRIMARY KEY, instance TEXT NOT NULL, member_class TEXT NOT NULL, member_code TEXT NOT NULL,
+                    name TEXT NOT NULL, agency_id TEXT REFERENCES agencies(id), created_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE hub_subsystems (
+                    id TEXT PRIMARY KEY, member_id TEXT NOT NULL REFERENCES hub_members(id), subsystem_code TEXT NOT NULL,
+                    name TEXT NOT NULL, rate_limit_per_second BIGINT, created_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX hub_subsystems_member ON hub_subsystems(member_id)",
+                """
+                CREATE TABLE hub_services (
+                    id TEXT PRIMARY KEY, subsystem_id TEXT NOT NULL REFERENCES hub_subsystems(id),
+                    service_code TEXT NOT NULL, version TEXT, upstream_url TEXT NOT NULL, timeout_ms BIGINT NOT NULL,
+                    enabled BIGINT NOT NULL, log_bodies BIGINT NOT NULL, body_retention_days BIGINT NOT NULL,
+                    openapi TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX hub_services_subsystem ON hub_services(subsystem_id, service_code)",
+                """
+                CREATE TABLE hub_endpoints (
+                    service_id TEXT NOT NULL REFERENCES hub_services(id), method TEXT NOT NULL, path TEXT NOT NULL,
+                    PRIMARY KEY (service_id, method, path))
+                """,
+                """
+                CREATE TABLE hub_rights (
+                    id TEXT PRIMARY KEY, consumer_id TEXT NOT NULL REFERENCES hub_subsystems(id),
+                    service_id TEXT NOT NULL REFERENCES hub_services(id), endpoint_method TEXT, endpoint_path TEXT,
+                    granted_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX hub_rights_service ON hub_rights(service_id, consumer_id)",
+                """
+                CREATE TABLE hub_credentials (
+                    id TEXT PRIMARY KEY, subsystem_id TEXT NOT NULL REFERENCES hub_subsystems(id), kind TEXT NOT NULL,
+                    name TEXT NOT NULL, secret_digest TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)
+                """,
+                "CREATE INDEX hub_credentials_digest ON hub_credentials(secret_digest)",
+                "CREATE TABLE hub_registry_version (id BIGINT PRIMARY KEY, version BIGINT NOT NULL)",
+            ]
+        ),
+        (
+            "0003-hub-message-log",
+            [
+                """
+                CREATE TABLE hub_messages (
+                    seq BIGINT PRIMARY KEY, message_id TEXT NOT NULL, consumer TEXT NOT NULL, service TEXT NOT NULL,
+                    method TEXT NOT NULL, path TEXT NOT NULL, status BIGINT NOT NULL, error TEXT,
+                    request_bytes BIGINT NOT NULL, response_bytes BIGINT NOT NULL,
+                    request_sha256 TEXT NOT NULL, response_sha256 TEXT NOT NULL,
+                    received_at TEXT NOT NULL, forwarded_at TEXT, answered_at TEXT NOT NULL,
+                    prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
+                """,
+                "CREATE INDEX hub_messages_consumer ON hub_messages(consumer, seq)",
+                "CREATE INDEX hub_messages_service ON hub_messages(service, seq)",
+                "CREATE INDEX hub_messages_received ON hub_messages(received_at)",
+                "CREATE INDEX hub_messages_id ON hub_messages(message_id)",
+                "CREATE TABLE hub_message_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import ProvinceStore
+import TestSupport
 import Testing
 
 @testable import ProvinceWeb
@@ -12,11 +13,7 @@ import Testing
 /// A platform for one test: a fresh SQLite file, or a fresh PostgreSQL database when
 /// `PROVINCE_TEST_DATABASE_URL` names a server (scripts/test runs the suite both ways).
 struct TestPlatform {
-    static let logger: Logger = {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        return logger
-    }()
+    static var logger: Logger { TestDatabase.logger }
 
     /// Runs `body` with the demo province loaded and the platform served over real HTTP.
     static func withDemo(_ body: @Sendable (Platform, TestHTTP) async throws -> Void) async throws {
@@ -24,10 +21,9 @@ struct TestPlatform {
     }
 
     static func withPlatform(demo: Bool, _ body: @Sendable (Platform, TestHTTP) async throws -> Void) async throws {
-        let (location, cleanup) = try await freshDatabase()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("op-test-\(UUID().uuidString)").path
-        let configuration = AppConfiguration(
-            dataDirectory: directory, database: location ?? .resolve(databaseURL: nil, dataDirectory: directory), demo: demo, bcryptCost: 4)
+        let directory = TestDatabase.temporaryDirectory()
+        let (location, cleanup) = try await TestDatabase.fresh(in: directory)
+        let configuration = AppConfiguration(dataDirectory: directory, database: location, demo: demo, bcryptCost: 4)
         let platform = try await Platform.open(configuration, logger: logger)
         do {
             if demo { _ = try await DemoProvince.loadIfEmpty(into: platform) }
@@ -37,35 +33,11 @@ struct TestPlatform {
             }
         } catch {
             await platform.database.close()
-            try? await cleanup()
-            try? FileManager.default.removeItem(atPath: directory)
+            await cleanup()
             throw error
         }
         await platform.database.close()
-        try? await cleanup()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    /// The PostgreSQL server for tests, if any.
-    static var postgresURL: String? {
-        ProcessInfo.processInfo.environment["PROVINCE_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    /// A new empty database: nil means SQLite in the test's own folder.
-    static func freshDatabase() async throws -> (DatabaseLocation?, @Sendable () async throws -> Void) {
-        guard let adminURL = postgresURL else { return (nil, {}) }
-        let name = "op_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-        let admin = try await ProvinceDatabase.open(.postgres(url: adminURL), logger: logger)
-        try await admin.read { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-        await admin.close()
-        guard var components = URLComponents(string: adminURL) else { throw CocoaError(.fileReadInvalidFileName) }
-        components.path = "/" + name
-        let cleanup: @Sendable () async throws -> Void = {
-            let admin = try await ProvinceDatabase.open(.postgres(url: adminURL), logger: logger)
-            try? await admin.read { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
-            await admin.close()
-        }
-        return (.postgres(url: components.string!), cleanup)
+        await cleanup()
     }
 }
 

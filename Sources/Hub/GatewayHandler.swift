@@ -1,0 +1,600 @@
+import Crypto
+import Directory
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ProvinceStore
+
+/// What every gateway connection shares: the registry in memory, the message log, the rate limiter, limits.
+final class GatewayEnvironment: Sendable {
+    let registry: RegistryCache
+    let log: MessageLogWriter
+    let limiter: RateLimiter
+    let maxBodyBytes: Int
+    let logger: Logger
+
+    init(registry: RegistryCache, log: MessageLogWriter, limiter: RateLimiter, maxBodyBytes: Int, logger: Logger) {
+        self.registry = registry
+        self.log = log
+        self.limiter = limiter
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+    }
+}
+
+/// An error the gateway answers itself, named as X-Road names them.
+struct GatewayError: Error {
+    var status: HTTPResponseStatus
+    var type: String
+    var message: String
+    var retryAfter: Int?
+
+    static func badRequest(_ message: String) -> GatewayError { GatewayError(status: .badRequest, type: "Client.BadRequest", message: message) }
+}
+
+/// One client connection of the gateway. Each request on it becomes an `Exchange`, which reads the call,
+/// authorizes it against the registry snapshot, streams it to the provider over a pooled connection, streams the
+/// answer back, and releases the answer's last bytes only after the exchange is committed to the message log.
+/// Confined to its channel's event loop, as NIO handlers are.
+final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let environment: GatewayEnvironment
+    private let pool: UpstreamPool
+    private var context: ChannelHandlerContext?
+    private var exchange: Exchange?
+
+    init(environment: GatewayEnvironment, pool: UpstreamPool) {
+        self.environment = environment
+        self.pool = pool
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.read()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        exchange?.clientGone()
+        exchange = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            let exchange = Exchange(head: head, handler: self)
+            self.exchange = exchange
+            exchange.start()
+        case .body(let buffer):
+            exchange?.requestBody(buffer)
+        case .end:
+            exchange?.requestEnd()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // A read cycle may produce no part (a chunk header alone): read on unless writes to the provider are pending.
+        if exchange?.wantsClientRead ?? true { context.read() }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        environment.logger.debug("gateway connection error: \(error)")
+        context.close(promise: nil)
+    }
+
+    // MARK: Used by the exchange
+
+    fileprivate var env: GatewayEnvironment { environment }
+    fileprivate var upstreams: UpstreamPool { pool }
+    fileprivate var eventLoop: (any EventLoop)? { context?.eventLoop }
+
+    fileprivate func readMore() { context?.read() }
+
+    fileprivate func write(_ part: HTTPServerResponsePart, flush: Bool, promise: EventLoopPromise<Void>? = nil) {
+        guard let context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(part), promise: promise)
+        } else {
+            context.write(wrapOutboundOut(part), promise: promise)
+        }
+    }
+
+    fileprivate func finished(_ exchange: Exchange, keepAlive: Bool) {
+        if self.exchange === exchange { self.exchange = nil }
+        if keepAlive {
+            context?.read()
+        } else {
+            context?.close(promise: nil)
+        }
+    }
+
+    fileprivate func closeConnection() { context?.close(promise: nil) }
+}
+
+/// The state of one exchange; confined to its connection's event loop.
+private final class Exchange: UpstreamDelegate, @unchecked Sendable {
+    enum Phase {
+        /// The gateway answers itself once the request has been read.
+        case rejecting(GatewayError)
+        case connecting
+        case forwarding
+        case responding
+        case done
+    }
+
+    let head: HTTPRequestHead
+    unowned let handler: GatewayHandler
+    var phase: Phase = .connecting
+    let messageID: String
+    let receivedAt = Date()
+    var forwardedAt: Date?
+    var consumer = "-"
+    var serviceID = "-"
+    var forwardPath = ""
+    var origin: Origin?
+    var service: HubService?
+    var upstream: (any Channel, UpstreamHandler)?
+    var pending: [ByteBuffer] = []
+    var requestEnded = false
+    var requestBytes = 0
+    var responseBytes = 0
+    var requestHash = SHA256()
+    var headersHash512 = SHA512()
+    var bodyHash512 = SHA512()
+    var responseHash = SHA256()
+    var responseStatus = 0
+    var timeout: Scheduled<Void>?
+    var timedOut = false
+    var keepAlive: Bool
+    /// Body parts written but not yet taken by the other side: reading pauses while there are any (backpressure).
+    var writesToProvider = 0
+    var writesToConsumer = 0
+    /// The answer's last bytes are held back until the exchange is in the message log: with them the consumer
+    /// would hold a complete answer (its Content-Length satisfied) that the log might not.
+    var heldHead: HTTPResponseHead?
+    var heldBody: ByteBuffer?
+
+    init(head: HTTPRequestHead, handler: GatewayHandler) {
+        self.head = head
+        self.handler = handler
+        keepAlive = head.isKeepAlive
+        if let given = head.headers.first(name: "X-Road-Id"), UUID(uuidString: given) != nil {
+            messageID = given
+        } else {
+            messageID = UUID().uuidString.lowercased()
+        }
+    }
+
+    /// Whether the consumer's connection may be read now.
+    var wantsClientRead: Bool {
+        switch phase {
+        case .connecting, .done: false
+        case .forwarding, .responding: writesToProvider == 0 && !requestEnded
+        case .rejecting: !requestEnded
+        }
+    }
+
+    var isDone: Bool {
+        if case .done = phase { return true }
+        return false
+    }
+
+    // MARK: Request side
+
+    func start() {
+        do {
+            try route()
+        } catch let error as GatewayError {
+            phase = .rejecting(error)
+            if error.status == .payloadTooLarge {
+                // A body known to be too large is not read: answer now and close.
+                keepAlive = false
+                answer(error)
+            } else {
+                handler.readMore()
+            }
+            return
+        } catch {
+            phase = .rejecting(GatewayError(status: .internalServerError, type: "Server.ServerProxy.InternalError", message: "\(error)"))
+            handler.readMore()
+            return
+        }
+        connect()
+    }
+
+    /// Parses the call, authenticates the consumer and checks its right; throws what to answer otherwise.
+    func route() throws {
+        let uri = head.uri
+        guard uri.utf8.count <= 4096 else { throw GatewayError.badRequest("The request URI is longer than 4096 bytes.") }
+        let queryStart = uri.firstIndex(of: "?") ?? uri.endIndex
+        let path = uri[..<queryStart]
+        let query = uri[queryStart...]
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard segments.first == "r1", segments.count >= 6 else {
+            throw GatewayError.badRequest("Calls have the form /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path].")
+        }
+        let identifier = Array(segments.dropFirst().prefix(5))
+        guard identifier.allSatisfy(IdentifierPart.isValid) else {
+            throw GatewayError.badRequest("The service identifier has characters X-Road identifiers may not have.")
+        }
+        guard let clientHeader = head.headers.first(name: "X-Road-Client"), let client = ClientIdentifier(clientHeader),
+            client.subsystemCode != nil
+        else {
+            throw GatewayError.badRequest("The X-Road-Client header must name the calling subsystem: INSTANCE/CLASS/MEMBER/SUBSYSTEM.")
+        }
+        let snapshot = handler.env.registry.snapshot
+        guard let secret = credential(), let consumerID = snapshot.credentials[Tokens.digest(secret)] else {
+            throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "Present the subsystem's API key in X-Road-Client-Key.")
+        }
+        guard consumerID == client.description else {
+            throw GatewayError(status: .forbidden, type: "Client.WrongClient", message: "The key does not belong to \(client).")
+        }
+        consumer = consumerID
+        let provider = identifier[0..<4].joined(separator: "/")
+        let rest = Array(segments.dropFirst(6))
+        guard let (service, remaining) = snapshot.service(provider: provider, code: String(identifier[4]), path: rest) else {
+            serviceID = provider + "/" + identifier[4]
+            throw GatewayError(status: .notFound, type: "Server.ServerProxy.UnknownService", message: "No service \(serviceID) is registered.")
+        }
+        serviceID = service.id
+        guard service.enabled else {
+            throw GatewayError(
+                status: .serviceUnavailable, type: "Server.ServerProxy.ServiceDisabled", message: "The service \(service.id) is disabled.")
+        }
+        let servicePath = "/" + remaining.joined(separator: "/")
+        guard snapshot.allows(consumerID, service, method: head.method.rawValue, path: servicePath) else {
+            throw GatewayError(
+                status: .forbidden, type: "Server.ServerProxy.AccessDenied",
+                message: "\(consumerID) may not call \(head.method.rawValue) \(servicePath) on \(service.id).")
+        }
+        if let limit = snapshot.subsystems[consumerID]?.rateLimitPerSecond, !handler.env.limiter.allow(consumerID, perSecond: limit) {
+            throw GatewayError(status: .tooManyRequests, type: "Client.RateLimited", message: "More than \(limit) calls a second.", retryAfter: 1)
+        }
+        if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > handler.env.maxBodyBytes {
+            throw GatewayError(
+                status: .payloadTooLarge, type: "Client.PayloadTooLarge", message: "The body is larger than \(handler.env.maxBodyBytes) bytes.")
+        }
+        guard let origin = Origin(service.upstreamURL) else {
+            throw GatewayError(
+                status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The service's upstream URL cannot be reached by this gateway."
+            )
+        }
+        self.origin = origin
+        self.service = service
+        forwardPath = origin.basePath + (remaining.isEmpty ? "/" : servicePath) + query
+    }
+
+    func credential() -> String? {
+        if let key = head.headers.first(name: "X-Road-Client-Key") { return key }
+        if let authorization = head.headers.first(name: "Authorization"), authorization.hasPrefix("Bearer hub_") {
+            return String(authorization.dropFirst(7))
+        }
+        return nil
+    }
+
+    func connect() {
+        guard let origin, let service, let eventLoop = handler.eventLoop else { return }
+        phase = .connecting
+        let timeout = TimeAmount.milliseconds(Int64(service.timeoutMilliseconds))
+        self.timeout = eventLoop.scheduleTask(in: timeout) { [weak self] in self?.timeoutFired() }
+        handler.upstreams.acquire(origin, connectTimeout: timeout).whenComplete { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let connection):
+                guard case .connecting = self.phase else {
+                    self.handler.upstreams.release(origin, connection)
+                    return
+                }
+                self.upstream = connection
+                connection.1.delegate = self
+                self.forward()
+            case .failure:
+                self.fail(
+                    GatewayError(status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The service's provider cannot be reached."))
+            }
+        }
+    }
+
+    func forward() {
+        guard let (channel, _) = upstream, let origin else { return }
+        phase = .forwarding
+        forwardedAt = Date()
+        var headers = HTTPHeaders()
+        for (name, value) in head.headers where !Self.isHopByHop(name, in: head.headers) && !Self.isCredential(name, value) {
+            if name.caseInsensitiveCompare("Host") == .orderedSame { continue }
+            headers.add(name: name, value: value)
+        }
+        headers.replaceOrAdd(name: "Host", value: origin.hostHeader)
+        headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
+        let upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: forwardPath, headers: headers)
+        var canonical = "\(head.method.rawValue) \(forwardPath)\n"
+        for (name, value) in headers { canonical += "\(name.lowercased()): \(value)\n" }
+        headersHash512.update(data: Data(canonical.utf8))
+        channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
+        for buffer in pending { channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil) }
+        pending.removeAll()
+        if requestEnded {
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        } else {
+            channel.flush()
+            handler.readMore()
+        }
+        channel.read()
+    }
+
+    func requestBody(_ buffer: ByteBuffer) {
+        requestBytes += buffer.readableBytes
+        if case .rejecting = phase {
+            handler.readMore()
+            return
+        }
+        if requestBytes > handler.env.maxBodyBytes {
+            fail(
+                GatewayError(
+                    status: .payloadTooLarge, type: "Client.PayloadTooLarge", message: "The body is larger than \(handler.env.maxBodyBytes) bytes."))
+            return
+        }
+        buffer.withUnsafeReadableBytes { bytes in
+            requestHash.update(bufferPointer: bytes)
+            bodyHash512.update(bufferPointer: bytes)
+        }
+        switch phase {
+        case .connecting:
+            pending.append(buffer)
+        case .forwarding, .responding:
+            guard let (channel, _) = upstream else { return }
+            writesToProvider += 1
+            let promise = channel.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenSuccess { [weak self] in
+                guard let self else { return }
+                self.writesToProvider -= 1
+                if self.wantsClientRead { self.handler.readMore() }
+            }
+            channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: promise)
+        default:
+            break
+        }
+    }
+
+    func requestEnd() {
+        requestEnded = true
+        switch phase {
+        case .rejecting(let error):
+            answer(error)
+        case .forwarding, .responding:
+            upstream?.0.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        default:
+            break
+        }
+    }
+
+    /// base64(SHA512(SHA512(headers) + SHA512(body))), as X-Road's message protocol for REST defines the request
+    /// hash; the headers are the forwarded request line and headers, one `name: value` a line.
+    var requestHashHeader: String {
+        var outer = SHA512()
+        outer.update(data: Data(headersHash512.finalize()))
+        outer.update(data: Data(bodyHash512.finalize()))
+        return Data(outer.finalize()).base64EncodedString()
+    }
+
+    // MARK: Response side
+
+    func upstreamRead(_ part: HTTPClientResponsePart) {
+        switch part {
+        case .head(let response):
+            guard case .forwarding = phase else { return }
+            timeout?.cancel()
+            phase = .responding
+            responseStatus = Int(response.status.code)
+            var headers = HTTPHeaders()
+            for (name, value) in response.headers where !Self.isHopByHop(name, in: response.headers) {
+                if name.lowercased().hasPrefix("x-road-") { continue }
+                headers.add(name: name, value: value)
+            }
+            headers.add(name: "X-Road-Id", value: messageID)
+            headers.add(name: "X-Road-Client", value: consumer)
+            headers.add(name: "X-Road-Service", value: serviceID)
+            if requestEnded { headers.add(name: "X-Road-Request-Hash", value: requestHashHeader) }
+            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+            let clientHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
+            let bodyless =
+                head.method == .HEAD || [204, 304].contains(response.status.code)
+                || response.headers.first(name: "Content-Length") == "0"
+            if bodyless {
+                heldHead = clientHead
+            } else {
+                handler.write(.head(clientHead), flush: true)
+            }
+            upstream?.0.read()
+        case .body(let buffer):
+            responseBytes += buffer.readableBytes
+            buffer.withUnsafeReadableBytes { responseHash.update(bufferPointer: $0) }
+            guard let previous = heldBody else {
+                heldBody = buffer
+                upstream?.0.read()
+                return
+            }
+            heldBody = buffer
+            writesToConsumer += 1
+            let promise = upstream?.0.eventLoop.makePromise(of: Void.self)
+            promise?.futureResult.whenSuccess { [weak self] in
+                guard let self else { return }
+                self.writesToConsumer -= 1
+                if self.writesToConsumer == 0 { self.upstream?.0.read() }
+            }
+            handler.write(.body(.byteBuffer(previous)), flush: true, promise: promise)
+        case .end:
+            guard case .responding = phase else { return }
+            commit(error: nil) { [weak self] committed in
+                guard let self else { return }
+                guard committed else {
+                    // Not in the log: the consumer must not get a complete answer.
+                    self.upstream?.0.close(promise: nil)
+                    self.upstream = nil
+                    self.phase = .done
+                    self.handler.closeConnection()
+                    return
+                }
+                if let head = self.heldHead { self.handler.write(.head(head), flush: false) }
+                if let body = self.heldBody { self.handler.write(.body(.byteBuffer(body)), flush: false) }
+                self.heldHead = nil
+                self.heldBody = nil
+                self.handler.write(.end(nil), flush: true)
+                if let origin = self.origin, let upstream = self.upstream, self.requestEnded {
+                    self.handler.upstreams.release(origin, upstream)
+                } else {
+                    self.upstream?.0.close(promise: nil)
+                }
+                self.upstream = nil
+                self.phase = .done
+                self.handler.finished(self, keepAlive: self.keepAlive && self.requestEnded)
+            }
+        }
+    }
+
+    func upstreamReadComplete() {
+        switch phase {
+        case .forwarding, .responding:
+            if writesToConsumer == 0 { upstream?.0.read() }
+        default:
+            break
+        }
+    }
+
+    func upstreamClosed(_ error: (any Error)?) {
+        upstream = nil
+        switch phase {
+        case .connecting, .forwarding:
+            if timedOut {
+                fail(
+                    GatewayError(status: .gatewayTimeout, type: "Server.ServerProxy.ServiceTimeout", message: "The provider did not answer in time."))
+            } else {
+                fail(
+                    GatewayError(
+                        status: .badGateway, type: "Server.ServerProxy.ServiceFailed",
+                        message: "The provider closed the connection without an answer."))
+            }
+        case .responding:
+            // The answer was cut off: the consumer's connection is closed so that it does not take it as complete.
+            phase = .done
+            handler.closeConnection()
+        default:
+            break
+        }
+    }
+
+    func timeoutFired() {
+        switch phase {
+        case .connecting:
+            timedOut = true
+            fail(
+                GatewayError(
+                    status: .gatewayTimeout, type: "Server.ServerProxy.ServiceTimeout", message: "The provider could not be reached in time."))
+        case .forwarding:
+            timedOut = true
+            upstream?.0.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    /// Gives up on the provider: answers with `error` now if the request has been read, else once it has.
+    func fail(_ error: GatewayError) {
+        timeout?.cancel()
+        if let (channel, _) = upstream {
+            channel.close(promise: nil)
+            upstream = nil
+        }
+        phase = .rejecting(error)
+        if requestEnded || error.status == .payloadTooLarge {
+            if !requestEnded { keepAlive = false }
+            answer(error)
+        } else {
+            handler.readMore()
+        }
+    }
+
+    /// Sends the gateway's own answer, logged first when a consumer was identified.
+    func answer(_ error: GatewayError) {
+        guard !isDone else { return }
+        phase = .done
+        responseStatus = Int(error.status.code)
+        let send: (Bool) -> Void = { [weak self] committed in
+            guard let self else { return }
+            let body = try! JSONSerialization.data(
+                withJSONObject: [
+                    "type": error.type, "title": error.status.reasonPhrase, "status": Int(error.status.code), "detail": error.message,
+                    "xRoadId": self.messageID,
+                ], options: [.sortedKeys, .withoutEscapingSlashes])
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/problem+json")
+            headers.add(name: "Content-Length", value: String(body.count))
+            headers.add(name: "X-Road-Error", value: error.type)
+            headers.add(name: "X-Road-Id", value: self.messageID)
+            if let retryAfter = error.retryAfter { headers.add(name: "Retry-After", value: String(retryAfter)) }
+            let keepAlive = self.keepAlive && committed && self.requestEnded
+            if !keepAlive { headers.add(name: "Connection", value: "close") }
+            self.handler.write(.head(HTTPResponseHead(version: self.head.version, status: error.status, headers: headers)), flush: false)
+            self.handler.write(.body(.byteBuffer(ByteBuffer(bytes: body))), flush: false)
+            self.handler.write(.end(nil), flush: true)
+            self.handler.finished(self, keepAlive: keepAlive)
+        }
+        if consumer == "-" {
+            send(true)
+        } else {
+            commit(error: error.type, then: send)
+        }
+    }
+
+    /// Hands the exchange to the message log; `then(true)` runs on this loop once it is committed.
+    func commit(error: String?, then: @escaping (Bool) -> Void) {
+        guard let eventLoop = handler.eventLoop else { return }
+        let record = MessageRecord(
+            messageID: messageID, consumer: consumer, service: serviceID, method: head.method.rawValue,
+            path: String(head.uri.prefix(2048)), status: responseStatus, error: error, requestBytes: requestBytes,
+            responseBytes: responseBytes, requestSHA256: Self.hex(requestHash.finalize()), responseSHA256: Self.hex(responseHash.finalize()),
+            receivedAt: Timestamp.string(receivedAt), forwardedAt: forwardedAt.map(Timestamp.string), answeredAt: Timestamp.now())
+        let bound = NIOLoopBound(then, eventLoop: eventLoop)
+        handler.env.log.append(record) { failure in
+            eventLoop.execute { bound.value(failure == nil) }
+        }
+    }
+
+    func clientGone() {
+        timeout?.cancel()
+        upstream?.0.close(promise: nil)
+        upstream = nil
+        phase = .done
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    static let hopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+        "proxy-connection",
+    ]
+
+    /// Hop-by-hop headers, and those the `Connection` header names, never cross the gateway.
+    static func isHopByHop(_ name: String, in headers: HTTPHeaders) -> Bool {
+        let lowered = name.lowercased()
+        if hopByHop.contains(lowered) { return true }
+        return headers[canonicalForm: "connection"].contains { $0.lowercased() == lowered }
+    }
+
+    /// The consumer's credentials for the hub stay at the hub.
+    static func isCredential(_ name: String, _ value: String) -> Bool {
+        let lowered = name.lowercased()
+        return lowered == "x-road-client-key" || (lowered == "authorization" && value.hasPrefix("Bearer hub_"))
+    }
+}

@@ -1,0 +1,81 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ProvinceStore
+import ServiceLifecycle
+import Synchronization
+
+/// The hub's gateway: an HTTP server on its own port speaking X-Road's message protocol for REST, built on SwiftNIO
+/// so that nothing on the path of a call waits (rights and keys come from memory, records go to a batching
+/// writer). It runs beside the platform's web server.
+public final class HubGateway: Service, Sendable {
+    let host: String
+    let requestedPort: Int
+    let environment: GatewayEnvironment
+    let registry: RegistryCache
+    let group: MultiThreadedEventLoopGroup
+    private let pools: [ObjectIdentifier: UpstreamPool]
+    private let channel = Mutex<(any Channel)?>(nil)
+
+    /// - Parameters:
+    ///   - maxBodyBytes: the largest request body the gateway forwards (413 beyond).
+    ///   - refreshInterval: how often the registry's version is checked (changes made by other processes).
+    public init(
+        host: String, port: Int, database: ProvinceDatabase, maxBodyBytes: Int = 100 << 20, refreshInterval: Duration = .seconds(1),
+        logger: Logger
+    ) {
+        self.host = host
+        requestedPort = port
+        registry = RegistryCache(database: database, interval: refreshInterval, logger: logger)
+        environment = GatewayEnvironment(
+            registry: registry, log: MessageLogWriter(database: database, logger: logger), limiter: RateLimiter(),
+            maxBodyBytes: maxBodyBytes, logger: logger)
+        group = MultiThreadedEventLoopGroup.singleton
+        var pools: [ObjectIdentifier: UpstreamPool] = [:]
+        for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop) }
+        self.pools = pools
+    }
+
+    /// Loads the registry and starts listening; returns the port (useful when 0 asked for a free one).
+    @discardableResult
+    public func start() async throws -> Int {
+        if let bound = channel.withLock({ $0 }) { return bound.localAddress?.port ?? requestedPort }
+        try await registry.refresh()
+        let environment = self.environment
+        let pools = self.pools
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.autoRead, value: false)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        GatewayHandler(environment: environment, pool: pools[ObjectIdentifier(channel.eventLoop)]!))
+                }
+            }
+            .bind(host: host, port: requestedPort)
+            .get()
+        channel.withLock { $0 = server }
+        return server.localAddress?.port ?? requestedPort
+    }
+
+    /// Reloads the registry now (after a change made through this process).
+    public func reloadRegistry() async throws { try await registry.refresh() }
+
+    public func run() async throws {
+        try await start()
+        await cancelWhenGracefulShutdown { await self.registry.run() }
+        stop()
+    }
+
+    /// Stops listening; the registry poll ends with the task that runs it.
+    public func stop() {
+        channel.withLock { channel in
+            channel?.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import Crypto
+import Foundation
+import Logging
+import ProvinceStore
+import SQLKit
+import Synchronization
+
+/// One exchange through the gateway, as the message log keeps it: the evidence of who called what, when, and
+/// what was sent and answered (by SHA-256).
+public struct MessageRecord: Sendable, Codable, Equatable {
+    public var seq: Int = 0
+    public var messageID: String
+    public var consumer: String
+    public var service: String
+    public var method: String
+    public var path: String
+    public var status: Int
+    /// The gateway's error type (`Server.ServerProxy.ServiceTimeout`, …) when the gateway answered itself.
+    public var error: String?
+    public var requestBytes: Int
+    public var responseBytes: Int
+    public var requestSHA256: String
+    public var responseSHA256: String
+    public var receivedAt: String
+    public var forwardedAt: String?
+    public var answeredAt: String
+    public var prevHash: String = ""
+    public var hash: String = ""
+
+    /// Every field but the hash, in a fixed order: what the hash covers.
+    var canonicalForm: Data {
+        let fields: [String?] = [
+            String(seq), messageID, consumer, service, method, path, String(status), error, String(requestBytes), String(responseBytes),
+            requestSHA256, responseSHA256, receivedAt, forwardedAt, answeredAt, prevHash,
+        ]
+        return try! JSONEncoder().encode(fields)
+    }
+
+    var computedHash: String { SHA256.hash(data: canonicalForm).map { String(format: "%02x", $0) }.joined() }
+}
+
+/// Writes message records in batches (group commit): a record handed in while a batch is being written waits for
+/// the next batch, and its callback runs only once its batch is committed, so a response released after the
+/// callback is never lost to a crash.
+public final class MessageLogWriter: Sendable {
+    public typealias Completion = @Sendable ((any Error)?) -> Void
+    private struct State {
+        var queue: [(MessageRecord, Completion)] = []
+        var draining = false
+    }
+
+    static let genesisHash = String(repeating: "0", count: 64)
+    private let database: ProvinceDatabase
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let maxBatch = 500
+
+    public init(database: ProvinceDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Queues a record; `completion` runs after it is committed (or with the error that prevented it).
+    public func append(_ record: MessageRecord, completion: @escaping Completion) {
+        let start = state.withLock { state -> Bool in
+            state.queue.append((record, completion))
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        if start { Task { await drain() } }
+    }
+
+    /// Appends and waits for the commit.
+    public func append(_ record: MessageRecord) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            append(record) { error in
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [(MessageRecord, Completion)] in
+                let batch = Array(state.queue.prefix(maxBatch))
+                state.queue.removeFirst(batch.count)
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            let records = batch.map(\.0)
+            let database = self.database
+            do {
+                try await database.write { db in try await Self.insert(records, in: db, database: database) }
+                for (_, completion) in batch { completion(nil) }
+            } catch {
+                logger.error("message log write failed: \(error)")
+                for (_, completion) in batch { completion(error) }
+            }
+        }
+    }
+
+    static func insert(_ records: [MessageRecord], in db: any SQLDatabase, database: ProvinceDatabase) async throws {
+        let head = try await db.raw("SELECT seq, hash FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
+        var seq = try head?.int("seq") ?? 0
+        var previous = try head?.string("hash") ?? genesisHash
+        var chained: [MessageRecord] = []
+        for var record in records {
+            seq += 1
+            record.seq = seq
+            record.prevHash = previous
+            record.hash = record.computedHash
+            previous = record.hash
+            chained.append(record)
+        }
+        let columns = [
+            "seq", "message_id", "consumer", "service", "method", "path", "status", "error", "request_bytes", "response_bytes",
+            "request_sha256", "response_sha256", "received_at", "forwarded_at", "answered_at", "prev_hash", "hash",
+        ]
+        var insert = db.insert(into: "hub_messages").columns(columns)
+        for record in chained {
+            insert = insert.values([
+                SQLBind(record.seq), SQLBind(record.messageID), SQLBind(record.consumer), SQLBind(record.service),
+                SQLBind(record.method), SQLBind(record.path), SQLBind(record.status), SQLBind(record.error),
+                SQLBind(record.requestBytes), SQLBind(record.responseBytes), SQLBind(record.requestSHA256),
+                SQLBind(record.responseSHA256), SQLBind(record.receivedAt), SQLBind(record.forwardedAt),
+                SQLBind(record.answeredAt), SQLBind(record.prevHash), SQLBind(record.hash),
+            ])
+        }
+        try await insert.run()
+        if head == nil {
+            try await db.raw("INSERT INTO hub_message_head (id, seq, hash) VALUES (1, \(bind: seq), \(bind: previous))").run()
+        } else {
+            try await db.raw("UPDATE hub_message_head SET seq = \(bind: seq), hash = \(bind: previous) WHERE id = 1").run()
+        }
+    }
+}
+
+/// Reading and checking the message log.
+public enum MessageLog {
+    static func record(from row: any SQLRow) throws -> MessageRecord {
+        MessageRecord(
+            seq: try row.int("seq"), messageID: try row.string("message_id"), consumer: try row.string("consumer"),
+            service: try row.string("service"), method: try row.string("method"), path: try row.string("path"),
+            status: try row.int("status"), error: try row.optionalString("error"), requestBytes: try row.int("request_bytes"),
+            responseBytes: try row.int("response_bytes"), requestSHA256: try row.string("request_sha256"),
+            responseSHA256: try row.string("response_sha256"), receivedAt: try row.string("received_at"),
+            forwardedAt: try row.optionalString("forwarded_at"), answeredAt: try row.string("answered_at"),
+            prevHash: try row.string("prev_hash"), hash: try row.string("hash"))
+    }
+
+    /// Records matching the filters, newest first.
+    public static func records(
+        consumer: String? = nil, service: String? = nil, from: String? = nil, to: String? = nil, beforeSeq: Int? = nil, limit: Int,
+        in database: ProvinceDatabase
+    ) async throws -> [MessageRecord] {
+        try await database.read { db in
+            var sql: SQLQueryString = "SELECT * FROM hub_messages WHERE 1 = 1"
+            if let consumer { sql += " AND consumer = \(bind: consumer)" }
+            if let service { sql += " AND service = \(bind: service)" }
+            if let from { sql += " AND received_at >= \(bind: from)" }
+            if let to { sql += " AND received_at < \(bind: to)" }
+            if let beforeSeq { sql += " AND seq < \(bind: beforeSeq)" }
+            sql += " ORDER BY seq DESC LIMIT \(bind: limit)"
+            return try await db.raw(sql).all().map(record(from:))
+        }
+    }
+
+    /// The outcome of checking the log's chain.
+    public struct Verification: Sendable, Codable, Equatable {
+        public var recordsChecked: Int
+        public var firstBadSeq: Int?
+        public var problem: String?
+        public var isIntact: Bool { firstBadSeq == nil }
+    }
+
+    /// Walks the chain: sequence without gaps, each hash recomputed, each link, and the head.
+    public static func verify(_ database: ProvinceDatabase) async throws -> Verification {
+        var expected = 1
+        var previous = MessageLogWriter.genesisHash
+        while true {
+            let from = expected
+            let rows = try await database.read { db in
+                try await db.raw("SELECT * FROM hub_messages WHERE seq >= \(bind: from) ORDER BY seq LIMIT 2000").all()
+            }
+            for row in rows {
+                let record = try record(from: row)
+                if record.seq != expected {
+                    return Verification(recordsChecked: expected - 1, firstBadSeq: expected, problem: "record \(expected) is missing")
+                }
+                if record.computedHash != record.hash {
+                    return Verification(recordsChecked: expected - 1, firstBadSeq: expected, problem: "record \(expected) was altered")
+                }
+                if record.prevHash != previous {
+                    return Verification(
+                        recordsChecked: expected - 1, firstBadSeq: expected, problem: "record \(expected) does not follow record \(expected - 1)")
+                }
+                previous = record.hash
+                expected += 1
+            }
+            if rows.count < 2000 { break }
+        }
+        let head = try await database.read { db in try await db.raw("SELECT seq, hash FROM hub_message_head WHERE id = 1").first() }
+        let headSeq = try head?.int("seq") ?? 0
+        let headHash = try head?.string("hash") ?? MessageLogWriter.genesisHash
+        if headSeq != expected - 1 || headHash != previous {
+            return Verification(
+                recordsChecked: expected - 1, firstBadSeq: min(headSeq, expected - 1) + (headSeq > expected - 1 ? 1 : 0),
+                problem: "the log's head does not match its last record")
+        }
+        return Verification(recordsChecked: expected - 1, firstBadSeq: nil, problem: nil)
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import ProvinceStore
+import SQLKit
+import Synchronization
+
+/// Everything the gateway needs to route and authorize a call, read once from the database and kept in memory:
+/// the hot path never waits on storage.
+public struct RegistrySnapshot: Sendable {
+    public var version: Int
+    /// Subsystem id → subsystem.
+    public var subsystems: [String: HubSubsystem]
+    /// Provider subsystem id → service code → services (one per version).
+    public var services: [String: [String: [HubService]]]
+    /// Service id → its rights.
+    public var rights: [String: [HubRight]]
+    /// Service id → its endpoints.
+    public var endpoints: [String: [HubEndpoint]]
+    /// SHA-256 of an API key, or a certificate fingerprint → the subsystem it authenticates.
+    public var credentials: [String: String]
+
+    public static let empty = RegistrySnapshot(version: -1, subsystems: [:], services: [:], rights: [:], endpoints: [:], credentials: [:])
+
+    /// Finds the service a call names: `code` with the version given by the path's first segment when one is
+    /// registered so, else the unversioned (or only) service of that code. Returns the service and the rest of the path.
+    public func service(provider: String, code: String, path: [Substring]) -> (HubService, [Substring])? {
+        guard let candidates = services[provider]?[code], !candidates.isEmpty else { return nil }
+        if let first = path.first, let versioned = candidates.first(where: { $0.version == String(first) }) {
+            return (versioned, Array(path.dropFirst()))
+        }
+        if let plain = candidates.first(where: { $0.version == nil }) { return (plain, path) }
+        return candidates.count == 1 ? (candidates[0], path) : nil
+    }
+
+    /// Whether `consumer` may call `method path` on `service`.
+    public func allows(_ consumer: String, _ service: HubService, method: String, path: String) -> Bool {
+        (rights[service.id] ?? []).contains { right in
+            right.consumerID == consumer && (right.endpoint.map { $0.matches(method: method, path: path) } ?? true)
+        }
+    }
+
+    /// Reads the whole registry.
+    public static func load(from database: ProvinceDatabase) async throws -> RegistrySnapshot {
+        try await database.read { db in
+            var snapshot = RegistrySnapshot.empty
+            snapshot.version = try await db.raw("SELECT version FROM hub_registry_version WHERE id = 1").first()?.int("version") ?? 0
+            for row in try await db.raw("SELECT * FROM hub_subsystems").all() {
+                let subsystem = try HubRegistry.subsystem(from: row)
+                snapshot.subsystems[subsystem.id] = subsystem
+            }
+            for row in try await db.raw("SELECT * FROM hub_services").all() {
+                let service = try HubRegistry.service(from: row)
+                snapshot.services[service.subsystemID, default: [:]][service.serviceCode, default: []].append(service)
+            }
+            for row in try await db.raw("SELECT * FROM hub_rights").all() {
+                let method = try row.optionalString("endpoint_method")
+                let path = try row.optionalString("endpoint_path")
+                let right = HubRight(
+                    id: try row.string("id"), consumerID: try row.string("consumer_id"), serviceID: try row.string("service_id"),
+                    endpoint: method.flatMap { method in path.map { HubEndpoint(method: method, path: $0) } },
+                    grantedAt: try row.date("granted_at"))
+                snapshot.rights[right.serviceID, default: []].append(right)
+            }
+            for row in try await db.raw("SELECT * FROM hub_endpoints").all() {
+                snapshot.endpoints[try row.string("service_id"), default: []].append(
+                    HubEndpoint(method: try row.string("method"), path: try row.string("path")))
+            }
+            for row in try await db.raw("SELECT subsystem_id, secret_digest FROM hub_credentials WHERE revoked_at IS NULL").all() {
+                snapshot.credentials[try row.string("secret_digest")] = try row.string("subsystem_id")
+            }
+            return snapshot
+        }
+    }
+}
+
+/// The current snapshot, swapped whole when the registry's version changes (checked every `interval`, so changes
+/// made through another process sharing the database arrive within it).
+public final class RegistryCache: Sendable {
+    private let current = Mutex(RegistrySnapshot.empty)
+    let database: ProvinceDatabase
+    let interval: Duration
+    let logger: Logger
+
+    public init(database: ProvinceDatabase, interval: Duration = .seconds(1), logger: Logger) {
+        self.database = database
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public var snapshot: RegistrySnapshot { current.withLock { $0 } }
+
+    /// Reloads when the stored version differs from the one in memory.
+    public func refresh() async throws {
+        let stored = try await HubRegistry(database: database).version()
+        guard stored != snapshot.version else { return }
+        let fresh = try await RegistrySnapshot.load(from: database)
+        current.withLock { $0 = fresh }
+    }
+
+    /// Polls until the task is cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            do {
+                try await refresh()
+            } catch {
+                logger.error("hub registry reload failed: \(error)")
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

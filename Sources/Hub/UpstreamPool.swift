@@ -1,0 +1,127 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Where a service lives: the gateway keeps a pool of keep-alive connections per origin.
+struct Origin: Hashable, Sendable {
+    var host: String
+    var port: Int
+    /// The path the service's base URL adds in front of every call.
+    var basePath: String
+
+    init?(_ url: String) {
+        guard let components = URLComponentsLite(url), components.scheme == "http" else { return nil }
+        host = components.host
+        port = components.port ?? 80
+        basePath = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
+    }
+
+    var hostHeader: String { port == 80 ? host : "\(host):\(port)" }
+    var key: String { "\(host):\(port)" }
+}
+
+/// A tiny URL reader (scheme, host, port, path) that allocates nothing on the hot path but strings.
+struct URLComponentsLite {
+    var scheme: String
+    var host: String
+    var port: Int?
+    var path: String
+
+    init?(_ text: String) {
+        guard let schemeEnd = text.range(of: "://") else { return nil }
+        scheme = text[..<schemeEnd.lowerBound].lowercased()
+        let rest = text[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        path = String(rest[authorityEnd...])
+        if let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]) {
+            host = String(authority[..<colon])
+            self.port = port
+        } else {
+            host = String(authority)
+            port = nil
+        }
+        if host.isEmpty { return nil }
+    }
+}
+
+/// Receives what an upstream connection reads while it serves one exchange.
+protocol UpstreamDelegate: AnyObject {
+    func upstreamRead(_ part: HTTPClientResponsePart)
+    /// A read cycle ended; it may have produced no part at all (a chunk header alone), so the exchange decides
+    /// here whether to read on.
+    func upstreamReadComplete()
+    func upstreamClosed(_ error: (any Error)?)
+}
+
+/// Handler at the end of an upstream connection's pipeline: passes every part to the exchange using it.
+/// Confined to its channel's event loop (as NIO handlers are), hence unchecked.
+final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    weak var delegate: (any UpstreamDelegate)?
+    private var failure: (any Error)?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        delegate?.upstreamRead(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failure = error
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let delegate = self.delegate
+        self.delegate = nil
+        delegate?.upstreamClosed(failure)
+    }
+}
+
+/// Idle keep-alive connections to upstreams, one pool per event loop: a client connection and the upstream
+/// connections it uses live on the same loop, so nothing here is shared between threads (every method checks it).
+final class UpstreamPool: @unchecked Sendable {
+    private let eventLoop: any EventLoop
+    private var idle: [String: [(any Channel, UpstreamHandler)]] = [:]
+    static let maxIdlePerOrigin = 128
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+    }
+
+    /// An open connection to `origin`: an idle one if there is, else a new one.
+    func acquire(_ origin: Origin, connectTimeout: TimeAmount) -> EventLoopFuture<(any Channel, UpstreamHandler)> {
+        eventLoop.preconditionInEventLoop()
+        while var list = idle[origin.key], let last = list.popLast() {
+            idle[origin.key] = list
+            if last.0.isActive { return eventLoop.makeSucceededFuture(last) }
+        }
+        let handler = UpstreamHandler()
+        return ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.autoRead, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .connect(host: origin.host, port: origin.port)
+            .map { ($0, handler) }
+    }
+
+    /// Returns a connection whose exchange ended cleanly, for the next call to the same origin.
+    func release(_ origin: Origin, _ connection: (any Channel, UpstreamHandler)) {
+        eventLoop.preconditionInEventLoop()
+        connection.1.delegate = nil
+        guard connection.0.isActive, (idle[origin.key]?.count ?? 0) < Self.maxIdlePerOrigin else {
+            connection.0.close(promise: nil)
+            return
+        }
+        idle[origin.key, default: []].append(connection)
+    }
+}

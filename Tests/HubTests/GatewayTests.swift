@@ -1,0 +1,324 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import ProvinceCore
+import ProvinceStore
+import TestSupport
+import Testing
+
+@testable import Hub
+
+/// The gateway through its real HTTP interface, with a real upstream server started by the test.
+@Suite struct GatewayTests {
+    /// A provider's system: echoes what it received, streams bodies back, hangs, fails on demand.
+    static func startUpstream() async throws -> (port: Int, task: Task<Void, any Error>) {
+        let router = Router()
+        router.on("echo/**", method: .get, use: echo)
+        router.on("echo/**", method: .post, use: echo)
+        router.post("upload") { request, _ -> String in
+            var hash = SHA256()
+            var count = 0
+            for try await buffer in request.body {
+                count += buffer.readableBytes
+                buffer.withUnsafeReadableBytes { hash.update(bufferPointer: $0) }
+            }
+            return "\(count) " + hash.finalize().map { String(format: "%02x", $0) }.joined()
+        }
+        router.get("download") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: largeBody))
+        }
+        router.get("hang") { _, _ -> String in
+            try await Task.sleep(for: .seconds(30))
+            return "late"
+        }
+        router.get("fail") { _, _ in
+            Response(
+                status: .internalServerError, headers: [.contentType: "text/plain", HTTPField.Name("X-Provider-Error")!: "yes"],
+                body: .init(byteBuffer: ByteBuffer(string: "provider broke")))
+        }
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { continuation.yield($0.localAddress!.port!) }, logger: TestDatabase.logger)
+        let task = Task { try await app.runService() }
+        var iterator = stream.makeAsyncIterator()
+        return (await iterator.next()!, task)
+    }
+
+    /// 50 MiB, no two mebibytes alike.
+    static let largeBody: ByteBuffer = {
+        var block = ByteBuffer()
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<(1 << 17) { block.writeInteger(generator.next() as UInt64) }
+        var body = ByteBuffer()
+        for index in 0..<50 {
+            body.writeImmutableBuffer(block)
+            body.writeInteger(UInt64(index))
+        }
+        return body
+    }()
+
+    static func sha256(_ buffer: ByteBuffer) -> String {
+        buffer.withUnsafeReadableBytes { SHA256.hash(data: $0) }.map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Sendable static func echo(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            headers[field.name.canonicalName, default: ""] += (headers[field.name.canonicalName] == nil ? "" : ",") + field.value
+        }
+        let object: [String: Any] = [
+            "method": request.method.rawValue, "uri": request.uri.description, "headers": headers, "body": String(buffer: body),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", HTTPField.Name("X-Upstream")!: "echo", .cacheControl: "max-age=5"],
+            body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    /// The registry for the tests: Sở TTTT provides `echo`; Sở Y tế's system calls it.
+    struct Fixture {
+        var database: ProvinceDatabase
+        var registry: HubRegistry
+        var gateway: HubGateway
+        var gatewayPort: Int
+        var upstreamPort: Int
+        var consumerKey: String
+        var otherKey: String
+        var echo: HubService
+    }
+
+    static let consumer = "VN/GOV/000.00.07.H38/YTE"
+    static let provider = "VN/GOV/000.00.02.H38/DATA"
+
+    static func withFixture(_ body: @Sendable (Fixture) async throws -> Void) async throws {
+        let directory = TestDatabase.temporaryDirectory()
+        let (location, cleanup) = try await TestDatabase.fresh(in: directory)
+        let database = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
+        let (upstreamPort, upstream) = try await startUpstream()
+        do {
+            try await Migrations.run(on: database)
+            let registry = HubRegistry(database: database)
+            let actor = Actor(system: "test")
+            _ = try await registry.createMember(
+                instance: "VN", memberClass: "GOV", memberCode: "000.00.02.H38", name: "Sở Thông tin và Truyền thông", agencyID: nil, by: actor)
+            _ = try await registry.createMember(
+                instance: "VN", memberClass: "GOV", memberCode: "000.00.07.H38", name: "Sở Y tế", agencyID: nil, by: actor)
+            _ = try await registry.createSubsystem(
+                memberID: "VN/GOV/000.00.02.H38", code: "DATA", name: "Kho dữ liệu", rateLimitPerSecond: nil, by: actor)
+            _ = try await registry.createSubsystem(
+                memberID: "VN/GOV/000.00.07.H38", code: "YTE", name: "Hệ thống y tế", rateLimitPerSecond: nil, by: actor)
+            _ = try await registry.createSubsystem(
+                memberID: "VN/GOV/000.00.07.H38", code: "LIMITED", name: "Hệ thống bị giới hạn", rateLimitPerSecond: 2, by: actor)
+            let echo = try await registry.createService(
+                subsystemID: provider, ServiceInput(serviceCode: "echo", upstreamURL: "http://127.0.0.1:\(upstreamPort)", timeoutMilliseconds: 500),
+                by: actor)
+            let consumerKey = try await registry.issueKey(subsystemID: consumer, name: "test", by: actor).secret
+            let otherKey = try await registry.issueKey(subsystemID: "VN/GOV/000.00.07.H38/LIMITED", name: "test", by: actor).secret
+            let gateway = HubGateway(host: "127.0.0.1", port: 0, database: database, maxBodyBytes: 60 << 20, logger: TestDatabase.logger)
+            let port = try await gateway.start()
+            try await body(
+                Fixture(
+                    database: database, registry: registry, gateway: gateway, gatewayPort: port, upstreamPort: upstreamPort,
+                    consumerKey: consumerKey, otherKey: otherKey, echo: echo))
+            gateway.stop()
+        } catch {
+            upstream.cancel()
+            await database.close()
+            await cleanup()
+            throw error
+        }
+        upstream.cancel()
+        await database.close()
+        await cleanup()
+    }
+
+    static func call(
+        _ fixture: Fixture, _ path: String, method: HTTPRequest.Method = .get, client: String = consumer, key: String?,
+        headers extra: HTTPFields = [:], body: ByteBuffer? = nil
+    ) async throws -> TestClient.Response {
+        var fields = extra
+        fields[HTTPField.Name("X-Road-Client")!] = client
+        if let key { fields[HTTPField.Name("X-Road-Client-Key")!] = key }
+        let headers = fields
+        return try await TestClient.withClient(host: "127.0.0.1", port: fixture.gatewayPort, configuration: .init(timeout: .seconds(20))) { http in
+            try await http.execute(TestClient.Request(path, method: method, headers: headers, body: body))
+        }
+    }
+
+    static func json(_ response: TestClient.Response) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(buffer: response.body ?? ByteBuffer()))) as? [String: Any] ?? [:]
+    }
+
+    static let path = "/r1/VN/GOV/000.00.02.H38/DATA/echo"
+
+    @Test func callsAreAuthorizedForwardedAndLogged() async throws {
+        try await Self.withFixture { fixture in
+            let actor = Actor(system: "test")
+            // Disabled until enabled; then denied until granted.
+            var reply = try await Self.call(fixture, "\(Self.path)/echo/a", key: fixture.consumerKey)
+            #expect(reply.head.status.code == 503)
+            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+            try await fixture.gateway.reloadRegistry()
+            reply = try await Self.call(fixture, "\(Self.path)/echo/a", key: fixture.consumerKey)
+            #expect(reply.head.status.code == 403)
+            #expect(reply.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.AccessDenied")
+            #expect(reply.head.headerFields[.contentType] == "application/problem+json")
+            _ = try await fixture.registry.grant(consumerID: Self.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
+            try await fixture.gateway.reloadRegistry()
+
+            let messageID = UUID().uuidString
+            reply = try await Self.call(
+                fixture, "\(Self.path)/echo/a/b?x=1&y=%C3%A2", method: .post, key: fixture.consumerKey,
+                headers: [
+                    HTTPField.Name("X-Custom")!: "kept", .authorization: "Bearer provider-jwt", .connection: "keep-alive, X-Secret-Hop",
+                    HTTPField.Name("X-Secret-Hop")!: "drop me", HTTPField.Name("Keep-Alive")!: "timeout=5",
+                    HTTPField.Name("Proxy-Authorization")!: "Basic eDp5", HTTPField.Name("X-Road-Id")!: messageID,
+                    .contentType: "text/plain; charset=utf-8",
+                ],
+                body: ByteBuffer(string: "xin chào"))
+            #expect(reply.head.status.code == 200)
+            let seen = Self.json(reply)
+            let headers = Dictionary((seen["headers"] as? [String: String] ?? [:]).map { ($0.key.lowercased(), $0.value) }) { $1 }
+            #expect(seen["uri"] as? String == "/echo/a/b?x=1&y=%C3%A2")
+            #expect(seen["method"] as? String == "POST")
+            #expect(seen["body"] as? String == "xin chào")
+            #expect(headers["x-custom"] == "kept")
+            #expect(headers["authorization"] == "Bearer provider-jwt")
+            #expect(headers["content-type"] == "text/plain; charset=utf-8")
+            #expect(headers["x-road-client"] == Self.consumer)
+            for absent in ["x-road-client-key", "x-secret-hop", "keep-alive", "proxy-authorization"] {
+                #expect(headers[absent] == nil, "\(absent) reached the provider")
+            }
+            #expect(reply.head.headerFields[HTTPField.Name("X-Road-Id")!] == messageID)
+            #expect(reply.head.headerFields[HTTPField.Name("X-Upstream")!] == "echo")
+            #expect(reply.head.headerFields[.cacheControl] == "max-age=5")
+            #expect(reply.head.headerFields[HTTPField.Name("X-Road-Request-Hash")!]?.count == 88)
+            #expect(reply.head.headerFields[HTTPField.Name("X-Road-Error")!] == nil)
+
+            // Provider errors pass through untouched.
+            let failed = try await Self.call(fixture, "\(Self.path)/fail", key: fixture.consumerKey)
+            #expect(failed.head.status.code == 500)
+            #expect(failed.body.map { String(buffer: $0) } == "provider broke")
+            #expect(failed.head.headerFields[HTTPField.Name("X-Road-Error")!] == nil)
+            #expect(failed.head.headerFields[HTTPField.Name("X-Provider-Error")!] == "yes")
+
+            // Every exchange with an identified consumer is in the chained log.
+            let records = try await MessageLog.records(limit: 100, in: fixture.database)
+            #expect(records.map(\.status) == [500, 200, 403, 503])
+            let posted = try #require(records.first { $0.status == 200 })
+            #expect(posted.messageID == messageID)
+            #expect(posted.consumer == Self.consumer)
+            #expect(posted.service == fixture.echo.id)
+            #expect(posted.requestBytes == "xin chào".utf8.count)
+            #expect(posted.requestSHA256 == SHA256.hash(data: Data("xin chào".utf8)).map { String(format: "%02x", $0) }.joined())
+            #expect(posted.responseBytes == reply.body?.readableBytes)
+            #expect(try await MessageLog.verify(fixture.database).isIntact)
+            try await fixture.database.write { db in try await db.raw("UPDATE hub_messages SET status = 201 WHERE seq = 2").run() }
+            #expect(try await MessageLog.verify(fixture.database).firstBadSeq == 2)
+        }
+    }
+
+    @Test func badCallsGetClearErrors() async throws {
+        try await Self.withFixture { fixture in
+            let actor = Actor(system: "test")
+            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+            _ = try await fixture.registry.grant(consumerID: Self.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
+            try await fixture.gateway.reloadRegistry()
+            let cases: [(String, String, String?, Int, String)] = [
+                ("/r1/VN/GOV", Self.consumer, fixture.consumerKey, 400, "Client.BadRequest"),
+                ("/r2/VN/GOV/000.00.02.H38/DATA/echo", Self.consumer, fixture.consumerKey, 400, "Client.BadRequest"),
+                (Self.path, "VN/GOV", fixture.consumerKey, 400, "Client.BadRequest"),
+                (Self.path, Self.consumer, nil, 401, "Client.Unauthorized"),
+                (Self.path, Self.consumer, "hub_wrong_key", 401, "Client.Unauthorized"),
+                (Self.path, Self.consumer, fixture.otherKey, 403, "Client.WrongClient"),
+                ("/r1/VN/GOV/000.00.02.H38/DATA/nothing", Self.consumer, fixture.consumerKey, 404, "Server.ServerProxy.UnknownService"),
+                ("/r1/VN/GOV/000.00.02.H38/DATA/ec%ho", Self.consumer, fixture.consumerKey, 400, "Client.BadRequest"),
+            ]
+            for (path, client, key, status, type) in cases {
+                let reply = try await Self.call(fixture, path, client: client, key: key)
+                #expect(Int(reply.head.status.code) == status, "\(path) \(client)")
+                #expect(reply.head.headerFields[HTTPField.Name("X-Road-Error")!] == type, "\(path)")
+                #expect(Self.json(reply)["type"] as? String == type)
+            }
+            let tooLarge = try await Self.call(
+                fixture, "\(Self.path)/echo/x", method: .post, key: fixture.consumerKey, headers: [.contentLength: String(61 << 20)])
+            #expect(tooLarge.head.status.code == 413)
+        }
+    }
+
+    @Test func providersThatFailHangOrAreDownGetGatewayErrors() async throws {
+        try await Self.withFixture { fixture in
+            let actor = Actor(system: "test")
+            let down = try await fixture.registry.createService(
+                subsystemID: Self.provider, ServiceInput(serviceCode: "down", upstreamURL: "http://127.0.0.1:1", timeoutMilliseconds: 500), by: actor)
+            for service in [fixture.echo, down] {
+                _ = try await fixture.registry.updateService(service.id, ServiceInput(enabled: true), by: actor)
+                _ = try await fixture.registry.grant(consumerID: Self.consumer, serviceID: service.id, endpoint: nil, by: actor)
+            }
+            try await fixture.gateway.reloadRegistry()
+            let unreachable = try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/down/x", key: fixture.consumerKey)
+            #expect(unreachable.head.status.code == 502)
+            let started = ContinuousClock.now
+            let hanging = try await Self.call(fixture, "\(Self.path)/hang", key: fixture.consumerKey)
+            #expect(hanging.head.status.code == 504)
+            #expect(hanging.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.ServiceTimeout")
+            #expect(ContinuousClock.now - started < .seconds(3))
+            // The gateway stays healthy afterwards.
+            let after = try await Self.call(fixture, "\(Self.path)/echo/ok", key: fixture.consumerKey)
+            #expect(after.head.status.code == 200)
+        }
+    }
+
+    @Test func rightsCanBeLimitedToEndpointsAndRates() async throws {
+        try await Self.withFixture { fixture in
+            let actor = Actor(system: "test")
+            let limited = "VN/GOV/000.00.07.H38/LIMITED"
+            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+            _ = try await fixture.registry.grant(
+                consumerID: limited, serviceID: fixture.echo.id, endpoint: HubEndpoint(method: "GET", path: "/echo/{id}"), by: actor)
+            try await fixture.gateway.reloadRegistry()
+            #expect(try await Self.call(fixture, "\(Self.path)/echo/7", client: limited, key: fixture.otherKey).head.status.code == 200)
+            #expect(
+                try await Self.call(fixture, "\(Self.path)/echo/7", method: .post, client: limited, key: fixture.otherKey).head.status.code == 403)
+            let deeper = try await Self.call(fixture, "\(Self.path)/echo/7/8", client: limited, key: fixture.otherKey)
+            #expect(deeper.head.status.code == 403)
+            // Two calls a second: the third in the same second is refused.
+            _ = try await Self.call(fixture, "\(Self.path)/echo/7", client: limited, key: fixture.otherKey)
+            let limitedReply = try await Self.call(fixture, "\(Self.path)/echo/7", client: limited, key: fixture.otherKey)
+            #expect(limitedReply.head.status.code == 429)
+            #expect(limitedReply.head.headerFields[.retryAfter] == "1")
+        }
+    }
+
+    @Test func largeBodiesStreamBothWays() async throws {
+        try await Self.withFixture { fixture in
+            let actor = Actor(system: "test")
+            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+            _ = try await fixture.registry.grant(consumerID: Self.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
+            try await fixture.gateway.reloadRegistry()
+            let body = Self.largeBody
+            let started = ContinuousClock.now
+            let upload = try await Self.call(fixture, "\(Self.path)/upload", method: .post, key: fixture.consumerKey, body: body)
+            #expect(upload.head.status.code == 200)
+            #expect(upload.body.map { String(buffer: $0) } == "\(body.readableBytes) \(Self.sha256(body))")
+            let download = try await Self.call(fixture, "\(Self.path)/download", key: fixture.consumerKey)
+            #expect(download.head.status.code == 200)
+            #expect(download.body?.readableBytes == body.readableBytes)
+            #expect(download.body.map(Self.sha256) == Self.sha256(body))
+            print("50 MiB up and 50 MiB down through the gateway: \(ContinuousClock.now - started)")
+            let records = try await MessageLog.records(limit: 2, in: fixture.database)
+            #expect(records.map(\.requestBytes) == [0, body.readableBytes])
+            #expect(records[0].responseBytes == body.readableBytes)
+            #expect(records[0].responseSHA256 == Self.sha256(body) && records[1].requestSHA256 == Self.sha256(body))
+        }
+    }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) { self = Data(buffer.readableBytesView) }
+}

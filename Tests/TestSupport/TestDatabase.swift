@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import ProvinceStore
+
+/// Databases for tests: a fresh SQLite file, or a fresh PostgreSQL database when `PROVINCE_TEST_DATABASE_URL`
+/// names a server (scripts/test runs every suite both ways).
+public enum TestDatabase {
+    public static let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    public static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["PROVINCE_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A new empty database in `directory`, or on the test PostgreSQL server; `cleanup` drops it.
+    public static func fresh(in directory: String) async throws -> (DatabaseLocation, cleanup: @Sendable () async -> Void) {
+        guard let adminURL = postgresURL else {
+            return (.resolve(databaseURL: nil, dataDirectory: directory), { try? FileManager.default.removeItem(atPath: directory) })
+        }
+        let name = "op_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+        let admin = try await ProvinceDatabase.open(.postgres(url: adminURL), logger: logger)
+        try await admin.read { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        await admin.close()
+        guard var components = URLComponents(string: adminURL) else { throw CocoaError(.fileReadInvalidFileName) }
+        components.path = "/" + name
+        let cleanup: @Sendable () async -> Void = {
+            try? FileManager.default.removeItem(atPath: directory)
+            guard let admin = try? await ProvinceDatabase.open(.postgres(url: adminURL), logger: logger) else { return }
+            try? await admin.read { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+            await admin.close()
+        }
+        return (.postgres(url: components.string!), cleanup)
+    }
+
+    /// A fresh temporary folder's path.
+    public static func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("op-test-\(UUID().uuidString)").path
+    }
+}
