@@ -308,6 +308,9 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         guard let (channel, _) = upstream, let origin else { return }
         phase = .forwarding
         forwardedAt = Date()
+        // The provider's time starts once it has the whole request: a slow upload is not its delay.
+        timeout?.cancel()
+        timeout = nil
         var headers = HTTPHeaders()
         for (name, value) in head.headers where !Self.isHopByHop(name, in: head.headers) && !Self.isCredential(name, value) {
             if name.caseInsensitiveCompare("Host") == .orderedSame { continue }
@@ -324,6 +327,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         pending.removeAll()
         if requestEnded {
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            startResponseTimeout()
         } else {
             channel.flush()
             handler.readMore()
@@ -372,9 +376,17 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             answer(error)
         case .forwarding, .responding:
             upstream?.0.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            if case .forwarding = phase { startResponseTimeout() }
         default:
             break
         }
+    }
+
+    /// From the end of the request, the provider has the service's timeout to start answering.
+    func startResponseTimeout() {
+        guard let service, let eventLoop = handler.eventLoop else { return }
+        timeout?.cancel()
+        timeout = eventLoop.scheduleTask(in: .milliseconds(Int64(service.timeoutMilliseconds))) { [weak self] in self?.timeoutFired() }
     }
 
     /// base64(SHA512(SHA512(headers) + SHA512(body))), as X-Road's message protocol for REST defines the request
