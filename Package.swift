@@ -99,6 +99,7 @@ let package = Package(
             name: "province",
             dependencies: [
                 "ProvinceWeb",
+                "Hub",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

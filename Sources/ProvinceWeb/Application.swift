@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import ProvinceCore
 import ProvinceStore
+import ServiceLifecycle
 
 /// The services one process runs on, opened from its configuration.
 public struct Platform: Sendable {
@@ -60,13 +61,16 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
 }
 
 /// The web application of one `province serve` process.
+/// `services` run beside the web server and stop with it (the hub's gateway).
 public func buildApplication(
-    _ platform: Platform, logger: Logger, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    _ platform: Platform, logger: Logger, services: [any Service] = [],
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(platform)
     return Application(
         router: router,
         configuration: .init(address: .hostname(platform.configuration.host, port: platform.configuration.port), serverName: "OpenProvince"),
+        services: services,
         onServerRunning: onServerRunning,
         logger: logger)
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Audit
 import Directory
 import Foundation
+import Hub
 import Hummingbird
 import Logging
 import NIOCore
@@ -14,7 +15,7 @@ struct Province: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "province",
         abstract: "OpenProvince: the digital-government platform of a province.",
-        subcommands: [Serve.self, Migrate.self, ImportUnits.self, User.self, AuditCommand.self, Backup.self])
+        subcommands: [Serve.self, Migrate.self, ImportUnits.self, User.self, AuditCommand.self, MessageLogCommand.self, Backup.self])
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -69,6 +70,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Option(help: "Port of the hub's gateway, the X-Road REST protocol's /r1/... calls (0 picks a free one).") var hubPort = 8081
     @Flag(help: "Load the demo province (Lâm Đồng) into an empty database.") var demo = false
     @Flag(help: "Mark cookies Secure (when served over HTTPS).") var secureCookies = false
     @Option(help: .hidden) var bcryptCost: UInt8 = 11
@@ -83,9 +85,10 @@ struct Serve: AsyncParsableCommand {
         do {
             try await platform.use { platform in
                 let logins = demo ? try await DemoProvince.loadIfEmpty(into: platform) : nil
-                let banner = Banner(platform: platform, logins: logins)
+                let gateway = HubGateway(host: host, port: hubPort, database: platform.database, logger: logger)
+                let banner = Banner(platform: platform, logins: logins, hubPort: try await gateway.start())
                 let app = try await buildApplication(
-                    platform, logger: logger,
+                    platform, logger: logger, services: [gateway],
                     onServerRunning: { channel in
                         banner.print(port: channel.localAddress?.port ?? configuration.port)
                     })
@@ -101,10 +104,14 @@ struct Serve: AsyncParsableCommand {
 struct Banner: Sendable {
     let platform: Platform
     let logins: [DemoProvince.Login]?
+    let hubPort: Int
 
     func print(port: Int) {
         let configuration = platform.configuration
-        var lines = ["OpenProvince is running at http://\(configuration.host):\(port)/"]
+        var lines = [
+            "OpenProvince is running at http://\(configuration.host):\(port)/",
+            "Hub gateway (X-Road REST, /r1/...) at http://\(configuration.host):\(hubPort)/",
+        ]
         switch configuration.database {
         case .sqlite(let path): lines.append("Storage: SQLite \(path)")
         case .postgres: lines.append("Storage: PostgreSQL")
@@ -299,6 +306,27 @@ struct AuditCommand: AsyncParsableCommand {
                 print("Audit trail intact: \(result.entriesChecked) entries checked.")
             } else {
                 print("Audit trail BROKEN at entry \(result.firstBadSeq.map(String.init) ?? "?"): \(result.problem ?? "")")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct MessageLogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "messagelog", abstract: "Work with the hub's message log.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the message log's hash chain; names the first record altered, deleted or reordered. Exits 1 when broken.")
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            let result = try await storage.open().use { try await MessageLog.verify($0.database) }
+            if result.isIntact {
+                print("Message log intact: \(result.recordsChecked) records checked.")
+            } else {
+                print("Message log BROKEN at record \(result.firstBadSeq.map(String.init) ?? "?"): \(result.problem ?? "")")
                 throw ExitCode(1)
             }
         }

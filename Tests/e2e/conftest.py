@@ -30,10 +30,11 @@ class Server:
         self.demo = demo
         self.process = None
         self.url = None
+        self.hub_url = None
         self.output = []
 
     def start(self, timeout=60):
-        command = [BINARY, "serve", "--port", "0", "--data-dir", self.data_dir, "--bcrypt-cost", "4"]
+        command = [BINARY, "serve", "--port", "0", "--hub-port", "0", "--data-dir", self.data_dir, "--bcrypt-cost", "4"]
         if self.demo:
             command.append("--demo")
         if self.database_url:
@@ -44,6 +45,9 @@ class Server:
         def read():
             for line in self.process.stdout:
                 self.output.append(line)
+                hub = re.search(r"^Hub gateway .* at (http://\S+?)/?$", line.strip())
+                if hub:
+                    self.hub_url = hub.group(1).rstrip("/")
                 match = re.search(r"running at (http://\S+?)/?$", line.strip())
                 if match:
                     self.url = match.group(1).rstrip("/")

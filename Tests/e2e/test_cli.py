@@ -22,7 +22,7 @@ def province(*args, data_dir, password=None, check=True):
 
 def test_every_command_explains_itself():
     for command in [[], ["serve"], ["migrate"], ["import-units"], ["user"], ["user", "create"], ["user", "list"],
-                    ["user", "disable"], ["user", "reset-password"], ["audit", "verify"], ["backup"]]:
+                    ["user", "disable"], ["user", "reset-password"], ["audit", "verify"], ["messagelog", "verify"], ["backup"]]:
         result = subprocess.run([BINARY, *command, "--help"], capture_output=True, text=True, timeout=30)
         assert result.returncode == 0 and "USAGE" in result.stdout, command
 
