@@ -86,6 +86,7 @@ let package = Package(
                 "ProvinceStore",
                 "Audit",
                 "Directory",
+                "Hub",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -365,3 +365,35 @@ public struct HubRegistry: Sendable {
             createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
     }
 }
+
+extension HubRegistry {
+    /// Every member, by id.
+    public func members() async throws -> [HubMember] {
+        try await database.read { db in try await db.raw("SELECT * FROM hub_members ORDER BY id").all().map(Self.member(from:)) }
+    }
+
+    /// Every subsystem, by id.
+    public func subsystems() async throws -> [HubSubsystem] {
+        try await database.read { db in try await db.raw("SELECT * FROM hub_subsystems ORDER BY id").all().map(Self.subsystem(from:)) }
+    }
+
+    /// Every service, by id.
+    public func services() async throws -> [HubService] {
+        try await database.read { db in try await db.raw("SELECT * FROM hub_services ORDER BY id").all().map(Self.service(from:)) }
+    }
+
+    /// A service's endpoints, as its OpenAPI description lists them.
+    public func endpoints(of serviceID: String) async throws -> [HubEndpoint] {
+        try await database.read { db in
+            try await db.raw("SELECT method, path FROM hub_endpoints WHERE service_id = \(bind: serviceID) ORDER BY path, method").all().map {
+                HubEndpoint(method: try $0.string("method"), path: try $0.string("path"))
+            }
+        }
+    }
+
+    /// The rights granted on a service.
+    public func rights(of serviceID: String) async throws -> [HubRight] {
+        let snapshot = try await RegistrySnapshot.load(from: database)
+        return snapshot.rights[serviceID] ?? []
+    }
+}

@@ -1,6 +1,7 @@
 import Audit
 import Directory
 import Foundation
+import Hub
 import Hummingbird
 import Logging
 import NIOCore
@@ -56,6 +57,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     DirectoryController(units: platform.units, agencies: platform.agencies).addRoutes(to: api)
     AccountsController(accounts: platform.accounts).addRoutes(to: api)
     AuditController(database: platform.database).addRoutes(to: api)
+    HubController(registry: HubRegistry(database: platform.database), database: platform.database).addRoutes(to: api)
     PagesController(platform: platform, pages: pages).addRoutes(to: router)
     return router
 }

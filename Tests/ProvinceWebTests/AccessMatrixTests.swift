@@ -83,6 +83,15 @@ import Testing
                 Case(method: .get, path: "/api/v1/audit", allowed: [.leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
                 Case(method: .get, path: "/api/v1/audit?agency=\(health.id)", allowed: [.healthAdmin: 200, .platformAdmin: 200]),
                 Case(method: .get, path: "/api/v1/audit/verify", allowed: [.platformAdmin: 200]),
+                Case(
+                    method: .get, path: "/api/v1/hub/members",
+                    allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(
+                    method: .post, path: "/api/v1/hub/members",
+                    body: { ["instance": "VN", "memberClass": "GOV", "memberCode": "M\(counter.next())", "name": "Thành viên"] },
+                    allowed: [.platformAdmin: 201]),
+                Case(method: .get, path: "/api/v1/hub/messages", allowed: [.platformAdmin: 200]),
+                Case(method: .get, path: "/api/v1/hub/messages/verify", allowed: [.platformAdmin: 200]),
             ]
 
             var checked = 0

@@ -1,0 +1,209 @@
+import Foundation
+import Hub
+import Hummingbird
+import ProvinceCore
+import ProvinceStore
+
+extension HubMember: ResponseEncodable {}
+extension HubSubsystem: ResponseEncodable {}
+extension HubService: ResponseEncodable {}
+extension HubRight: ResponseEncodable {}
+extension MessageRecord: ResponseEncodable {}
+extension MessageLog.Verification: ResponseEncodable {}
+
+/// The hub's registry and message log through the API. Identifiers in paths join their parts with `:`
+/// (`VN:GOV:000.00.02.H38:DATA:echo`), since X-Road's own `/` cannot stand in a path segment.
+/// Changes reach the gateways within their reload interval (a second).
+struct HubController {
+    let registry: HubRegistry
+    let database: ProvinceDatabase
+
+    func addRoutes(to group: RouterGroup<AppContext>) {
+        group.get("hub/members", use: members)
+        group.post("hub/members", use: createMember)
+        group.get("hub/subsystems", use: subsystems)
+        group.post("hub/subsystems", use: createSubsystem)
+        group.post("hub/subsystems/{id}/keys", use: issueKey)
+        group.get("hub/services", use: services)
+        group.post("hub/services", use: createService)
+        group.get("hub/services/{id}", use: service)
+        group.patch("hub/services/{id}", use: updateService)
+        group.put("hub/services/{id}/openapi", use: describe)
+        group.get("hub/services/{id}/rights", use: rights)
+        group.post("hub/rights", use: grant)
+        group.delete("hub/rights/{id}", use: revoke)
+        group.get("hub/messages", use: messages)
+        group.get("hub/messages/verify", use: verify)
+    }
+
+    struct MemberInput: Decodable {
+        var instance: String
+        var memberClass: String
+        var memberCode: String
+        var name: String
+        var agencyID: String?
+    }
+
+    struct SubsystemInput: Decodable {
+        var memberID: String
+        var subsystemCode: String
+        var name: String
+        var rateLimitPerSecond: Int?
+    }
+
+    struct NewService: Decodable {
+        var subsystemID: String
+        var serviceCode: String
+        var version: String?
+        var upstreamURL: String
+        var timeoutMilliseconds: Int?
+        var logBodies: Bool?
+        var bodyRetentionDays: Int?
+    }
+
+    struct RightInput: Decodable {
+        var consumerID: String
+        var serviceID: String
+        var method: String?
+        var path: String?
+    }
+
+    struct KeyInput: Decodable { var name: String }
+
+    struct IssuedKey: ResponseEncodable {
+        var id: String
+        /// Shown once; only its digest is kept.
+        var secret: String
+    }
+
+    struct ServiceDetail: ResponseEncodable {
+        var service: HubService
+        var endpoints: [HubEndpoint]
+    }
+
+    /// Reading the registry: officials of any agency (it says who offers what).
+    func reader(_ context: AppContext) throws -> Actor {
+        let actor = try context.actor()
+        guard actor.account?.kind == .official else { throw AppError.forbidden }
+        return actor
+    }
+
+    static func identifier(_ context: AppContext) throws -> String {
+        try context.parameters.require("id").replacingOccurrences(of: ":", with: "/")
+    }
+
+    @Sendable func members(_ request: Request, context: AppContext) async throws -> ListPage<HubMember> {
+        _ = try reader(context)
+        return ListPage(items: try await registry.members(), nextCursor: nil)
+    }
+
+    @Sendable func createMember(_ request: Request, context: AppContext) async throws -> EditedResponse<HubMember> {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(MemberInput.self, context: context)
+        let member = try await registry.createMember(
+            instance: input.instance, memberClass: input.memberClass, memberCode: input.memberCode, name: input.name, agencyID: input.agencyID,
+            by: actor)
+        return EditedResponse(status: .created, response: member)
+    }
+
+    @Sendable func subsystems(_ request: Request, context: AppContext) async throws -> ListPage<HubSubsystem> {
+        _ = try reader(context)
+        return ListPage(items: try await registry.subsystems(), nextCursor: nil)
+    }
+
+    @Sendable func createSubsystem(_ request: Request, context: AppContext) async throws -> EditedResponse<HubSubsystem> {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(SubsystemInput.self, context: context)
+        let subsystem = try await registry.createSubsystem(
+            memberID: input.memberID, code: input.subsystemCode, name: input.name, rateLimitPerSecond: input.rateLimitPerSecond, by: actor)
+        return EditedResponse(status: .created, response: subsystem)
+    }
+
+    @Sendable func issueKey(_ request: Request, context: AppContext) async throws -> EditedResponse<IssuedKey> {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(KeyInput.self, context: context)
+        let (id, secret) = try await registry.issueKey(subsystemID: try Self.identifier(context), name: input.name, by: actor)
+        return EditedResponse(status: .created, response: IssuedKey(id: id, secret: secret))
+    }
+
+    @Sendable func services(_ request: Request, context: AppContext) async throws -> ListPage<HubService> {
+        _ = try reader(context)
+        return ListPage(items: try await registry.services(), nextCursor: nil)
+    }
+
+    @Sendable func createService(_ request: Request, context: AppContext) async throws -> EditedResponse<HubService> {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(NewService.self, context: context)
+        let service = try await registry.createService(
+            subsystemID: input.subsystemID,
+            ServiceInput(
+                serviceCode: input.serviceCode, version: input.version, upstreamURL: input.upstreamURL,
+                timeoutMilliseconds: input.timeoutMilliseconds, logBodies: input.logBodies, bodyRetentionDays: input.bodyRetentionDays),
+            by: actor)
+        return EditedResponse(status: .created, response: service)
+    }
+
+    @Sendable func service(_ request: Request, context: AppContext) async throws -> ServiceDetail {
+        _ = try reader(context)
+        let id = try Self.identifier(context)
+        return ServiceDetail(service: try await registry.service(id), endpoints: try await registry.endpoints(of: id))
+    }
+
+    @Sendable func updateService(_ request: Request, context: AppContext) async throws -> HubService {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(ServiceInput.self, context: context)
+        return try await registry.updateService(try Self.identifier(context), input, by: actor)
+    }
+
+    @Sendable func describe(_ request: Request, context: AppContext) async throws -> ServiceDetail {
+        let actor = try context.actor()
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let id = try Self.identifier(context)
+        let endpoints = try await registry.describe(id, openAPI: Data(buffer: body), by: actor)
+        return ServiceDetail(service: try await registry.service(id), endpoints: endpoints)
+    }
+
+    @Sendable func rights(_ request: Request, context: AppContext) async throws -> ListPage<HubRight> {
+        _ = try reader(context)
+        return ListPage(items: try await registry.rights(of: try Self.identifier(context)), nextCursor: nil)
+    }
+
+    @Sendable func grant(_ request: Request, context: AppContext) async throws -> EditedResponse<HubRight> {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(RightInput.self, context: context)
+        var validator = Validator()
+        validator.check(
+            (input.method == nil) == (input.path == nil), "path", vi: "Hãy cho cả phương thức và đường dẫn, hoặc không cho cả hai.",
+            en: "Give both the method and the path of an endpoint, or neither.")
+        if let path = input.path {
+            validator.check(path.hasPrefix("/"), "path", vi: "Đường dẫn phải bắt đầu bằng /.", en: "The path must start with /.")
+        }
+        try validator.finish()
+        let endpoint = input.method.flatMap { method in input.path.map { HubEndpoint(method: method, path: $0) } }
+        let right = try await registry.grant(consumerID: input.consumerID, serviceID: input.serviceID, endpoint: endpoint, by: actor)
+        return EditedResponse(status: .created, response: right)
+    }
+
+    @Sendable func revoke(_ request: Request, context: AppContext) async throws -> HTTPResponse.Status {
+        try await registry.revoke(rightID: try context.parameters.require("id"), by: try context.actor())
+        return .noContent
+    }
+
+    @Sendable func messages(_ request: Request, context: AppContext) async throws -> ListPage<MessageRecord> {
+        guard Access.canAdministerPlatform(try context.actor()) else { throw AppError.forbidden }
+        let paging = try Paging(request)
+        let before = paging.after.flatMap { Int($0) }
+        if paging.after != nil, before == nil { throw AppError(.validation, vi: "cursor không hợp lệ.", en: "cursor is not valid.") }
+        let from = request.query("from").flatMap(AuditController.parseTime).map(Timestamp.string)
+        let to = request.query("to").flatMap(AuditController.parseTime).map(Timestamp.string)
+        let records = try await MessageLog.records(
+            consumer: request.query("consumer"), service: request.query("service"), from: from, to: to, beforeSeq: before,
+            limit: paging.limit + 1, in: database)
+        return paging.page(records) { String($0.seq) }
+    }
+
+    @Sendable func verify(_ request: Request, context: AppContext) async throws -> MessageLog.Verification {
+        guard Access.canAdministerPlatform(try context.actor()) else { throw AppError.forbidden }
+        return try await MessageLog.verify(database)
+    }
+}
