@@ -46,6 +46,8 @@ def go(browser, element):
     page = browser.find_element(By.TAG_NAME, "html")
     element.click()
     WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    # The footer closes every page: once it is there, the new page has been parsed whole.
+    WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "footer.site")))
 
 
 def shot(browser, name):

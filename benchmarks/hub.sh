@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The hub's gateway against nginx as a reverse proxy, in one run, all on loopback (wrk, 1 thread):
+#   direct   wrk -> nginx answering a small JSON body itself (the origin)
+#   nginx    wrk -> nginx proxying (keep-alive upstream) -> origin
+#   hub      wrk -> province's gateway (key check, right check, message log) -> origin
+# and a 1 MiB response through nginx and through the hub. Release build, SQLite, demo province.
+# Usage: benchmarks/hub.sh [seconds per run, default 10] [connections, default 64]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+connections=${2:-64}
+missing=()
+command -v wrk >/dev/null || missing+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+swift build -c release --product province 2>&1 | tail -n 1
+binary=.build/release/province
+work=$(mktemp -d)
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+origin_port=$(free_port); proxy_port=$(free_port); web_port=$(free_port); hub_port=$(free_port)
+cleanup() { kill "$province_pid" 2>/dev/null || true; "$nginx_bin" -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+head -c 1048576 /dev/urandom >"$work/big.bin"
+cat >"$work/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/error.log;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    upstream origin { server 127.0.0.1:$origin_port; keepalive 128; }
+    server {
+        listen 127.0.0.1:$origin_port;
+        location / { default_type application/json; return 200 '{"ok":true,"province":"Lam Dong","units":124}'; }
+        location = /big { alias $work/big.bin; }
+    }
+    server {
+        listen 127.0.0.1:$proxy_port;
+        location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    }
+}
+CONF
+"$nginx_bin" -p "$work" -c "$work/nginx.conf"
+
+"$binary" serve --demo --data-dir "$work/data" --port "$web_port" --hub-port "$hub_port" >"$work/province.log" 2>&1 &
+province_pid=$!
+until curl -sf "http://127.0.0.1:$web_port/health" >/dev/null; do sleep 0.1; done
+api="http://127.0.0.1:$web_port/api/v1"
+token=$(curl -sf -X POST "$api/auth/token" -H 'content-type: application/json' -d '{"username":"admin","password":"LamDong@2025"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+call() { curl -sf -X "$1" "$api$2" -H "authorization: Bearer $token" -H 'content-type: application/json' -d "$3"; }
+call POST /hub/members '{"instance":"VN","memberClass":"GOV","memberCode":"000.00.02.H38","name":"Sở TTTT"}' >/dev/null
+call POST /hub/members '{"instance":"VN","memberClass":"GOV","memberCode":"000.00.07.H38","name":"Sở Y tế"}' >/dev/null
+call POST /hub/subsystems '{"memberID":"VN/GOV/000.00.02.H38","subsystemCode":"DATA","name":"Kho dữ liệu"}' >/dev/null
+call POST /hub/subsystems '{"memberID":"VN/GOV/000.00.07.H38","subsystemCode":"YTE","name":"Hệ thống y tế"}' >/dev/null
+call POST /hub/services "{\"subsystemID\":\"VN/GOV/000.00.02.H38/DATA\",\"serviceCode\":\"origin\",\"upstreamURL\":\"http://127.0.0.1:$origin_port\"}" >/dev/null
+call PATCH /hub/services/VN:GOV:000.00.02.H38:DATA:origin '{"enabled":true}' >/dev/null
+call POST /hub/rights '{"consumerID":"VN/GOV/000.00.07.H38/YTE","serviceID":"VN/GOV/000.00.02.H38/DATA/origin"}' >/dev/null
+key=$(call POST /hub/subsystems/VN:GOV:000.00.07.H38:YTE/keys '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
+sleep 1.5  # the gateway reloads the registry within a second
+hub="http://127.0.0.1:$hub_port/r1/VN/GOV/000.00.02.H38/DATA/origin"
+headers=(-H "X-Road-Client: VN/GOV/000.00.07.H38/YTE" -H "X-Road-Client-Key: $key")
+curl -sf "${headers[@]}" "$hub/" >/dev/null || { echo "the hub did not forward:"; curl -s "${headers[@]}" "$hub/"; exit 1; }
+
+run() {  # name url [wrk args...]
+    local name=$1 url=$2; shift 2
+    local out
+    out=$(wrk -t1 -c"$connections" -d"${duration}s" --latency "$@" "$url")
+    local rps p50 p99 errors
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+    p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+    errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+    printf '  %-28s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+    eval "rps_$name=$rps"
+}
+messages_before=$(call GET "/hub/messages/verify" "" | python3 -c 'import json,sys; print(json.load(sys.stdin)["recordsChecked"])')
+echo "Hub gateway benchmark ($(nproc) cores, wrk 1 thread, $connections connections, ${duration}s a run, $(date -u +%Y-%m-%dT%H:%MZ))"
+run direct "http://127.0.0.1:$origin_port/"
+run nginx "http://127.0.0.1:$proxy_port/"
+run hub "$hub/" "${headers[@]}"
+run nginx_1MiB "http://127.0.0.1:$proxy_port/big"
+run hub_1MiB "$hub/big" "${headers[@]}"
+verify=$(call GET "/hub/messages/verify" "")
+echo "  message log after the runs: $verify (records before: $messages_before)"
+python3 - "$rps_hub" "$rps_nginx" "$rps_hub_1MiB" "$rps_nginx_1MiB" <<'PY'
+import sys
+hub, nginx, hub_big, nginx_big = map(float, sys.argv[1:])
+print(f"  hub / nginx (small): {hub / nginx:.2f}   hub / nginx (1 MiB): {hub_big / nginx_big:.2f}")
+PY
+echo "reproduce: benchmarks/hub.sh $duration $connections"
