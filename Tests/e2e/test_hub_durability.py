@@ -1,0 +1,103 @@
+"""`kill -9` of a serving hub under load: every exchange whose answer reached the consumer is in the message log."""
+import concurrent.futures
+import http.server
+import random
+import threading
+import time
+
+import requests
+
+
+class Origin(http.server.ThreadingHTTPServer):
+    """A provider's system on loopback: answers every GET with a small JSON body."""
+
+    daemon_threads = True
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            body = b'{"ok": true}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    def handle_error(self, request, client_address):
+        pass  # connections cut by the killed gateway
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), Origin.Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+def register(server, origin_port):
+    token = server.token("admin")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def call(method, path, body):
+        reply = requests.request(method, f"{server.url}/api/v1{path}", json=body, headers=headers, timeout=10)
+        assert reply.status_code in (200, 201), reply.text
+        return reply.json()
+
+    call("POST", "/hub/members", {"instance": "VN", "memberClass": "GOV", "memberCode": "000.00.02.H38", "name": "Sở TTTT"})
+    call("POST", "/hub/members", {"instance": "VN", "memberClass": "GOV", "memberCode": "000.00.07.H38", "name": "Sở Y tế"})
+    call("POST", "/hub/subsystems", {"memberID": "VN/GOV/000.00.02.H38", "subsystemCode": "DATA", "name": "Kho dữ liệu"})
+    call("POST", "/hub/subsystems", {"memberID": "VN/GOV/000.00.07.H38", "subsystemCode": "YTE", "name": "Hệ thống y tế"})
+    call("POST", "/hub/services", {"subsystemID": "VN/GOV/000.00.02.H38/DATA", "serviceCode": "origin", "upstreamURL": f"http://127.0.0.1:{origin_port}"})
+    call("PATCH", "/hub/services/VN:GOV:000.00.02.H38:DATA:origin", {"enabled": True})
+    call("POST", "/hub/rights", {"consumerID": "VN/GOV/000.00.07.H38/YTE", "serviceID": "VN/GOV/000.00.02.H38/DATA/origin"})
+    return call("POST", "/hub/subsystems/VN:GOV:000.00.07.H38:YTE/keys", {"name": "test"})["secret"]
+
+
+def test_kill9_loses_no_answered_exchange(servers, data_dir):
+    origin = Origin()
+    server = servers(data_dir)
+    key = register(server, origin.server_address[1])
+    headers = {"X-Road-Client": "VN/GOV/000.00.07.H38/YTE", "X-Road-Client-Key": key}
+    url = f"{server.hub_url}/r1/VN/GOV/000.00.02.H38/DATA/origin/items"
+    deadline = time.time() + 10
+    while requests.get(url, headers=headers, timeout=5).status_code != 200:  # the gateway reloads within a second
+        assert time.time() < deadline
+        time.sleep(0.1)
+
+    answered, stop = [], threading.Event()
+
+    def consumer():
+        session = requests.Session()
+        while not stop.is_set():
+            try:
+                reply = session.get(url, headers=headers, timeout=5)
+            except requests.RequestException:
+                continue
+            if reply.status_code == 200 and reply.content == b'{"ok": true}':
+                answered.append(reply.headers["X-Road-Id"])
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for _ in range(8):
+            pool.submit(consumer)
+        time.sleep(random.uniform(2.0, 3.0))
+        server.kill9()
+        stop.set()
+    assert len(answered) > 50, f"too few exchanges answered before the kill: {len(answered)}"
+
+    restarted = servers(data_dir)
+    token = restarted.token("admin")
+    logged, cursor = set(), None
+    while True:
+        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+        page = requests.get(f"{restarted.url}/api/v1/hub/messages", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        logged.update(record["messageID"] for record in page["items"])
+        cursor = page.get("nextCursor")
+        if not cursor:
+            break
+    missing = set(answered) - logged
+    assert not missing, f"{len(missing)} of {len(answered)} answered exchanges are not in the log"
+    verify = requests.get(f"{restarted.url}/api/v1/hub/messages/verify", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
+    assert verify.get("firstBadSeq") is None, verify
+    print(f"hub kill -9: {len(answered)} exchanges answered before the kill, all in the message log after restart")
+    origin.shutdown()
