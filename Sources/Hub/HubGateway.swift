@@ -15,16 +15,21 @@ public final class HubGateway: Service, Sendable {
     let environment: GatewayEnvironment
     let registry: RegistryCache
     let group: MultiThreadedEventLoopGroup
+    let sealer: Sealer?
+    let sealInterval: Duration
     private let pools: [ObjectIdentifier: UpstreamPool]
     private let channel = Mutex<(any Channel)?>(nil)
 
     /// - Parameters:
     ///   - maxBodyBytes: the largest request body the gateway forwards (413 beyond).
     ///   - refreshInterval: how often the registry's version is checked (changes made by other processes).
+    ///   - sealingKey: the key that signs the message log's seals (nil: this process does not seal).
     public init(
         host: String, port: Int, database: ProvinceDatabase, maxBodyBytes: Int = 100 << 20, refreshInterval: Duration = .seconds(1),
-        logger: Logger
+        sealingKey: SealingKey? = nil, sealInterval: Duration = .seconds(2), logger: Logger
     ) {
+        sealer = sealingKey.map { Sealer(database: database, key: $0) }
+        self.sealInterval = sealInterval
         self.host = host
         requestedPort = port
         registry = RegistryCache(database: database, interval: refreshInterval, logger: logger)
@@ -68,7 +73,23 @@ public final class HubGateway: Service, Sendable {
 
     public func run() async throws {
         try await start()
-        await cancelWhenGracefulShutdown { await self.registry.run() }
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.registry.run() }
+                if let sealer = self.sealer {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            do {
+                                try await sealer.sealPending()
+                            } catch {
+                                self.environment.logger.error("sealing the message log failed: \(error)")
+                            }
+                            try? await Task.sleep(for: self.sealInterval)
+                        }
+                    }
+                }
+            }
+        }
         stop()
     }
 

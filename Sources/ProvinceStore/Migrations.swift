@@ -130,6 +130,19 @@ public enum Migrations {
                 "CREATE TABLE hub_message_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
             ]
         ),
+        (
+            "0004-hub-seals",
+            [
+                "CREATE TABLE hub_seal_keys (key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, created_at TEXT NOT NULL)",
+                """
+                CREATE TABLE hub_seals (
+                    seq BIGINT PRIMARY KEY, first_record BIGINT NOT NULL, last_record BIGINT NOT NULL,
+                    merkle_root TEXT NOT NULL, key_id TEXT NOT NULL REFERENCES hub_seal_keys(key_id),
+                    signature TEXT NOT NULL, sealed_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX hub_seals_last ON hub_seals(last_record)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -85,7 +85,9 @@ struct Serve: AsyncParsableCommand {
         do {
             try await platform.use { platform in
                 let logins = demo ? try await DemoProvince.loadIfEmpty(into: platform) : nil
-                let gateway = HubGateway(host: host, port: hubPort, database: platform.database, logger: logger)
+                let gateway = HubGateway(
+                    host: host, port: hubPort, database: platform.database,
+                    sealingKey: try SealingKey.load(directory: storage.dataDirectory), logger: logger)
                 let banner = Banner(platform: platform, logins: logins, hubPort: try await gateway.start())
                 let app = try await buildApplication(
                     platform, logger: logger, services: [gateway],
@@ -314,7 +316,7 @@ struct AuditCommand: AsyncParsableCommand {
 
 struct MessageLogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "messagelog", abstract: "Work with the hub's message log.", subcommands: [Verify.self])
+        commandName: "messagelog", abstract: "Work with the hub's message log.", subcommands: [Verify.self, Proof.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -322,13 +324,36 @@ struct MessageLogCommand: AsyncParsableCommand {
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {
-            let result = try await storage.open().use { try await MessageLog.verify($0.database) }
-            if result.isIntact {
-                print("Message log intact: \(result.recordsChecked) records checked.")
-            } else {
-                print("Message log BROKEN at record \(result.firstBadSeq.map(String.init) ?? "?"): \(result.problem ?? "")")
+            let (chain, seals) = try await storage.open().use {
+                (try await MessageLog.verify($0.database), try await MessageLog.verifySeals($0.database))
+            }
+            if !chain.isIntact {
+                print("Message log BROKEN at record \(chain.firstBadSeq.map(String.init) ?? "?"): \(chain.problem ?? "")")
                 throw ExitCode(1)
             }
+            if let bad = seals.firstBadSeal {
+                print("Message log seals BROKEN at seal \(bad): \(seals.problem ?? "")")
+                throw ExitCode(1)
+            }
+            print("Message log intact: \(chain.recordsChecked) records checked, \(seals.sealsChecked) signed seals checked.")
+        }
+    }
+
+    struct Proof: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a record with its inclusion proof (JSON); check it outside the hub with scripts/verify-proof.py.")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "The record's sequence number or its X-Road-Id.") var record: String
+
+        func run() async throws {
+            let proof = try await storage.open().use { try await MessageLog.proof(of: record, in: $0.database) }
+            guard let proof else {
+                FileHandle.standardError.write(Data("error: no sealed record \(record) (seals are made every few seconds)\n".utf8))
+                throw ExitCode(1)
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(proof), as: UTF8.self))
         }
     }
 }

@@ -145,7 +145,7 @@ import Testing
         fields[HTTPField.Name("X-Road-Client")!] = client
         if let key { fields[HTTPField.Name("X-Road-Client-Key")!] = key }
         let headers = fields
-        return try await TestClient.withClient(host: "127.0.0.1", port: fixture.gatewayPort, configuration: .init(timeout: .seconds(20))) { http in
+        return try await TestClient.withClient(host: "127.0.0.1", port: fixture.gatewayPort, configuration: .init(timeout: .seconds(120))) { http in
             try await http.execute(TestClient.Request(path, method: method, headers: headers, body: body))
         }
     }

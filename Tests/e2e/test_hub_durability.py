@@ -1,11 +1,19 @@
 """`kill -9` of a serving hub under load: every exchange whose answer reached the consumer is in the message log."""
 import concurrent.futures
 import http.server
+import json
+import os
 import random
+import subprocess
+import sys
 import threading
 import time
 
 import requests
+
+from conftest import BINARY
+
+VERIFY_PROOF = os.path.join(os.path.dirname(__file__), "../../scripts/verify-proof.py")
 
 
 class Origin(http.server.ThreadingHTTPServer):
@@ -100,4 +108,27 @@ def test_kill9_loses_no_answered_exchange(servers, data_dir):
     verify = requests.get(f"{restarted.url}/api/v1/hub/messages/verify", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
     assert verify.get("firstBadSeq") is None, verify
     print(f"hub kill -9: {len(answered)} exchanges answered before the kill, all in the message log after restart")
+
+    # The restarted hub seals what the killed one logged; a record's proof checks out outside the hub.
+    chosen = random.choice(answered)
+    deadline = time.time() + 20
+    while True:
+        result = subprocess.run([BINARY, "messagelog", "proof", chosen, "--data-dir", data_dir], capture_output=True, text=True, timeout=60)
+        if result.returncode == 0 or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert result.returncode == 0, result.stderr
+    proof_file = os.path.join(data_dir, "proof.json")
+    with open(proof_file, "w") as file:
+        file.write(result.stdout)
+    checked = subprocess.run([sys.executable, VERIFY_PROOF, proof_file], capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0 and checked.stdout.startswith("proven"), checked.stdout + checked.stderr
+    forged = json.loads(result.stdout)
+    forged["record"]["status"] = 500
+    with open(proof_file, "w") as file:
+        json.dump(forged, file)
+    refused = subprocess.run([sys.executable, VERIFY_PROOF, proof_file], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "NOT PROVEN" in refused.stdout
+    verify = subprocess.run([BINARY, "messagelog", "verify", "--data-dir", data_dir], capture_output=True, text=True, timeout=60)
+    assert verify.returncode == 0 and "signed seals checked" in verify.stdout, verify.stdout
     origin.shutdown()

@@ -1,0 +1,255 @@
+import Crypto
+import Foundation
+import Logging
+import ProvinceStore
+import SQLKit
+
+/// Merkle trees over message records' hashes, as RFC 6962 (Certificate Transparency) defines them:
+/// a leaf is SHA-256(0x00 ‖ record hash), a node SHA-256(0x01 ‖ left ‖ right), the split at the largest power of two.
+public enum MerkleTree {
+    /// One step of an inclusion proof: the sibling's hash and whether it stands on the left.
+    public struct Step: Sendable, Codable, Equatable {
+        public var hash: String
+        public var left: Bool
+    }
+
+    public static func leaf(_ recordHash: Data) -> Data {
+        Data(SHA256.hash(data: Data([0]) + recordHash))
+    }
+
+    static func node(_ left: Data, _ right: Data) -> Data {
+        Data(SHA256.hash(data: Data([1]) + left + right))
+    }
+
+    static func split(_ count: Int) -> Int {
+        var k = 1
+        while k << 1 < count { k <<= 1 }
+        return k
+    }
+
+    /// The root over leaves already hashed with `leaf`.
+    public static func root(_ leaves: ArraySlice<Data>) -> Data {
+        switch leaves.count {
+        case 0: return Data(SHA256.hash(data: Data()))
+        case 1: return leaves.first!
+        default:
+            let k = split(leaves.count)
+            return node(root(leaves.prefix(k)), root(leaves.dropFirst(k)))
+        }
+    }
+
+    /// The audit path of leaf `index`, from the leaf up.
+    public static func proof(_ index: Int, _ leaves: ArraySlice<Data>) -> [Step] {
+        guard leaves.count > 1 else { return [] }
+        let k = split(leaves.count)
+        if index < k {
+            return proof(index, leaves.prefix(k)) + [Step(hash: hex(root(leaves.dropFirst(k))), left: false)]
+        }
+        return proof(index - k, leaves.dropFirst(k)) + [Step(hash: hex(root(leaves.prefix(k))), left: true)]
+    }
+
+    /// Folds a leaf up its audit path.
+    public static func root(leaf: Data, path: [Step]) -> Data {
+        path.reduce(leaf) { current, step in
+            let sibling = Data(hexString: step.hash) ?? Data()
+            return step.left ? node(sibling, current) : node(current, sibling)
+        }
+    }
+
+    static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+}
+
+extension Data {
+    init?(hexString: String) {
+        guard hexString.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = hexString.startIndex
+        while index < hexString.endIndex {
+            let next = hexString.index(index, offsetBy: 2)
+            guard let byte = UInt8(hexString[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self = Data(bytes)
+    }
+}
+
+/// A signed seal over a run of message records.
+public struct Seal: Sendable, Codable, Equatable {
+    public var seq: Int
+    public var firstRecord: Int
+    public var lastRecord: Int
+    public var merkleRoot: String
+    public var keyID: String
+    public var signature: String
+    public var sealedAt: String
+
+    /// What the signature covers.
+    public var signedText: String { "openprovince-messagelog-seal\n\(seq)\n\(firstRecord)\n\(lastRecord)\n\(merkleRoot)\n\(sealedAt)" }
+}
+
+/// The hub's signing key (Ed25519), kept in the data directory and created on first start; its public half is
+/// stored in the database so that every process, and anyone given a proof, can check seals.
+public struct SealingKey: Sendable {
+    /// The private key's raw bytes (the key type itself is not Sendable).
+    let raw: Data
+    var privateKey: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: raw) }
+    public var publicKeyBase64: String { privateKey.publicKey.rawRepresentation.base64EncodedString() }
+    /// SHA-256 of the raw public key, hex.
+    public var keyID: String { MerkleTree.hex(Data(SHA256.hash(data: privateKey.publicKey.rawRepresentation))) }
+
+    /// Loads `hub-seal-key` from `directory`, creating it (readable by its owner only) when missing.
+    public static func load(directory: String) throws -> SealingKey {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent("hub-seal-key")
+        if let text = try? String(contentsOf: url, encoding: .utf8),
+            let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            _ = try Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+            return SealingKey(raw: raw)
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let key = Curve25519.Signing.PrivateKey()
+        try Data(key.rawRepresentation.base64EncodedString().utf8).write(to: url, options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        return SealingKey(raw: key.rawRepresentation)
+    }
+
+    func sign(_ text: String) throws -> String { try privateKey.signature(for: Data(text.utf8)).base64EncodedString() }
+}
+
+/// Seals the records not yet sealed: one seal over each run of up to `maxRecords` records.
+public struct Sealer: Sendable {
+    let database: ProvinceDatabase
+    let key: SealingKey
+    let maxRecords: Int
+
+    public init(database: ProvinceDatabase, key: SealingKey, maxRecords: Int = 10_000) {
+        self.database = database
+        self.key = key
+        self.maxRecords = maxRecords
+    }
+
+    /// Seals what is unsealed; returns the seals made.
+    @discardableResult
+    public func sealPending() async throws -> [Seal] {
+        var made: [Seal] = []
+        while let seal = try await sealNext() { made.append(seal) }
+        return made
+    }
+
+    func sealNext() async throws -> Seal? {
+        let database = self.database
+        let key = self.key
+        let maxRecords = self.maxRecords
+        return try await database.write { db -> Seal? in
+            // The message log's head row serializes sealers of several processes.
+            _ = try await db.raw("SELECT seq FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
+            try await db.raw(
+                "INSERT INTO hub_seal_keys (key_id, public_key, created_at) SELECT \(bind: key.keyID), \(bind: key.publicKeyBase64), \(bind: Timestamp.now()) WHERE NOT EXISTS (SELECT 1 FROM hub_seal_keys WHERE key_id = \(bind: key.keyID))"
+            ).run()
+            let last = try await db.raw("SELECT seq, last_record FROM hub_seals ORDER BY seq DESC LIMIT 1").first()
+            let sealSeq = (try last?.int("seq") ?? 0) + 1
+            let first = (try last?.int("last_record") ?? 0) + 1
+            let rows = try await db.raw(
+                "SELECT seq, hash FROM hub_messages WHERE seq >= \(bind: first) ORDER BY seq LIMIT \(bind: maxRecords)"
+            ).all()
+            guard !rows.isEmpty else { return nil }
+            let leaves = try rows.map { MerkleTree.leaf(Data(hexString: try $0.string("hash")) ?? Data()) }
+            var seal = Seal(
+                seq: sealSeq, firstRecord: first, lastRecord: first + rows.count - 1,
+                merkleRoot: MerkleTree.hex(MerkleTree.root(leaves[...])), keyID: key.keyID, signature: "", sealedAt: Timestamp.now())
+            seal.signature = try key.sign(seal.signedText)
+            try await db.raw(
+                """
+                INSERT INTO hub_seals (seq, first_record, last_record, merkle_root, key_id, signature, sealed_at)
+                VALUES (\(bind: seal.seq), \(bind: seal.firstRecord), \(bind: seal.lastRecord), \(bind: seal.merkleRoot),
+                    \(bind: seal.keyID), \(bind: seal.signature), \(bind: seal.sealedAt))
+                """
+            ).run()
+            return seal
+        }
+    }
+}
+
+/// A record with what proves it was sealed: its seal, its audit path to the seal's Merkle root, the public key.
+/// `scripts/verify-proof.py` checks one outside the hub.
+public struct InclusionProof: Sendable, Codable {
+    public var record: MessageRecord
+    public var seal: Seal
+    public var leafIndex: Int
+    public var path: [MerkleTree.Step]
+    public var publicKey: String
+}
+
+extension MessageLog {
+    /// Checks every seal: contiguous runs, each Merkle root recomputed from the records, each signature.
+    /// Returns the number of the first bad seal and why, or nil.
+    public static func verifySeals(_ database: ProvinceDatabase) async throws -> (sealsChecked: Int, firstBadSeal: Int?, problem: String?) {
+        let seals = try await database.read { db in try await db.raw("SELECT * FROM hub_seals ORDER BY seq").all().map(seal(from:)) }
+        let keys = try await database.read { db in
+            try await db.raw("SELECT key_id, public_key FROM hub_seal_keys").all().reduce(into: [String: String]()) {
+                $0[try $1.string("key_id")] = try $1.string("public_key")
+            }
+        }
+        var expectedFirst = 1
+        for (index, seal) in seals.enumerated() {
+            if seal.seq != index + 1 || seal.firstRecord != expectedFirst {
+                return (index, seal.seq, "seal \(seal.seq) does not continue the previous seal")
+            }
+            let leaves = try await leaves(seal.firstRecord...seal.lastRecord, in: database)
+            if leaves.count != seal.lastRecord - seal.firstRecord + 1 || MerkleTree.hex(MerkleTree.root(leaves[...])) != seal.merkleRoot {
+                return (index, seal.seq, "the records of seal \(seal.seq) no longer match its Merkle root")
+            }
+            guard let keyText = keys[seal.keyID], let raw = Data(base64Encoded: keyText),
+                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw),
+                let signature = Data(base64Encoded: seal.signature),
+                key.isValidSignature(signature, for: Data(seal.signedText.utf8))
+            else {
+                return (index, seal.seq, "the signature of seal \(seal.seq) is not valid")
+            }
+            expectedFirst = seal.lastRecord + 1
+        }
+        return (seals.count, nil, nil)
+    }
+
+    static func leaves(_ range: ClosedRange<Int>, in database: ProvinceDatabase) async throws -> [Data] {
+        try await database.read { db in
+            try await db.raw(
+                "SELECT hash FROM hub_messages WHERE seq >= \(bind: range.lowerBound) AND seq <= \(bind: range.upperBound) ORDER BY seq"
+            ).all().map { MerkleTree.leaf(Data(hexString: try $0.string("hash")) ?? Data()) }
+        }
+    }
+
+    /// The inclusion proof of a record, by sequence number or X-Road-Id; nil when the record is not sealed yet.
+    public static func proof(of reference: String, in database: ProvinceDatabase) async throws -> InclusionProof? {
+        let row = try await database.read { db in
+            if let seq = Int(reference) {
+                return try await db.raw("SELECT * FROM hub_messages WHERE seq = \(bind: seq)").first()
+            }
+            return try await db.raw("SELECT * FROM hub_messages WHERE message_id = \(bind: reference) ORDER BY seq LIMIT 1").first()
+        }
+        guard let row else { return nil }
+        let record = try record(from: row)
+        let sealRow = try await database.read { db in
+            try await db.raw(
+                "SELECT * FROM hub_seals WHERE first_record <= \(bind: record.seq) AND last_record >= \(bind: record.seq)"
+            ).first()
+        }
+        guard let sealRow else { return nil }
+        let seal = try seal(from: sealRow)
+        let publicKey = try await database.read { db in
+            try await db.raw("SELECT public_key FROM hub_seal_keys WHERE key_id = \(bind: seal.keyID)").first()?.string("public_key")
+        }
+        let leaves = try await leaves(seal.firstRecord...seal.lastRecord, in: database)
+        let index = record.seq - seal.firstRecord
+        return InclusionProof(
+            record: record, seal: seal, leafIndex: index, path: MerkleTree.proof(index, leaves[...]), publicKey: publicKey ?? "")
+    }
+
+    static func seal(from row: any SQLRow) throws -> Seal {
+        Seal(
+            seq: try row.int("seq"), firstRecord: try row.int("first_record"), lastRecord: try row.int("last_record"),
+            merkleRoot: try row.string("merkle_root"), keyID: try row.string("key_id"), signature: try row.string("signature"),
+            sealedAt: try row.string("sealed_at"))
+    }
+}
