@@ -33,6 +33,34 @@ struct GatewayError: Error {
     static func badRequest(_ message: String) -> GatewayError { GatewayError(status: .badRequest, type: "Client.BadRequest", message: message) }
 }
 
+/// An answer the gateway gives itself: an error, or a metaservice's result.
+struct LocalAnswer {
+    var status: HTTPResponseStatus
+    var contentType: String
+    var body: Data
+    /// The error type for `X-Road-Error` and the log, nil for a metaservice's result.
+    var errorType: String?
+    var retryAfter: Int?
+
+    init(_ error: GatewayError, messageID: String) {
+        status = error.status
+        contentType = "application/problem+json"
+        body = Metaservice.json([
+            "type": error.type, "title": error.status.reasonPhrase, "status": Int(error.status.code), "detail": error.message,
+            "xRoadId": messageID,
+        ])
+        errorType = error.type
+        retryAfter = error.retryAfter
+    }
+
+    init(status: Int, body: Data, contentType: String) {
+        self.status = HTTPResponseStatus(statusCode: status)
+        self.body = body
+        self.contentType = contentType
+        errorType = status >= 400 ? "Server.ServerProxy.UnknownService" : nil
+    }
+}
+
 /// One client connection of the gateway. Each request on it becomes an `Exchange`, which reads the call,
 /// authorizes it against the registry snapshot, streams it to the provider over a pooled connection, streams the
 /// answer back, and releases the answer's last bytes only after the exchange is committed to the message log.
@@ -124,7 +152,7 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
 private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     enum Phase {
         /// The gateway answers itself once the request has been read.
-        case rejecting(GatewayError)
+        case answering(LocalAnswer)
         case connecting
         case forwarding
         case responding
@@ -179,7 +207,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         switch phase {
         case .connecting, .done: false
         case .forwarding, .responding: writesToProvider == 0 && !requestEnded
-        case .rejecting: !requestEnded
+        case .answering: !requestEnded
         }
     }
 
@@ -192,19 +220,24 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
 
     func start() {
         do {
-            try route()
+            if let local = try route() {
+                phase = .answering(local)
+                handler.readMore()
+                return
+            }
         } catch let error as GatewayError {
-            phase = .rejecting(error)
+            phase = .answering(LocalAnswer(error, messageID: messageID))
             if error.status == .payloadTooLarge {
                 // A body known to be too large is not read: answer now and close.
                 keepAlive = false
-                answer(error)
+                answer(LocalAnswer(error, messageID: messageID))
             } else {
                 handler.readMore()
             }
             return
         } catch {
-            phase = .rejecting(GatewayError(status: .internalServerError, type: "Server.ServerProxy.InternalError", message: "\(error)"))
+            let failure = GatewayError(status: .internalServerError, type: "Server.ServerProxy.InternalError", message: "\(error)")
+            phase = .answering(LocalAnswer(failure, messageID: messageID))
             handler.readMore()
             return
         }
@@ -212,13 +245,26 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     }
 
     /// Parses the call, authenticates the consumer and checks its right; throws what to answer otherwise.
-    func route() throws {
+    /// Returns the answer of a metaservice, which the gateway gives itself, or nil to forward the call.
+    func route() throws -> LocalAnswer? {
         let uri = head.uri
         guard uri.utf8.count <= 4096 else { throw GatewayError.badRequest("The request URI is longer than 4096 bytes.") }
         let queryStart = uri.firstIndex(of: "?") ?? uri.endIndex
         let path = uri[..<queryStart]
         let query = uri[queryStart...]
         let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let afterVersion = Array(segments.dropFirst())
+        if segments.first == "r1", let (metaservice, provider) = Metaservice.named(in: afterVersion),
+            afterVersion.prefix(provider == nil ? 1 : 4).allSatisfy(IdentifierPart.isValid)
+        {
+            let snapshot = handler.env.registry.snapshot
+            consumer = try authenticate(snapshot)
+            serviceID = (provider ?? String(afterVersion[0])) + "/" + metaservice.rawValue
+            let (status, body) = metaservice.answer(
+                provider: provider, instance: String(afterVersion[0]), consumer: consumer, query: query.dropFirst(), snapshot: snapshot)
+            let contentType = metaservice == .getOpenAPI && status == 200 ? "application/json" : "application/json; charset=utf-8"
+            return LocalAnswer(status: status, body: body, contentType: contentType)
+        }
         guard segments.first == "r1", segments.count >= 6 else {
             throw GatewayError.badRequest("Calls have the form /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path].")
         }
@@ -226,18 +272,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         guard identifier.allSatisfy(IdentifierPart.isValid) else {
             throw GatewayError.badRequest("The service identifier has characters X-Road identifiers may not have.")
         }
-        guard let clientHeader = head.headers.first(name: "X-Road-Client"), let client = ClientIdentifier(clientHeader),
-            client.subsystemCode != nil
-        else {
-            throw GatewayError.badRequest("The X-Road-Client header must name the calling subsystem: INSTANCE/CLASS/MEMBER/SUBSYSTEM.")
-        }
         let snapshot = handler.env.registry.snapshot
-        guard let secret = credential(), let consumerID = snapshot.credentials[Tokens.digest(secret)] else {
-            throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "Present the subsystem's API key in X-Road-Client-Key.")
-        }
-        guard consumerID == client.description else {
-            throw GatewayError(status: .forbidden, type: "Client.WrongClient", message: "The key does not belong to \(client).")
-        }
+        let consumerID = try authenticate(snapshot)
         consumer = consumerID
         let provider = identifier[0..<4].joined(separator: "/")
         let rest = Array(segments.dropFirst(6))
@@ -271,6 +307,23 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         self.origin = origin
         self.service = service
         forwardPath = origin.basePath + (remaining.isEmpty ? "/" : servicePath) + query
+        return nil
+    }
+
+    /// The calling subsystem: named by `X-Road-Client`, proved by its key.
+    func authenticate(_ snapshot: RegistrySnapshot) throws -> String {
+        guard let clientHeader = head.headers.first(name: "X-Road-Client"), let client = ClientIdentifier(clientHeader),
+            client.subsystemCode != nil
+        else {
+            throw GatewayError.badRequest("The X-Road-Client header must name the calling subsystem: INSTANCE/CLASS/MEMBER/SUBSYSTEM.")
+        }
+        guard let secret = credential(), let consumerID = snapshot.credentials[Tokens.digest(secret)] else {
+            throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "Present the subsystem's API key in X-Road-Client-Key.")
+        }
+        guard consumerID == client.description else {
+            throw GatewayError(status: .forbidden, type: "Client.WrongClient", message: "The key does not belong to \(client).")
+        }
+        return consumerID
     }
 
     func credential() -> String? {
@@ -337,7 +390,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
 
     func requestBody(_ buffer: ByteBuffer) {
         requestBytes += buffer.readableBytes
-        if case .rejecting = phase {
+        if case .answering = phase {
             handler.readMore()
             return
         }
@@ -372,8 +425,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     func requestEnd() {
         requestEnded = true
         switch phase {
-        case .rejecting(let error):
-            answer(error)
+        case .answering(let local):
+            answer(local)
         case .forwarding, .responding:
             upstream?.0.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
             if case .forwarding = phase { startResponseTimeout() }
@@ -526,44 +579,42 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             channel.close(promise: nil)
             upstream = nil
         }
-        phase = .rejecting(error)
+        let local = LocalAnswer(error, messageID: messageID)
+        phase = .answering(local)
         if requestEnded || error.status == .payloadTooLarge {
             if !requestEnded { keepAlive = false }
-            answer(error)
+            answer(local)
         } else {
             handler.readMore()
         }
     }
 
     /// Sends the gateway's own answer, logged first when a consumer was identified.
-    func answer(_ error: GatewayError) {
+    func answer(_ local: LocalAnswer) {
         guard !isDone else { return }
         phase = .done
-        responseStatus = Int(error.status.code)
+        responseStatus = Int(local.status.code)
+        responseBytes = local.body.count
+        responseHash.update(data: local.body)
         let send: (Bool) -> Void = { [weak self] committed in
             guard let self else { return }
-            let body = try! JSONSerialization.data(
-                withJSONObject: [
-                    "type": error.type, "title": error.status.reasonPhrase, "status": Int(error.status.code), "detail": error.message,
-                    "xRoadId": self.messageID,
-                ], options: [.sortedKeys, .withoutEscapingSlashes])
             var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: "application/problem+json")
-            headers.add(name: "Content-Length", value: String(body.count))
-            headers.add(name: "X-Road-Error", value: error.type)
+            headers.add(name: "Content-Type", value: local.contentType)
+            headers.add(name: "Content-Length", value: String(local.body.count))
+            if let type = local.errorType { headers.add(name: "X-Road-Error", value: type) }
             headers.add(name: "X-Road-Id", value: self.messageID)
-            if let retryAfter = error.retryAfter { headers.add(name: "Retry-After", value: String(retryAfter)) }
+            if let retryAfter = local.retryAfter { headers.add(name: "Retry-After", value: String(retryAfter)) }
             let keepAlive = self.keepAlive && committed && self.requestEnded
             if !keepAlive { headers.add(name: "Connection", value: "close") }
-            self.handler.write(.head(HTTPResponseHead(version: self.head.version, status: error.status, headers: headers)), flush: false)
-            self.handler.write(.body(.byteBuffer(ByteBuffer(bytes: body))), flush: false)
+            self.handler.write(.head(HTTPResponseHead(version: self.head.version, status: local.status, headers: headers)), flush: false)
+            self.handler.write(.body(.byteBuffer(ByteBuffer(bytes: local.body))), flush: false)
             self.handler.write(.end(nil), flush: true)
             self.handler.finished(self, keepAlive: keepAlive)
         }
         if consumer == "-" {
             send(true)
         } else {
-            commit(error: error.type, then: send)
+            commit(error: local.errorType, then: send)
         }
     }
 

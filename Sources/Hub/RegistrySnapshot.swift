@@ -18,6 +18,10 @@ public struct RegistrySnapshot: Sendable {
     public var endpoints: [String: [HubEndpoint]]
     /// SHA-256 of an API key, or a certificate fingerprint → the subsystem it authenticates.
     public var credentials: [String: String]
+    /// Member id → member.
+    public var members: [String: HubMember] = [:]
+    /// Service id → its OpenAPI description, for the `getOpenAPI` metaservice.
+    public var openAPI: [String: String] = [:]
 
     public static let empty = RegistrySnapshot(version: -1, subsystems: [:], services: [:], rights: [:], endpoints: [:], credentials: [:])
 
@@ -44,6 +48,13 @@ public struct RegistrySnapshot: Sendable {
         try await database.read { db in
             var snapshot = RegistrySnapshot.empty
             snapshot.version = try await db.raw("SELECT version FROM hub_registry_version WHERE id = 1").first()?.int("version") ?? 0
+            for row in try await db.raw("SELECT * FROM hub_members").all() {
+                let member = try HubRegistry.member(from: row)
+                snapshot.members[member.id] = member
+            }
+            for row in try await db.raw("SELECT id, openapi FROM hub_services WHERE openapi IS NOT NULL").all() {
+                snapshot.openAPI[try row.string("id")] = try row.string("openapi")
+            }
             for row in try await db.raw("SELECT * FROM hub_subsystems").all() {
                 let subsystem = try HubRegistry.subsystem(from: row)
                 snapshot.subsystems[subsystem.id] = subsystem

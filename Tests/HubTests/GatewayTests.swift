@@ -300,6 +300,43 @@ import Testing
         }
     }
 
+    @Test func metaservicesDescribeTheRegistry() async throws {
+        try await Self.withFixture { fixture in
+            let actor = Actor(system: "test")
+            let hidden = try await fixture.registry.createService(
+                subsystemID: Self.provider, ServiceInput(serviceCode: "hidden", upstreamURL: "http://127.0.0.1:1"), by: actor)
+            let other = try await fixture.registry.createService(
+                subsystemID: Self.provider, ServiceInput(serviceCode: "other", upstreamURL: "http://127.0.0.1:1"), by: actor)
+            for service in [fixture.echo, other] { _ = try await fixture.registry.updateService(service.id, ServiceInput(enabled: true), by: actor) }
+            _ = try await fixture.registry.grant(consumerID: Self.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
+            _ = try await fixture.registry.describe(
+                fixture.echo.id, openAPI: Data(#"{"openapi":"3.0.0","paths":{"/echo/{x}":{"get":{}}}}"#.utf8), by: actor)
+            try await fixture.gateway.reloadRegistry()
+            _ = hidden
+
+            let clients = Self.json(try await Self.call(fixture, "/r1/VN/listClients", key: fixture.consumerKey))
+            let ids = (clients["member"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? [String: String] }
+            #expect(ids.filter { $0["object_type"] == "SUBSYSTEM" }.compactMap { $0["subsystem_code"] }.sorted() == ["DATA", "LIMITED", "YTE"])
+            #expect(ids.filter { $0["object_type"] == "MEMBER" }.count == 2)
+
+            let methods = Self.json(try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/listMethods", key: fixture.consumerKey))
+            #expect((methods["service"] as? [[String: Any]] ?? []).compactMap { $0["service_code"] as? String } == ["echo", "other"])
+            let allowed = Self.json(try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/allowedMethods", key: fixture.consumerKey))
+            #expect((allowed["service"] as? [[String: Any]] ?? []).compactMap { $0["service_code"] as? String } == ["echo"])
+
+            let document = try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/getOpenAPI?serviceCode=echo", key: fixture.consumerKey)
+            #expect(document.head.status.code == 200)
+            #expect(Self.json(document)["openapi"] as? String == "3.0.0")
+            let missing = try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/getOpenAPI?serviceCode=other", key: fixture.consumerKey)
+            #expect(missing.head.status.code == 404)
+            #expect(try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/NONE/listMethods", key: fixture.consumerKey).head.status.code == 404)
+            #expect(try await Self.call(fixture, "/r1/VN/listClients", key: nil).head.status.code == 401)
+            // Metaservice calls are exchanges too: they are logged.
+            let logged = try await MessageLog.records(limit: 20, in: fixture.database).map(\.service)
+            #expect(logged.contains("VN/GOV/000.00.02.H38/DATA/allowedMethods"))
+        }
+    }
+
     @Test func largeBodiesStreamBothWays() async throws {
         try await Self.withFixture { fixture in
             let actor = Actor(system: "test")
