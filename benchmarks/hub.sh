@@ -23,7 +23,9 @@ origin_port=$(free_port); proxy_port=$(free_port); web_port=$(free_port); hub_po
 cleanup() { kill "$province_pid" 2>/dev/null || true; "$nginx_bin" -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+chmod 755 "$work"
 head -c 1048576 /dev/urandom >"$work/big.bin"
+chmod 644 "$work/big.bin"
 cat >"$work/nginx.conf" <<CONF
 worker_processes auto;
 pid $work/nginx.pid;

@@ -80,7 +80,7 @@ public enum AuditLog {
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
+        Hex.string(digest)
     }
 
     /// Appends `change` to the chain inside the caller's transaction `db`.

@@ -466,7 +466,7 @@ public enum Tokens {
 
     /// Hex SHA-256 of a token: tokens are stored only this way.
     public static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.string(SHA256.hash(data: Data(token.utf8)))
     }
 
     public static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import ProvinceCore
 import ProvinceStore
 
 /// What every gateway connection shares: the registry in memory, the message log, the rate limiter, limits.
@@ -640,7 +641,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     }
 
     static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String(format: "%02x", $0) }.joined()
+        Hex.string(digest)
     }
 
     static let hopByHop: Set<String> = [

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import ProvinceCore
 import ProvinceStore
 import SQLKit
 import Synchronization
@@ -36,7 +37,7 @@ public struct MessageRecord: Sendable, Codable, Equatable {
         return try! JSONEncoder().encode(fields)
     }
 
-    var computedHash: String { SHA256.hash(data: canonicalForm).map { String(format: "%02x", $0) }.joined() }
+    var computedHash: String { Hex.string(SHA256.hash(data: canonicalForm)) }
 }
 
 /// Writes message records in batches (group commit): a record handed in while a batch is being written waits for

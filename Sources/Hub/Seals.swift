@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import ProvinceCore
 import ProvinceStore
 import SQLKit
 
@@ -56,7 +57,7 @@ public enum MerkleTree {
         }
     }
 
-    static func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ data: Data) -> String { Hex.string(data) }
 }
 
 extension Data {

@@ -175,9 +175,51 @@ public enum Migrations {
 
 /// Timestamps as the database keeps them: UTC, ISO 8601 with milliseconds, so text order is time order.
 public enum Timestamp {
+    /// `2026-11-24T22:22:58.650Z`. Computed by hand (days to civil date, as in Howard Hinnant's algorithm):
+    /// Foundation's formatters cost microseconds, and the hub stamps every exchange three times.
     public static func string(_ date: Date) -> String {
-        date.formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var days = milliseconds / 86_400_000
+        var rest = milliseconds % 86_400_000
+        if rest < 0 {
+            rest += 86_400_000
+            days -= 1
+        }
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        func append(_ value: Int64, width: Int) {
+            var digits = [UInt8](repeating: 48, count: width)
+            var remaining = value
+            for index in stride(from: width - 1, through: 0, by: -1) {
+                digits[index] = 48 + UInt8(remaining % 10)
+                remaining /= 10
+            }
+            text.append(contentsOf: digits)
+        }
+        append(year, width: 4)
+        text.append(45)
+        append(month, width: 2)
+        text.append(45)
+        append(day, width: 2)
+        text.append(84)
+        append(rest / 3_600_000, width: 2)
+        text.append(58)
+        append(rest / 60_000 % 60, width: 2)
+        text.append(58)
+        append(rest / 1000 % 60, width: 2)
+        text.append(46)
+        append(rest % 1000, width: 3)
+        text.append(90)
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static func now() -> String { string(Date()) }

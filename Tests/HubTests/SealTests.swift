@@ -67,3 +67,19 @@ import Testing
         await cleanup()
     }
 }
+
+@Suite struct TimestampTests {
+    @Test func handFormattedTimestampsMatchFoundation() {
+        let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
+        var generator = SystemRandomNumberGenerator()
+        let fixed: [TimeInterval] = [0, 951_782_400.5, 1_782_864_000.999, 4_102_444_800, -86_400.25, 1_709_164_800.001]
+        for seconds in fixed + (0..<500).map({ _ in Double(Int64.random(in: 0...4_102_444_800_000, using: &generator)) / 1000 }) {
+            let date = Date(timeIntervalSince1970: seconds)
+            let mine = Timestamp.string(date)
+            // Same shape as Foundation's; the millisecond may differ where the double sits on a boundary.
+            #expect(mine.prefix(20) == date.formatted(style).prefix(20) || abs(seconds.truncatingRemainder(dividingBy: 1)) > 0.998, "\(seconds)")
+            #expect(mine.count == 24 && mine.hasSuffix("Z"))
+            #expect(abs(Timestamp.date(mine)!.timeIntervalSince1970 - seconds) < 0.0015, "\(seconds)")
+        }
+    }
+}
