@@ -82,6 +82,9 @@ messages_before=$(call GET "/hub/messages/verify" "" | python3 -c 'import json,s
 echo "Hub gateway benchmark ($(nproc) cores, wrk 1 thread, $connections connections, ${duration}s a run, $(date -u +%Y-%m-%dT%H:%MZ))"
 run direct "http://127.0.0.1:$origin_port/"
 run nginx "http://127.0.0.1:$proxy_port/"
+if [ -n "${PROFILE:-}" ]; then  # PROFILE=file.data: sample the province process while the hub run lasts
+    perf record -e cpu-clock -g -p "$province_pid" -o "$PROFILE" -- sleep "$duration" >/dev/null 2>&1 &
+fi
 run hub "$hub/" "${headers[@]}"
 run nginx_1MiB "http://127.0.0.1:$proxy_port/big"
 run hub_1MiB "$hub/big" "${headers[@]}"
