@@ -478,7 +478,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             if bodyless {
                 heldHead = clientHead
             } else {
-                handler.write(.head(clientHead), flush: true)
+                // Flushed with the first body bytes or the end: one write, not two, for a small answer.
+                handler.write(.head(clientHead), flush: false)
             }
             upstream?.0.read()
         case .body(let buffer):
