@@ -300,7 +300,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             throw GatewayError(
                 status: .payloadTooLarge, type: "Client.PayloadTooLarge", message: "The body is larger than \(handler.env.maxBodyBytes) bytes.")
         }
-        guard let origin = Origin(service.upstreamURL) else {
+        guard let origin = snapshot.origins[service.id] else {
             throw GatewayError(
                 status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The service's upstream URL cannot be reached by this gateway."
             )

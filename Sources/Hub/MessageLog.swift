@@ -28,13 +28,41 @@ public struct MessageRecord: Sendable, Codable, Equatable {
     public var prevHash: String = ""
     public var hash: String = ""
 
-    /// Every field but the hash, in a fixed order: what the hash covers.
+    /// Every field but the hash, in a fixed order, as a compact JSON array of strings (and nulls), with "/"
+    /// escaped as "\/" (as Foundation's JSONEncoder writes it): what the hash covers. scripts/verify-proof.py
+    /// rebuilds the same text.
     var canonicalForm: Data {
         let fields: [String?] = [
             String(seq), messageID, consumer, service, method, path, String(status), error, String(requestBytes), String(responseBytes),
             requestSHA256, responseSHA256, receivedAt, forwardedAt, answeredAt, prevHash,
         ]
-        return try! JSONEncoder().encode(fields)
+        var text: [UInt8] = [UInt8(ascii: "[")]
+        text.reserveCapacity(512)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            guard let field else {
+                text.append(contentsOf: Array("null".utf8))
+                continue
+            }
+            text.append(UInt8(ascii: "\""))
+            for byte in field.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): text.append(contentsOf: [92, 34])
+                case UInt8(ascii: "\\"): text.append(contentsOf: [92, 92])
+                case UInt8(ascii: "/"): text.append(contentsOf: [92, 47])
+                case 0x0A: text.append(contentsOf: [92, UInt8(ascii: "n")])
+                case 0x0D: text.append(contentsOf: [92, UInt8(ascii: "r")])
+                case 0x09: text.append(contentsOf: [92, UInt8(ascii: "t")])
+                case 0x08: text.append(contentsOf: [92, UInt8(ascii: "b")])
+                case 0x0C: text.append(contentsOf: [92, UInt8(ascii: "f")])
+                case 0..<0x20: text.append(contentsOf: Array(String(format: "\\u%04x", byte).utf8))
+                default: text.append(byte)
+                }
+            }
+            text.append(UInt8(ascii: "\""))
+        }
+        text.append(UInt8(ascii: "]"))
+        return Data(text)
     }
 
     var computedHash: String { Hex.string(SHA256.hash(data: canonicalForm)) }

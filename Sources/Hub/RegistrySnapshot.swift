@@ -22,6 +22,8 @@ public struct RegistrySnapshot: Sendable {
     public var members: [String: HubMember] = [:]
     /// Service id → its OpenAPI description, for the `getOpenAPI` metaservice.
     public var openAPI: [String: String] = [:]
+    /// Service id → where the gateway forwards it, parsed once when the snapshot is loaded.
+    var origins: [String: Origin] = [:]
 
     public static let empty = RegistrySnapshot(version: -1, subsystems: [:], services: [:], rights: [:], endpoints: [:], credentials: [:])
 
@@ -62,6 +64,7 @@ public struct RegistrySnapshot: Sendable {
             for row in try await db.raw("SELECT * FROM hub_services").all() {
                 let service = try HubRegistry.service(from: row)
                 snapshot.services[service.subsystemID, default: [:]][service.serviceCode, default: []].append(service)
+                snapshot.origins[service.id] = Origin(service.upstreamURL)
             }
             for row in try await db.raw("SELECT * FROM hub_rights").all() {
                 let method = try row.optionalString("endpoint_method")

@@ -83,3 +83,20 @@ import Testing
         }
     }
 }
+
+@Suite struct CanonicalFormTests {
+    /// The hand-written canonical form is byte for byte what Foundation's JSONEncoder writes, awkward characters too.
+    @Test func matchesJSONEncoder() throws {
+        var record = SealTests.record(1)
+        for path in ["/r1/a/b?x=1&y=%C3%A2", "quote \" back\\slash", "tab\tnew\nline\r", "control \u{01}\u{1f} end", "Lâm Đồng /"] {
+            record.path = path
+            record.error = path.count % 2 == 0 ? nil : "Server.ServerProxy.ServiceFailed"
+            let fields: [String?] = [
+                String(record.seq), record.messageID, record.consumer, record.service, record.method, record.path, String(record.status),
+                record.error, String(record.requestBytes), String(record.responseBytes), record.requestSHA256, record.responseSHA256,
+                record.receivedAt, record.forwardedAt, record.answeredAt, record.prevHash,
+            ]
+            #expect(record.canonicalForm == (try JSONEncoder().encode(fields)), "\(path)")
+        }
+    }
+}
