@@ -64,6 +64,17 @@ class Server:
         assert reply.status_code == 201, reply.text
         return reply.json()["token"]
 
+    def every_item(self, path, token, **params):
+        """Every item of a paged API list, following nextCursor."""
+        items, cursor = [], None
+        while True:
+            query = {"limit": 200, **params, **({"cursor": cursor} if cursor else {})}
+            page = requests.get(f"{self.url}{path}", params=query, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+            items += page["items"]
+            cursor = page.get("nextCursor")
+            if not cursor:
+                return items
+
     def kill9(self):
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)

@@ -49,16 +49,7 @@ def run_crash(servers, data_dir, database_url=None):
 
     restarted = servers(data_dir, database_url=database_url)
     token = restarted.token("admin")
-    stored, cursor = set(), None
-    while True:
-        params = {"kind": "citizen", "limit": 200}
-        if cursor:
-            params["cursor"] = cursor
-        page = requests.get(f"{restarted.url}/api/v1/accounts", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
-        stored.update(item["username"] for item in page["items"])
-        cursor = page.get("nextCursor")
-        if not cursor:
-            break
+    stored = {item["username"] for item in restarted.every_item("/api/v1/accounts", token, kind="citizen")}
     missing = set(answered) - stored
     assert not missing, f"{len(missing)} of {len(answered)} answered writes lost, e.g. {sorted(missing)[:5]}"
     verify = requests.get(f"{restarted.url}/api/v1/audit/verify", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()

@@ -95,14 +95,7 @@ def test_kill9_loses_no_answered_exchange(servers, data_dir):
 
     restarted = servers(data_dir)
     token = restarted.token("admin")
-    logged, cursor = set(), None
-    while True:
-        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
-        page = requests.get(f"{restarted.url}/api/v1/hub/messages", params=params, headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
-        logged.update(record["messageID"] for record in page["items"])
-        cursor = page.get("nextCursor")
-        if not cursor:
-            break
+    logged = {record["messageID"] for record in restarted.every_item("/api/v1/hub/messages", token)}
     missing = set(answered) - logged
     assert not missing, f"{len(missing)} of {len(answered)} answered exchanges are not in the log"
     verify = requests.get(f"{restarted.url}/api/v1/hub/messages/verify", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
