@@ -179,10 +179,10 @@ public enum MessageLog {
             prevHash: try row.string("prev_hash"), hash: try row.string("hash"))
     }
 
-    /// Records matching the filters, newest first.
+    /// Records matching the filters: newest first, or oldest first from `afterSeq` on (for exports).
     public static func records(
-        consumer: String? = nil, service: String? = nil, from: String? = nil, to: String? = nil, beforeSeq: Int? = nil, limit: Int,
-        in database: ProvinceDatabase
+        consumer: String? = nil, service: String? = nil, from: String? = nil, to: String? = nil, beforeSeq: Int? = nil,
+        afterSeq: Int? = nil, limit: Int, in database: ProvinceDatabase
     ) async throws -> [MessageRecord] {
         try await database.read { db in
             var sql: SQLQueryString = "SELECT * FROM hub_messages WHERE 1 = 1"
@@ -191,7 +191,8 @@ public enum MessageLog {
             if let from { sql += " AND received_at >= \(bind: from)" }
             if let to { sql += " AND received_at < \(bind: to)" }
             if let beforeSeq { sql += " AND seq < \(bind: beforeSeq)" }
-            sql += " ORDER BY seq DESC LIMIT \(bind: limit)"
+            if let afterSeq { sql += " AND seq > \(bind: afterSeq)" }
+            sql += afterSeq == nil ? " ORDER BY seq DESC LIMIT \(bind: limit)" : " ORDER BY seq LIMIT \(bind: limit)"
             return try await db.raw(sql).all().map(record(from:))
         }
     }

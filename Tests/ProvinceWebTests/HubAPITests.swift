@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
+import ProvinceStore
 import Testing
 
+@testable import Hub
 @testable import ProvinceWeb
 
 /// Registering a provider, a consumer, a service described by OpenAPI, a right and a key through the API.
@@ -87,6 +89,33 @@ import Testing
             let actions = Set(trail.items.compactMap { $0["action"] as? String })
             #expect(
                 actions.isSuperset(of: ["hub.service.create", "hub.service.describe", "hub.service.update", "hub.right.grant", "hub.right.revoke"]))
+        }
+    }
+
+    @Test func messageLogIsQueriedAndExportedAsJSONLines() async throws {
+        try await TestPlatform.withDemo { platform, http in
+            let writer = MessageLogWriter(database: platform.database, logger: TestPlatform.logger)
+            for index in 1...5 {
+                try await writer.append(
+                    MessageRecord(
+                        messageID: "id-\(index)", consumer: index % 2 == 0 ? "VN/GOV/A/X" : "VN/GOV/B/Y", service: "VN/GOV/C/Z/svc",
+                        method: "GET", path: "/r1/VN/GOV/C/Z/svc/\(index)", status: 200, error: nil, requestBytes: 0, responseBytes: index,
+                        requestSHA256: "", responseSHA256: "", receivedAt: Timestamp.now(), forwardedAt: nil, answeredAt: Timestamp.now()))
+            }
+            let admin = try await http.token("admin")
+            let listed = try await http.request(.get, "/api/v1/hub/messages?consumer=VN/GOV/A/X", token: admin)
+            #expect(listed.items.compactMap { $0["messageID"] as? String } == ["id-4", "id-2"])
+            let export = try await http.request(.get, "/api/v1/hub/messages/export", token: admin)
+            #expect(export.status == 200)
+            #expect(export.headers[.contentType] == "application/x-ndjson")
+            let lines = export.body.split(separator: "\n")
+            #expect(lines.count == 5)
+            let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+            #expect(first?["messageID"] as? String == "id-1")
+            let filtered = try await http.request(.get, "/api/v1/hub/messages/export?consumer=VN/GOV/B/Y&from=2000-01-01", token: admin)
+            #expect(filtered.body.split(separator: "\n").count == 3)
+            #expect(try await http.request(.get, "/api/v1/hub/messages/export?from=soon", token: admin).status == 400)
+            #expect(try await http.request(.get, "/api/v1/hub/messages/export", token: try await http.token("yte.quantri")).status == 403)
         }
     }
 }

@@ -34,6 +34,7 @@ struct HubController {
         group.delete("hub/rights/{id}", use: revoke)
         group.get("hub/messages", use: messages)
         group.get("hub/messages/verify", use: verify)
+        group.get("hub/messages/export", use: export)
     }
 
     struct MemberInput: Decodable {
@@ -200,6 +201,40 @@ struct HubController {
             consumer: request.query("consumer"), service: request.query("service"), from: from, to: to, beforeSeq: before,
             limit: paging.limit + 1, in: database)
         return paging.page(records) { String($0.seq) }
+    }
+
+    /// Every matching record, oldest first, one JSON object a line (`application/x-ndjson`), streamed in pages.
+    @Sendable func export(_ request: Request, context: AppContext) async throws -> Response {
+        guard Access.canAdministerPlatform(try context.actor()) else { throw AppError.forbidden }
+        var validator = Validator()
+        let from = request.query("from").flatMap(AuditController.parseTime).map(Timestamp.string)
+        let to = request.query("to").flatMap(AuditController.parseTime).map(Timestamp.string)
+        validator.check(
+            request.query("from") == nil || from != nil, "from", vi: "from phải là thời điểm ISO 8601.", en: "from must be an ISO 8601 time.")
+        validator.check(request.query("to") == nil || to != nil, "to", vi: "to phải là thời điểm ISO 8601.", en: "to must be an ISO 8601 time.")
+        try validator.finish()
+        let consumer = request.query("consumer")
+        let service = request.query("service")
+        let database = self.database
+        let body = ResponseBody { writer in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var after = 0
+            while true {
+                let page = try await MessageLog.records(
+                    consumer: consumer, service: service, from: from, to: to, afterSeq: after, limit: 1000, in: database)
+                if page.isEmpty { break }
+                var buffer = ByteBuffer()
+                for record in page {
+                    buffer.writeBytes(try encoder.encode(record))
+                    buffer.writeInteger(UInt8(ascii: "\n"))
+                }
+                try await writer.write(buffer)
+                after = page.last!.seq
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: body)
     }
 
     @Sendable func verify(_ request: Request, context: AppContext) async throws -> MessageLog.Verification {
