@@ -1,5 +1,6 @@
 """The pages in a real headless Chromium, with JavaScript switched off: what a person does, step by step."""
 import os
+import time
 
 import pytest
 import requests
@@ -56,15 +57,32 @@ def shot(browser, name):
         browser.save_screenshot(os.path.join(SCREENSHOTS, f"{name}.png"))
 
 
+def settled(step):
+    """Runs a step that starts from a freshly loaded page, again if Chromium swapped the document under it
+    (a navigation still landing from the previous step)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    for attempt in range(3):
+        try:
+            return step()
+        except (StaleElementReferenceException, WebDriverException) as error:
+            if attempt == 2 or "document" not in str(error).lower() and not isinstance(error, StaleElementReferenceException):
+                raise
+            time.sleep(0.3)
+
+
 def sign_in(browser, site, username, password=DEMO_PASSWORD):
-    browser.get(f"{site.url}/sign-in")
-    browser.find_element(By.ID, "username").send_keys(username)
-    browser.find_element(By.ID, "password").send_keys(password)
-    go(browser, browser.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]"))
+    def step():
+        browser.get(f"{site.url}/sign-in")
+        browser.find_element(By.ID, "username").send_keys(username)
+        browser.find_element(By.ID, "password").send_keys(password)
+        go(browser, browser.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]"))
+
+    settled(step)
 
 
 def sign_out(browser):
-    go(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
+    settled(lambda: go(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button")))
 
 
 def heading(browser):
