@@ -393,7 +393,17 @@ extension HubRegistry {
 
     /// The rights granted on a service.
     public func rights(of serviceID: String) async throws -> [HubRight] {
-        let snapshot = try await RegistrySnapshot.load(from: database)
-        return snapshot.rights[serviceID] ?? []
+        try await database.read { db in
+            try await db.raw("SELECT * FROM hub_rights WHERE service_id = \(bind: serviceID) ORDER BY granted_at").all().map(Self.right(from:))
+        }
+    }
+
+    static func right(from row: any SQLRow) throws -> HubRight {
+        let method = try row.optionalString("endpoint_method")
+        let path = try row.optionalString("endpoint_path")
+        return HubRight(
+            id: try row.string("id"), consumerID: try row.string("consumer_id"), serviceID: try row.string("service_id"),
+            endpoint: method.flatMap { method in path.map { HubEndpoint(method: method, path: $0) } },
+            grantedAt: try row.date("granted_at"))
     }
 }

@@ -67,12 +67,7 @@ public struct RegistrySnapshot: Sendable {
                 snapshot.origins[service.id] = Origin(service.upstreamURL)
             }
             for row in try await db.raw("SELECT * FROM hub_rights").all() {
-                let method = try row.optionalString("endpoint_method")
-                let path = try row.optionalString("endpoint_path")
-                let right = HubRight(
-                    id: try row.string("id"), consumerID: try row.string("consumer_id"), serviceID: try row.string("service_id"),
-                    endpoint: method.flatMap { method in path.map { HubEndpoint(method: method, path: $0) } },
-                    grantedAt: try row.date("granted_at"))
+                let right = try HubRegistry.right(from: row)
                 snapshot.rights[right.serviceID, default: []].append(right)
             }
             for row in try await db.raw("SELECT * FROM hub_endpoints").all() {
