@@ -39,13 +39,25 @@ def browser():
     driver.quit()
 
 
-def go(browser, element):
-    """Clicks a link or a submit button and waits until the next page has replaced this one."""
+def go(browser, by, value):
+    """Clicks the link or submit button found by `by`/`value` and waits until the next page has replaced this one.
+
+    Chromium can still be swapping in the document from the previous step when the element is looked up; the click
+    then fails before anything is sent ("does not belong to the document"), so the lookup and click are tried again."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.wait import WebDriverWait
 
-    page = browser.find_element(By.TAG_NAME, "html")
-    element.click()
+    for attempt in range(5):
+        try:
+            page = browser.find_element(By.TAG_NAME, "html")
+            browser.find_element(by, value).click()
+            break
+        except (StaleElementReferenceException, WebDriverException) as error:
+            swapped = isinstance(error, StaleElementReferenceException) or "document" in str(error).lower()
+            if attempt == 4 or not swapped:
+                raise
+            time.sleep(0.3)
     WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
     # The footer closes every page: once it is there, the new page has been parsed whole.
     WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "footer.site")))
@@ -76,13 +88,13 @@ def sign_in(browser, site, username, password=DEMO_PASSWORD):
         browser.get(f"{site.url}/sign-in")
         browser.find_element(By.ID, "username").send_keys(username)
         browser.find_element(By.ID, "password").send_keys(password)
-        go(browser, browser.find_element(By.CSS_SELECTOR, "form.stacked button[type=submit]"))
+        go(browser, By.CSS_SELECTOR, "form.stacked button[type=submit]")
 
     settled(step)
 
 
 def sign_out(browser):
-    settled(lambda: go(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button")))
+    settled(lambda: go(browser, By.CSS_SELECTOR, "form[action='/sign-out'] button"))
 
 
 def heading(browser):
@@ -110,7 +122,7 @@ def test_administrator_creates_and_disables_an_account(browser, site):
     browser.delete_all_cookies()
     sign_in(browser, site, "admin")
     assert heading(browser) == "Xin chào, Nguyễn Văn Quản"
-    go(browser, browser.find_element(By.LINK_TEXT, "Tài khoản"))
+    go(browser, By.LINK_TEXT, "Tài khoản")
     assert heading(browser) == "Tài khoản"
     # A form with a mistake keeps what was typed and says what is wrong.
     browser.find_element(By.ID, "new-username").send_keys("yte.duoc")
@@ -119,7 +131,7 @@ def test_administrator_creates_and_disables_an_account(browser, site):
 
     Select(browser.find_element(By.ID, "new-agency")).select_by_visible_text("Sở Y tế")
     browser.find_element(By.ID, "new-password").send_keys("chicochuthoi")
-    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action='/admin/accounts'] button"))
+    go(browser, By.CSS_SELECTOR, "form[method=post][action='/admin/accounts'] button")
     failure = browser.find_element(By.ID, "failure").text
     assert "Mật khẩu phải có cả chữ và số." in failure
     assert "Cán bộ phải có ít nhất một vai trò." in failure
@@ -128,23 +140,23 @@ def test_administrator_creates_and_disables_an_account(browser, site):
     Select(browser.find_element(By.ID, "new-agency")).select_by_visible_text("Sở Y tế")
     browser.find_element(By.CSS_SELECTOR, "input[name=roles][value=officer]").click()
     browser.find_element(By.ID, "new-password").send_keys("DuocSi@2026")
-    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action='/admin/accounts'] button"))
+    go(browser, By.CSS_SELECTOR, "form[method=post][action='/admin/accounts'] button")
     assert heading(browser) == "Bùi Thị Dược"
     assert browser.find_element(By.ID, "status").text == "Đang hoạt động"
     shot(browser, "account")
-    go(browser, browser.find_element(By.XPATH, "//button[text()='Vô hiệu hoá']"))
+    go(browser, By.XPATH, "//button[text()='Vô hiệu hoá']")
     assert browser.find_element(By.ID, "status").text == "Đã vô hiệu hoá"
 
-    go(browser, browser.find_element(By.LINK_TEXT, "Nhật ký kiểm toán"))
+    go(browser, By.LINK_TEXT, "Nhật ký kiểm toán")
     assert "Chuỗi băm nguyên vẹn" in browser.find_element(By.ID, "verification").text
     assert "account.disable" in browser.page_source
     shot(browser, "audit")
 
     # The English switch keeps the page.
-    go(browser, browser.find_element(By.LINK_TEXT, "English"))
+    go(browser, By.LINK_TEXT, "English")
     assert heading(browser) == "Audit trail"
     assert "Hash chain intact" in browser.find_element(By.ID, "verification").text
-    go(browser, browser.find_element(By.LINK_TEXT, "Tiếng Việt"))
+    go(browser, By.LINK_TEXT, "Tiếng Việt")
     assert heading(browser) == "Nhật ký kiểm toán"
     sign_out(browser)
     assert "Đăng nhập" in browser.page_source
@@ -155,13 +167,13 @@ def test_units_before_and_after_the_reform(browser, site):
     browser.get(site.url + "/units")
     rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr")
     assert len(rows) == 4
-    go(browser, browser.find_element(By.LINK_TEXT, "Lâm Đồng"))
+    go(browser, By.LINK_TEXT, "Lâm Đồng")
     assert heading(browser) == "Lâm Đồng"
     assert "từ 2025-07-01" in browser.page_source
-    go(browser, browser.find_element(By.LINK_TEXT, "Phường Xuân Hương - Đà Lạt"))
+    go(browser, By.LINK_TEXT, "Phường Xuân Hương - Đà Lạt")
     predecessors = [link.text for link in browser.find_elements(By.CSS_SELECTOR, "main ul li a")]
     assert predecessors, "the new ward lists the old wards it took over"
-    go(browser, browser.find_element(By.LINK_TEXT, predecessors[0]))
+    go(browser, By.LINK_TEXT, predecessors[0])
     assert "đến 2025-06-30" in browser.page_source
     shot(browser, "unit")
 
@@ -172,12 +184,12 @@ def test_citizen_registers_signs_in_and_is_kept_out_of_administration(browser, s
     browser.find_element(By.ID, "citizenID").send_keys("068390000001")  # born in 2090: not valid
     browser.find_element(By.ID, "fullName").send_keys("Ka Thị Nhung")
     browser.find_element(By.ID, "password").send_keys("CongDan2026")
-    go(browser, browser.find_element(By.CSS_SELECTOR, "form.stacked button"))
+    go(browser, By.CSS_SELECTOR, "form.stacked button")
     assert "Số CCCD phải gồm 12 chữ số hợp lệ." in browser.find_element(By.ID, "failure").text
     browser.find_element(By.ID, "citizenID").clear()
     browser.find_element(By.ID, "citizenID").send_keys("068200000001")
     browser.find_element(By.ID, "password").send_keys("CongDan2026")
-    go(browser, browser.find_element(By.CSS_SELECTOR, "form.stacked button"))
+    go(browser, By.CSS_SELECTOR, "form.stacked button")
     assert heading(browser) == "Đăng nhập"
     sign_in(browser, site, "068200000001", "CongDan2026")
     assert heading(browser) == "Xin chào, Ka Thị Nhung"
@@ -209,16 +221,16 @@ def test_agencies_are_registered_and_edited_on_their_pages(browser, site):
 
     browser.delete_all_cookies()
     sign_in(browser, site, "admin")
-    go(browser, browser.find_element(By.LINK_TEXT, "Cơ quan"))
+    go(browser, By.LINK_TEXT, "Cơ quan")
     browser.find_element(By.ID, "agency-code").send_keys("000.00.7")
     browser.find_element(By.ID, "agency-name").send_keys("Sở Ngoại vụ")
-    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action='/agencies'] button"))
+    go(browser, By.CSS_SELECTOR, "form[method=post][action='/agencies'] button")
     assert "Mã định danh phải có dạng 000.00.00.H00." in browser.find_element(By.ID, "failure").text
     assert browser.find_element(By.ID, "agency-name").get_attribute("value") == "Sở Ngoại vụ"
     browser.find_element(By.ID, "agency-code").clear()
     browser.find_element(By.ID, "agency-code").send_keys("000.00.70.H38")
     Select(browser.find_element(By.ID, "agency-parent")).select_by_visible_text("Ủy ban nhân dân tỉnh Lâm Đồng")
-    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action='/agencies'] button"))
+    go(browser, By.CSS_SELECTOR, "form[method=post][action='/agencies'] button")
     assert heading(browser) == "Sở Ngoại vụ"
     assert "Ủy ban nhân dân tỉnh Lâm Đồng" in browser.page_source
     sign_out(browser)
@@ -226,15 +238,15 @@ def test_agencies_are_registered_and_edited_on_their_pages(browser, site):
     # An agency's administrator edits their own agency, and only theirs.
     sign_in(browser, site, "yte.quantri")
     browser.get(site.url + "/agencies?q=so+y+te")
-    go(browser, browser.find_element(By.LINK_TEXT, "Sở Y tế"))
+    go(browser, By.LINK_TEXT, "Sở Y tế")
     name = browser.find_element(By.ID, "edit-name")
     name.clear()
     name.send_keys("Sở Y tế tỉnh Lâm Đồng")
-    go(browser, browser.find_element(By.CSS_SELECTOR, "form[method=post][action^='/agencies/'] button"))
+    go(browser, By.CSS_SELECTOR, "form[method=post][action^='/agencies/'] button")
     assert heading(browser) == "Sở Y tế tỉnh Lâm Đồng"
     assert browser.find_element(By.CSS_SELECTOR, "p.notice").text == "Đã lưu."
     browser.get(site.url + "/agencies?q=ngoai+vu")
-    go(browser, browser.find_element(By.LINK_TEXT, "Sở Ngoại vụ"))
+    go(browser, By.LINK_TEXT, "Sở Ngoại vụ")
     assert not browser.find_elements(By.ID, "edit-name")
     sign_out(browser)
 
@@ -242,16 +254,16 @@ def test_agencies_are_registered_and_edited_on_their_pages(browser, site):
 def test_an_official_changes_their_own_password(browser, site):
     browser.delete_all_cookies()
     sign_in(browser, site, "tnmt.xem")
-    go(browser, browser.find_element(By.CSS_SELECTOR, "a.who"))
+    go(browser, By.CSS_SELECTOR, "a.who")
     assert heading(browser) == "Võ Thị Mai"
     browser.find_element(By.ID, "current-password").send_keys("not-my-password1")
     browser.find_element(By.ID, "own-password").send_keys("MatKhauMoi2026")
-    go(browser, browser.find_element(By.XPATH, "//button[text()='Đổi mật khẩu']"))
+    go(browser, By.XPATH, "//button[text()='Đổi mật khẩu']")
     assert "Mật khẩu hiện tại không đúng." in browser.page_source
-    go(browser, browser.find_element(By.CSS_SELECTOR, "a.who"))
+    go(browser, By.CSS_SELECTOR, "a.who")
     browser.find_element(By.ID, "current-password").send_keys(DEMO_PASSWORD)
     browser.find_element(By.ID, "own-password").send_keys("MatKhauMoi2026")
-    go(browser, browser.find_element(By.XPATH, "//button[text()='Đổi mật khẩu']"))
+    go(browser, By.XPATH, "//button[text()='Đổi mật khẩu']")
     # Changing the password ends every session, this one too: sign in again with the new one.
     browser.get(site.url + "/")
     assert "Đăng nhập" in browser.page_source
