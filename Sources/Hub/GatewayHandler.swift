@@ -199,7 +199,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         if let given = head.headers.first(name: "X-Road-Id"), UUID(uuidString: given) != nil {
             messageID = given
         } else {
-            messageID = UUID().uuidString.lowercased()
+            messageID = Self.randomMessageID()
         }
     }
 
@@ -366,15 +366,16 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         timeout?.cancel()
         timeout = nil
         var headers = HTTPHeaders()
-        for (name, value) in head.headers where !Self.isHopByHop(name, in: head.headers) && !Self.isCredential(name, value) {
-            if name.caseInsensitiveCompare("Host") == .orderedSame { continue }
+        let connectionTokens = Self.connectionTokens(head.headers)
+        for (name, value) in head.headers
+        where !Self.isHopByHop(name, connectionTokens) && !Self.isCredential(name, value) && !Self.equalsIgnoringCase(name, "host") {
             headers.add(name: name, value: value)
         }
         headers.replaceOrAdd(name: "Host", value: origin.hostHeader)
         headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
         let upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: forwardPath, headers: headers)
         var canonical = "\(head.method.rawValue) \(forwardPath)\n"
-        for (name, value) in headers { canonical += "\(name.lowercased()): \(value)\n" }
+        for (name, value) in headers { canonical += "\(Self.asciiLowercased(name)): \(value)\n" }
         headersHash512.update(data: Data(canonical.utf8))
         channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
         for buffer in pending { channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil) }
@@ -383,7 +384,9 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
             startResponseTimeout()
         } else {
-            channel.flush()
+            // The head goes out with the body's first bytes or the end, which usually follow in the same read: one
+            // write to the provider, not two. A caller waiting for `100 Continue` needs the head now.
+            if head.headers.contains(name: "Expect") { channel.flush() }
             handler.readMore()
         }
         channel.read()
@@ -462,8 +465,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             phase = .responding
             responseStatus = Int(response.status.code)
             var headers = HTTPHeaders()
-            for (name, value) in response.headers where !Self.isHopByHop(name, in: response.headers) {
-                if name.lowercased().hasPrefix("x-road-") { continue }
+            let connectionTokens = Self.connectionTokens(response.headers)
+            for (name, value) in response.headers where !Self.isHopByHop(name, connectionTokens) && !Self.hasXRoadPrefix(name) {
                 headers.add(name: name, value: value)
             }
             headers.add(name: "X-Road-Id", value: messageID)
@@ -629,9 +632,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             responseBytes: responseBytes, requestSHA256: Self.hex(requestHash.finalize()), responseSHA256: Self.hex(responseHash.finalize()),
             receivedAt: Timestamp.string(receivedAt), forwardedAt: forwardedAt.map(Timestamp.string), answeredAt: Timestamp.now())
         let bound = NIOLoopBound(then, eventLoop: eventLoop)
-        handler.env.log.append(record) { failure in
-            eventLoop.execute { bound.value(failure == nil) }
-        }
+        handler.env.log.append(record, on: eventLoop) { failure in bound.value(failure == nil) }
     }
 
     func clientGone() {
@@ -645,21 +646,67 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         Hex.string(digest)
     }
 
-    static let hopByHop: Set<String> = [
+    static let hopByHop = [
         "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
         "proxy-connection",
     ]
 
+    /// The header names a `Connection` header lists, lowercased (usually none).
+    static func connectionTokens(_ headers: HTTPHeaders) -> [String] {
+        guard headers.contains(name: "Connection") else { return [] }
+        return headers[canonicalForm: "connection"].map { asciiLowercased(String($0)) }
+    }
+
     /// Hop-by-hop headers, and those the `Connection` header names, never cross the gateway.
-    static func isHopByHop(_ name: String, in headers: HTTPHeaders) -> Bool {
-        let lowered = name.lowercased()
-        if hopByHop.contains(lowered) { return true }
-        return headers[canonicalForm: "connection"].contains { $0.lowercased() == lowered }
+    static func isHopByHop(_ name: String, _ connectionTokens: [String]) -> Bool {
+        hopByHop.contains { equalsIgnoringCase(name, $0) } || connectionTokens.contains { equalsIgnoringCase(name, $0) }
     }
 
     /// The consumer's credentials for the hub stay at the hub.
     static func isCredential(_ name: String, _ value: String) -> Bool {
-        let lowered = name.lowercased()
-        return lowered == "x-road-client-key" || (lowered == "authorization" && value.hasPrefix("Bearer hub_"))
+        equalsIgnoringCase(name, "x-road-client-key") || (equalsIgnoringCase(name, "authorization") && value.hasPrefix("Bearer hub_"))
+    }
+
+    /// A provider's own `X-Road-*` headers are not passed on: the gateway sets those.
+    static func hasXRoadPrefix(_ name: String) -> Bool {
+        let prefix = "x-road-".utf8
+        guard name.utf8.count >= prefix.count else { return false }
+        return zip(name.utf8.prefix(prefix.count), prefix).allSatisfy { asciiLower($0) == $1 }
+    }
+
+    /// Compares a header name with a lowercase ASCII name, ignoring case, without allocating.
+    static func equalsIgnoringCase(_ name: String, _ lowercase: String) -> Bool {
+        name.utf8.count == lowercase.utf8.count && zip(name.utf8, lowercase.utf8).allSatisfy { asciiLower($0) == $1 }
+    }
+
+    static func asciiLowercased(_ name: String) -> String {
+        String(decoding: name.utf8.map(asciiLower), as: UTF8.self)
+    }
+
+    static func asciiLower(_ byte: UInt8) -> UInt8 {
+        (65...90).contains(byte) ? byte + 32 : byte
+    }
+
+    /// A random (version 4) UUID, lowercase, drawn from the system's generator without opening a file.
+    static func randomMessageID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let high: UInt64 = generator.next()
+        let low: UInt64 = generator.next()
+        for index in 0..<8 {
+            bytes[index] = UInt8(truncatingIfNeeded: high >> (index * 8))
+            bytes[index + 8] = UInt8(truncatingIfNeeded: low >> (index * 8))
+        }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = Hex.string(bytes)
+        let digits = Array(hex.utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        for (index, digit) in digits.enumerated() {
+            if [8, 12, 16, 20].contains(index) { text.append(UInt8(ascii: "-")) }
+            text.append(digit)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import NIOCore
 import ProvinceCore
 import ProvinceStore
 import SQLKit
@@ -73,8 +74,15 @@ public struct MessageRecord: Sendable, Codable, Equatable {
 /// callback is never lost to a crash.
 public final class MessageLogWriter: Sendable {
     public typealias Completion = @Sendable ((any Error)?) -> Void
+    private struct Pending {
+        var record: MessageRecord
+        /// The loop the completion runs on (the gateway connection's), nil to run it on the writer's thread.
+        var eventLoop: (any EventLoop)?
+        var completion: Completion
+    }
+
     private struct State {
-        var queue: [(MessageRecord, Completion)] = []
+        var queue: [Pending] = []
         var draining = false
     }
 
@@ -89,10 +97,11 @@ public final class MessageLogWriter: Sendable {
         self.logger = logger
     }
 
-    /// Queues a record; `completion` runs after it is committed (or with the error that prevented it).
-    public func append(_ record: MessageRecord, completion: @escaping Completion) {
+    /// Queues a record; `completion` runs after it is committed (or with the error that prevented it), on
+    /// `eventLoop` when one is given: a batch's completions for one loop are handed to it in one task.
+    public func append(_ record: MessageRecord, on eventLoop: (any EventLoop)? = nil, completion: @escaping Completion) {
         let start = state.withLock { state -> Bool in
-            state.queue.append((record, completion))
+            state.queue.append(Pending(record: record, eventLoop: eventLoop, completion: completion))
             if state.draining { return false }
             state.draining = true
             return true
@@ -111,21 +120,39 @@ public final class MessageLogWriter: Sendable {
 
     private func drain() async {
         while true {
-            let batch = state.withLock { state -> [(MessageRecord, Completion)] in
+            let batch = state.withLock { state -> [Pending] in
                 let batch = Array(state.queue.prefix(maxBatch))
                 state.queue.removeFirst(batch.count)
                 if batch.isEmpty { state.draining = false }
                 return batch
             }
             if batch.isEmpty { return }
-            let records = batch.map(\.0)
+            let records = batch.map(\.record)
             let database = self.database
+            var failure: (any Error)?
             do {
                 try await database.write { db in try await Self.insert(records, in: db, database: database) }
-                for (_, completion) in batch { completion(nil) }
             } catch {
                 logger.error("message log write failed: \(error)")
-                for (_, completion) in batch { completion(error) }
+                failure = error
+            }
+            Self.complete(batch, with: failure)
+        }
+    }
+
+    /// Runs the completions: those without a loop here, the others in one task per loop.
+    private static func complete(_ batch: [Pending], with failure: (any Error)?) {
+        var byLoop: [ObjectIdentifier: (any EventLoop, [Completion])] = [:]
+        for pending in batch {
+            guard let loop = pending.eventLoop else {
+                pending.completion(failure)
+                continue
+            }
+            byLoop[ObjectIdentifier(loop), default: (loop, [])].1.append(pending.completion)
+        }
+        for (loop, completions) in byLoop.values {
+            loop.execute {
+                for completion in completions { completion(failure) }
             }
         }
     }

@@ -97,8 +97,13 @@ public final class ProvinceDatabase: Sendable {
         }
     }
 
+    /// The event loop on which SQLite's answers land: a loop of its own, so that a statement's result does not wait
+    /// behind the network work of the web server's and the hub gateway's loops.
+    private static let sqliteLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     private static func openSQLite(path: String, logger: Logger) async throws -> SQLiteConnection {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: .singleton, logger: logger, on: sqliteLoop.next())
         do {
             for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] {
                 _ = try await connection.query(pragma)

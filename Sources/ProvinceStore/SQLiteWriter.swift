@@ -10,8 +10,16 @@ final class SQLiteWriter: Sendable {
     /// One queued write: `run` performs it and returns what to tell its caller once the batch's fate is known;
     /// `reject` answers the caller when the batch could not even begin.
     private struct Job: Sendable {
-        let run: @Sendable (any SQLDatabase) async -> @Sendable ((any Error)?) -> Void
+        /// Runs the write; the Bool says whether it shares its transaction (and so needs a savepoint of its own).
+        let run: @Sendable (any SQLDatabase, Bool) async -> Outcome
         let reject: @Sendable (any Error) -> Void
+    }
+
+    /// What a job did: whether it failed (its changes undone, or to be undone with the transaction when it ran
+    /// alone), and what to tell its caller once the batch's fate is known.
+    private struct Outcome: Sendable {
+        let failed: Bool
+        let answer: @Sendable ((any Error)?) -> Void
     }
 
     private struct State {
@@ -31,22 +39,24 @@ final class SQLiteWriter: Sendable {
 
     func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let run: @Sendable (any SQLDatabase) async -> @Sendable ((any Error)?) -> Void = { database in
+            let run: @Sendable (any SQLDatabase, Bool) async -> Outcome = { database, shared in
                 let value: T
                 do {
-                    try await database.raw("SAVEPOINT job").run()
+                    if shared { try await database.raw("SAVEPOINT job").run() }
                     do {
                         value = try await body(database)
-                        try await database.raw("RELEASE job").run()
+                        if shared { try await database.raw("RELEASE job").run() }
                     } catch {
-                        try? await database.raw("ROLLBACK TO job").run()
-                        try? await database.raw("RELEASE job").run()
+                        if shared {
+                            try? await database.raw("ROLLBACK TO job").run()
+                            try? await database.raw("RELEASE job").run()
+                        }
                         throw error
                     }
                 } catch {
-                    return { _ in continuation.resume(throwing: error) }
+                    return Outcome(failed: true) { _ in continuation.resume(throwing: error) }
                 }
-                return { commitError in
+                return Outcome(failed: false) { commitError in
                     if let commitError {
                         continuation.resume(throwing: commitError)
                     } else {
@@ -87,17 +97,22 @@ final class SQLiteWriter: Sendable {
                 for job in batch { job.reject(error) }
                 continue
             }
-            var completions: [@Sendable ((any Error)?) -> Void] = []
-            for job in batch { completions.append(await job.run(database)) }
+            // A job alone in its transaction has no savepoint: when it fails, the transaction is rolled back.
+            var outcomes: [Outcome] = []
+            for job in batch { outcomes.append(await job.run(database, batch.count > 1)) }
             var commitError: (any Error)?
             do {
-                try await database.raw("COMMIT").run()
+                if batch.count == 1 && outcomes[0].failed {
+                    try await database.raw("ROLLBACK").run()
+                } else {
+                    try await database.raw("COMMIT").run()
+                }
             } catch {
                 logger.error("SQLite commit failed: \(error)")
                 try? await database.raw("ROLLBACK").run()
                 commitError = error
             }
-            for completion in completions { completion(commitError) }
+            for outcome in outcomes { outcome.answer(commitError) }
         }
     }
 
