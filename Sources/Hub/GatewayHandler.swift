@@ -12,12 +12,14 @@ final class GatewayEnvironment: Sendable {
     let registry: RegistryCache
     let log: MessageLogWriter
     let limiter: RateLimiter
+    let monitor: HubMonitor
     let maxBodyBytes: Int
     let logger: Logger
 
-    init(registry: RegistryCache, log: MessageLogWriter, limiter: RateLimiter, maxBodyBytes: Int, logger: Logger) {
+    init(registry: RegistryCache, log: MessageLogWriter, limiter: RateLimiter, monitor: HubMonitor, maxBodyBytes: Int, logger: Logger) {
         self.registry = registry
         self.log = log
+        self.monitor = monitor
         self.limiter = limiter
         self.maxBodyBytes = maxBodyBytes
         self.logger = logger
@@ -165,6 +167,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     var phase: Phase = .connecting
     let messageID: String
     let receivedAt = Date()
+    let started = NIODeadline.now()
     var forwardedAt: Date?
     var consumer = "-"
     var serviceID = "-"
@@ -631,6 +634,9 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             path: String(head.uri.prefix(2048)), status: responseStatus, error: error, requestBytes: requestBytes,
             responseBytes: responseBytes, requestSHA256: Self.hex(requestHash.finalize()), responseSHA256: Self.hex(responseHash.finalize()),
             receivedAt: Timestamp.string(receivedAt), forwardedAt: forwardedAt.map(Timestamp.string), answeredAt: Timestamp.now())
+        handler.env.monitor.record(
+            service: serviceID, consumer: consumer, errorKind: HubMonitor.errorKind(status: responseStatus, gatewayError: error),
+            seconds: Double((NIODeadline.now() - started).nanoseconds) / 1e9)
         let bound = NIOLoopBound(then, eventLoop: eventLoop)
         handler.env.log.append(record, on: eventLoop) { failure in bound.value(failure == nil) }
     }

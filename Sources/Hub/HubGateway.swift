@@ -17,6 +17,9 @@ public final class HubGateway: Service, Sendable {
     let group: MultiThreadedEventLoopGroup
     let sealer: Sealer?
     let sealInterval: Duration
+    let probeInterval: Duration
+    /// Traffic and provider health, for the operator's page, the API and `/metrics`.
+    public let monitor: HubMonitor
     private let pools: [ObjectIdentifier: UpstreamPool]
     private let channel = Mutex<(any Channel)?>(nil)
 
@@ -26,8 +29,11 @@ public final class HubGateway: Service, Sendable {
     ///   - sealingKey: the key that signs the message log's seals (nil: this process does not seal).
     public init(
         host: String, port: Int, database: ProvinceDatabase, maxBodyBytes: Int = 100 << 20, refreshInterval: Duration = .seconds(1),
-        sealingKey: SealingKey? = nil, sealInterval: Duration = .seconds(2), logger: Logger
+        sealingKey: SealingKey? = nil, sealInterval: Duration = .seconds(2), monitor: HubMonitor = HubMonitor(),
+        probeInterval: Duration = .seconds(30), logger: Logger
     ) {
+        self.monitor = monitor
+        self.probeInterval = probeInterval
         sealer = sealingKey.map { Sealer(database: database, key: $0) }
         self.sealInterval = sealInterval
         self.host = host
@@ -35,7 +41,7 @@ public final class HubGateway: Service, Sendable {
         registry = RegistryCache(database: database, interval: refreshInterval, logger: logger)
         environment = GatewayEnvironment(
             registry: registry, log: MessageLogWriter(database: database, logger: logger), limiter: RateLimiter(),
-            maxBodyBytes: maxBodyBytes, logger: logger)
+            monitor: monitor, maxBodyBytes: maxBodyBytes, logger: logger)
         group = MultiThreadedEventLoopGroup.singleton
         var pools: [ObjectIdentifier: UpstreamPool] = [:]
         for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop) }
@@ -76,6 +82,12 @@ public final class HubGateway: Service, Sendable {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.registry.run() }
+                group.addTask {
+                    while !Task.isCancelled {
+                        await self.probeProviders()
+                        try? await Task.sleep(for: self.probeInterval)
+                    }
+                }
                 if let sealer = self.sealer {
                     group.addTask {
                         while !Task.isCancelled {
@@ -91,6 +103,47 @@ public final class HubGateway: Service, Sendable {
             }
         }
         stop()
+    }
+
+    /// Opens a connection to the provider of every enabled service (once per upstream address) and records
+    /// whether it could, and how long it took.
+    public func probeProviders() async {
+        let snapshot = registry.snapshot
+        let services = snapshot.services.values.flatMap { $0.values.flatMap { $0 } }.filter(\.enabled)
+        var origins: [String: Origin] = [:]
+        for service in services { if let origin = snapshot.origins[service.id] { origins[origin.key] = origin } }
+        let group = self.group
+        let outcomes = await withTaskGroup(of: (String, Double?, String?).self) { tasks in
+            for origin in origins.values {
+                tasks.addTask {
+                    let start = ContinuousClock.now
+                    do {
+                        let channel = try await ClientBootstrap(group: group).connectTimeout(.seconds(3))
+                            .connect(host: origin.host, port: origin.port).get()
+                        let elapsed = ContinuousClock.now - start
+                        try? await channel.close()
+                        return (origin.key, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, nil)
+                    } catch {
+                        return (origin.key, nil, "\(error)")
+                    }
+                }
+            }
+            var outcomes: [String: (Double?, String?)] = [:]
+            for await (key, seconds, problem) in tasks { outcomes[key] = (seconds, problem) }
+            return outcomes
+        }
+        let checkedAt = Timestamp.now()
+        monitor.setHealth(
+            services.map { service in
+                guard let origin = snapshot.origins[service.id], let (seconds, problem) = outcomes[origin.key] else {
+                    return ProviderHealth(
+                        serviceID: service.id, upstream: service.upstreamURL, state: .down, checkedAt: checkedAt, connectMilliseconds: nil,
+                        problem: "The upstream URL cannot be reached by this gateway.")
+                }
+                return ProviderHealth(
+                    serviceID: service.id, upstream: service.upstreamURL, state: problem == nil ? .up : .down, checkedAt: checkedAt,
+                    connectMilliseconds: seconds.map(HubMonitor.milliseconds), problem: problem)
+            })
     }
 
     /// Stops listening; the registry poll ends with the task that runs it.

@@ -321,7 +321,7 @@ public struct HubRegistry: Sendable {
     }
 
     /// Runs a registry change with its audit entry and a new registry version, in one transaction.
-    private func change<Before: Encodable & Sendable, After: Encodable & Sendable>(
+    func change<Before: Encodable & Sendable, After: Encodable & Sendable>(
         _ actor: Actor, action: String, targetType: String, targetID: String, agencyID: String?, before: Before?, after: After?,
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void
     ) async throws {

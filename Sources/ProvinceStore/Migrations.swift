@@ -143,6 +143,36 @@ public enum Migrations {
                 "CREATE INDEX hub_seals_last ON hub_seals(last_record)",
             ]
         ),
+        (
+            "0005-hub-national-systems",
+            [
+                """
+                CREATE TABLE hub_national_systems (
+                    code TEXT PRIMARY KEY, name TEXT NOT NULL, owner TEXT NOT NULL, position BIGINT NOT NULL, service_id TEXT)
+                """,
+                // The national systems a province's hub must reach (seed 000: "17/17"); the operator maps each to a service.
+                """
+                INSERT INTO hub_national_systems (code, name, owner, position) VALUES
+                    ('population', 'Cơ sở dữ liệu quốc gia về dân cư', 'Bộ Công an', 1),
+                    ('business', 'Cơ sở dữ liệu quốc gia về đăng ký doanh nghiệp', 'Bộ Tài chính', 2),
+                    ('civil-status', 'Cơ sở dữ liệu hộ tịch điện tử toàn quốc', 'Bộ Tư pháp', 3),
+                    ('land', 'Cơ sở dữ liệu quốc gia về đất đai', 'Bộ Nông nghiệp và Môi trường', 4),
+                    ('insurance', 'Cơ sở dữ liệu quốc gia về bảo hiểm', 'Bảo hiểm xã hội Việt Nam', 5),
+                    ('officials', 'Cơ sở dữ liệu quốc gia về cán bộ, công chức, viên chức', 'Bộ Nội vụ', 6),
+                    ('public-services', 'Cổng Dịch vụ công quốc gia', 'Văn phòng Chính phủ', 7),
+                    ('reporting', 'Hệ thống thông tin báo cáo quốc gia', 'Văn phòng Chính phủ', 8),
+                    ('procedures', 'Cơ sở dữ liệu quốc gia về thủ tục hành chính', 'Văn phòng Chính phủ', 9),
+                    ('documents', 'Trục liên thông văn bản quốc gia', 'Văn phòng Chính phủ', 10),
+                    ('tax', 'Hệ thống thuế điện tử', 'Bộ Tài chính', 11),
+                    ('treasury', 'Hệ thống thông tin Kho bạc Nhà nước', 'Bộ Tài chính', 12),
+                    ('payments', 'Nền tảng thanh toán trực tuyến', 'Văn phòng Chính phủ', 13),
+                    ('judicial-records', 'Cơ sở dữ liệu lý lịch tư pháp', 'Bộ Tư pháp', 14),
+                    ('legal-documents', 'Cơ sở dữ liệu quốc gia về văn bản pháp luật', 'Bộ Tư pháp', 15),
+                    ('education', 'Cơ sở dữ liệu ngành giáo dục và đào tạo', 'Bộ Giáo dục và Đào tạo', 16),
+                    ('vehicles', 'Cơ sở dữ liệu đăng ký phương tiện và giấy phép lái xe', 'Bộ Công an', 17)
+                """,
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -17,6 +17,8 @@ public struct Platform: Sendable {
     public let agencies: AgencyDirectory
     public let accounts: AccountDirectory
     public let sessions: SessionStore
+    /// The hub gateway's live figures: the gateway of this process writes them, the API and pages read them.
+    public let hubMonitor = HubMonitor()
 
     /// Opens the database and brings its schema up to date.
     public static func open(_ configuration: AppConfiguration, logger: Logger) async throws -> Platform {
@@ -50,14 +52,17 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     router.middlewares.add(ErrorMiddleware(pages: pages))
 
     let openAPI = try Data(contentsOf: Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")!)
-    SystemController(database: platform.database, registry: MetricsBootstrap.registry, openAPI: ByteBuffer(data: openAPI))
-        .addRoutes(to: router)
+    SystemController(
+        database: platform.database, registry: MetricsBootstrap.registry, hubMonitor: platform.hubMonitor, openAPI: ByteBuffer(data: openAPI)
+    )
+    .addRoutes(to: router)
     let api = router.group("api/v1")
     AuthController(accounts: platform.accounts, sessions: platform.sessions).addRoutes(to: api)
     DirectoryController(units: platform.units, agencies: platform.agencies).addRoutes(to: api)
     AccountsController(accounts: platform.accounts).addRoutes(to: api)
     AuditController(database: platform.database).addRoutes(to: api)
-    HubController(registry: HubRegistry(database: platform.database), database: platform.database).addRoutes(to: api)
+    HubController(registry: HubRegistry(database: platform.database), database: platform.database, monitor: platform.hubMonitor)
+        .addRoutes(to: api)
     PagesController(platform: platform, pages: pages).addRoutes(to: router)
     return router
 }

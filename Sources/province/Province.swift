@@ -73,6 +73,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port of the hub's gateway, the X-Road REST protocol's /r1/... calls (0 picks a free one).") var hubPort = 8081
     @Flag(help: "Load the demo province (Lâm Đồng) into an empty database.") var demo = false
     @Flag(help: "Mark cookies Secure (when served over HTTPS).") var secureCookies = false
+    @Option(help: "Seconds between probes of the hub's providers (health on the hub page and in /metrics).") var hubProbeSeconds = 30
     @Option(help: .hidden) var bcryptCost: UInt8 = 11
 
     func run() async throws {
@@ -87,7 +88,8 @@ struct Serve: AsyncParsableCommand {
                 let logins = demo ? try await DemoProvince.loadIfEmpty(into: platform) : nil
                 let gateway = HubGateway(
                     host: host, port: hubPort, database: platform.database,
-                    sealingKey: try SealingKey.load(directory: storage.dataDirectory), logger: logger)
+                    sealingKey: try SealingKey.load(directory: storage.dataDirectory), monitor: platform.hubMonitor,
+                    probeInterval: .seconds(max(1, hubProbeSeconds)), logger: logger)
                 let banner = Banner(platform: platform, logins: logins, hubPort: try await gateway.start())
                 let app = try await buildApplication(
                     platform, logger: logger, services: [gateway],

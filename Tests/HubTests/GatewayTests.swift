@@ -377,3 +377,76 @@ extension Data {
         #expect(limiter.allow("a", perSecond: 2, now: 10 * second + second / 2))
     }
 }
+
+@Suite struct MonitoringTests {
+    @Test func trafficErrorsLatencyAndProviderHealthAreCounted() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let actor = Actor(system: "test")
+            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+            _ = try await fixture.registry.grant(consumerID: GatewayTests.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
+            // A second service whose provider is not listening.
+            let closed = try await fixture.registry.createService(
+                subsystemID: GatewayTests.provider, ServiceInput(serviceCode: "gone", upstreamURL: "http://127.0.0.1:1", timeoutMilliseconds: 500),
+                by: actor)
+            _ = try await fixture.registry.updateService(closed.id, ServiceInput(enabled: true), by: actor)
+            try await fixture.gateway.reloadRegistry()
+            for _ in 0..<5 {
+                let reply = try await GatewayTests.call(fixture, "\(GatewayTests.path)/echo/ok", key: fixture.consumerKey)
+                #expect(reply.head.status.code == 200)
+            }
+            #expect(try await GatewayTests.call(fixture, "\(GatewayTests.path)/fail", key: fixture.consumerKey).head.status.code == 500)
+            #expect(try await GatewayTests.call(fixture, "\(GatewayTests.path)/hang", key: fixture.consumerKey).head.status.code == 504)
+            let denial = try await GatewayTests.call(
+                fixture, "\(GatewayTests.path)/echo/x", client: "VN/GOV/000.00.07.H38/LIMITED", key: fixture.otherKey)
+            #expect(denial.head.status.code == 403)
+
+            let traffic = fixture.gateway.monitor.trafficReport()
+            let echo = try #require(traffic.first { $0.service == fixture.echo.id && $0.consumer == GatewayTests.consumer })
+            #expect(echo.calls == 7)
+            #expect(echo.errors == ["Provider.ServerError": 1, "Server.ServerProxy.ServiceTimeout": 1])
+            let p50 = try #require(echo.p50Milliseconds)
+            let p99 = try #require(echo.p99Milliseconds)
+            #expect(p50 > 0 && p50 < 500)
+            // The 504 waited out the 500 ms timeout: the slowest 1 % lies beyond it.
+            #expect(p99 >= 500)
+            let denied = try #require(traffic.first { $0.consumer == "VN/GOV/000.00.07.H38/LIMITED" })
+            #expect(denied.errors == ["Server.ServerProxy.AccessDenied": 1])
+
+            await fixture.gateway.probeProviders()
+            let health = Dictionary(uniqueKeysWithValues: fixture.gateway.monitor.providerHealth().map { ($0.serviceID, $0) })
+            #expect(health[fixture.echo.id]?.state == .up)
+            #expect(health[fixture.echo.id]?.connectMilliseconds != nil)
+            #expect(health[closed.id]?.state == .down)
+            #expect(health[closed.id]?.problem != nil)
+
+            let metrics = fixture.gateway.monitor.prometheusText()
+            #expect(metrics.contains("hub_calls_total{service=\"\(fixture.echo.id)\",consumer=\"\(GatewayTests.consumer)\"} 7"))
+            #expect(metrics.contains("kind=\"Server.ServerProxy.ServiceTimeout\"} 1"))
+            #expect(metrics.contains("hub_call_duration_seconds_count{service=\"\(fixture.echo.id)\",consumer=\"\(GatewayTests.consumer)\"} 7"))
+            #expect(metrics.contains("hub_provider_up{service=\"\(closed.id)\"} 0"))
+
+            // The national board: a system mapped to an enabled service whose provider answers is connected.
+            _ = try await fixture.registry.mapNationalSystem("population", serviceID: fixture.echo.id, by: Actor(system: "test"))
+            _ = try await fixture.registry.mapNationalSystem("land", serviceID: closed.id, by: Actor(system: "test"))
+            let board = NationalBoard(
+                systems: try await fixture.registry.nationalSystems(), services: try await fixture.registry.services(),
+                health: fixture.gateway.monitor.providerHealth())
+            #expect(board.total == 17)
+            #expect(board.connected == 1)
+            #expect(board.systems.first { $0.system.code == "land" }?.state == .down)
+            #expect(board.systems.first { $0.system.code == "tax" }?.state == .unmapped)
+        }
+    }
+
+    @Test func quantilesComeFromTheBuckets() {
+        var histogram = LatencyHistogram()
+        for _ in 0..<90 { histogram.observe(0.002) }
+        for _ in 0..<10 { histogram.observe(0.2) }
+        #expect(histogram.count == 100)
+        let p50 = histogram.quantile(0.5)!
+        #expect(p50 > 0.001 && p50 <= 0.0025)
+        let p95 = histogram.quantile(0.95)!
+        #expect(p95 > 0.1 && p95 <= 0.25)
+        #expect(LatencyHistogram().quantile(0.5) == nil)
+    }
+}

@@ -92,6 +92,14 @@ import Testing
                     allowed: [.platformAdmin: 201]),
                 Case(method: .get, path: "/api/v1/hub/messages", allowed: [.platformAdmin: 200]),
                 Case(method: .get, path: "/api/v1/hub/messages/verify", allowed: [.platformAdmin: 200]),
+                Case(
+                    method: .get, path: "/api/v1/hub/monitoring",
+                    allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(
+                    method: .get, path: "/api/v1/hub/national-systems",
+                    allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(
+                    method: .put, path: "/api/v1/hub/national-systems/population", body: { ["serviceID": NSNull()] }, allowed: [.platformAdmin: 200]),
             ]
 
             var checked = 0

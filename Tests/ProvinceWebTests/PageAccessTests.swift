@@ -39,6 +39,9 @@ import Testing
                 Case(method: .get, path: "/admin/accounts/\(officer.id)", allowed: [.officer: 200, .healthAdmin: 200, .platformAdmin: 200]),
                 Case(method: .get, path: "/audit", allowed: [.leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
                 Case(
+                    method: .get, path: "/hub",
+                    allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(
                     method: .post, path: "/agencies",
                     form: { ["code": "000.00.\(80 + counter.next()).H38", "name": "Sở Mới", "kind": "department"] },
                     allowed: [.platformAdmin: 303]),

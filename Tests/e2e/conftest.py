@@ -24,8 +24,9 @@ DEMO_PASSWORD = "LamDong@2025"
 class Server:
     """One `province serve` process on a free loopback port."""
 
-    def __init__(self, data_dir, database_url=None, demo=True):
+    def __init__(self, data_dir, database_url=None, demo=True, extra=()):
         self.data_dir = data_dir
+        self.extra = list(extra)
         self.database_url = database_url
         self.demo = demo
         self.process = None
@@ -39,6 +40,7 @@ class Server:
             command.append("--demo")
         if self.database_url:
             command += ["--database-url", self.database_url]
+        command += self.extra
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         found = threading.Event()
 

@@ -269,3 +269,17 @@ def test_an_official_changes_their_own_password(browser, site):
     assert "Đăng nhập" in browser.page_source
     sign_in(browser, site, "tnmt.xem", "MatKhauMoi2026")
     assert heading(browser) == "Xin chào, Võ Thị Mai"
+
+
+def test_official_sees_the_hub_board(browser, site):
+    browser.delete_all_cookies()
+    sign_in(browser, site, "yte.canbo")
+    go(browser, By.LINK_TEXT, "Nền tảng tích hợp (LGSP)")
+    assert heading(browser) == "Nền tảng tích hợp (LGSP)"
+    assert browser.find_element(By.ID, "national-count").text == "0/17"
+    rows = browser.find_elements(By.CSS_SELECTOR, "#national-systems tbody tr")
+    assert len(rows) == 17
+    assert "Cơ sở dữ liệu quốc gia về dân cư" in rows[0].text
+    assert "Chưa khai báo dịch vụ" in rows[0].text
+    shot(browser, "hub")
+    sign_out(browser)

@@ -10,6 +10,8 @@ extension HubService: ResponseEncodable {}
 extension HubRight: ResponseEncodable {}
 extension MessageRecord: ResponseEncodable {}
 extension MessageLog.Verification: ResponseEncodable {}
+extension NationalBoard: ResponseEncodable {}
+extension NationalSystem: ResponseEncodable {}
 
 /// The hub's registry and message log through the API. Identifiers in paths join their parts with `:`
 /// (`VN:GOV:000.00.02.H38:DATA:echo`), since X-Road's own `/` cannot stand in a path segment.
@@ -17,6 +19,7 @@ extension MessageLog.Verification: ResponseEncodable {}
 struct HubController {
     let registry: HubRegistry
     let database: ProvinceDatabase
+    let monitor: HubMonitor
 
     func addRoutes(to group: RouterGroup<AppContext>) {
         group.get("hub/members", use: members)
@@ -35,6 +38,9 @@ struct HubController {
         group.get("hub/messages", use: messages)
         group.get("hub/messages/verify", use: verify)
         group.get("hub/messages/export", use: export)
+        group.get("hub/monitoring", use: monitoring)
+        group.get("hub/national-systems", use: nationalBoard)
+        group.put("hub/national-systems/{code}", use: mapNationalSystem)
     }
 
     struct MemberInput: Decodable {
@@ -70,6 +76,15 @@ struct HubController {
     }
 
     struct KeyInput: Decodable { var name: String }
+
+    struct NationalMapping: Decodable { var serviceID: String? }
+
+    /// The gateway's figures since this process started, for the operator and the operations centre.
+    struct Monitoring: ResponseEncodable {
+        var since: Date
+        var traffic: [TrafficReport]
+        var providers: [ProviderHealth]
+    }
 
     struct IssuedKey: ResponseEncodable {
         var id: String
@@ -240,5 +255,22 @@ struct HubController {
     @Sendable func verify(_ request: Request, context: AppContext) async throws -> MessageLog.Verification {
         guard Access.canAdministerPlatform(try context.actor()) else { throw AppError.forbidden }
         return try await MessageLog.verify(database)
+    }
+
+    @Sendable func monitoring(_ request: Request, context: AppContext) async throws -> Monitoring {
+        _ = try reader(context)
+        return Monitoring(since: monitor.startedAt, traffic: monitor.trafficReport(), providers: monitor.providerHealth())
+    }
+
+    @Sendable func nationalBoard(_ request: Request, context: AppContext) async throws -> NationalBoard {
+        _ = try reader(context)
+        return NationalBoard(systems: try await registry.nationalSystems(), services: try await registry.services(), health: monitor.providerHealth())
+    }
+
+    @Sendable func mapNationalSystem(_ request: Request, context: AppContext) async throws -> NationalSystem {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(NationalMapping.self, context: context)
+        return try await registry.mapNationalSystem(
+            try context.parameters.require("code"), serviceID: input.serviceID?.replacingOccurrences(of: ":", with: "/"), by: actor)
     }
 }

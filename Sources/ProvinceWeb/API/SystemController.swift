@@ -1,4 +1,5 @@
 import Foundation
+import Hub
 import Hummingbird
 import Metrics
 import Prometheus
@@ -9,6 +10,7 @@ import ProvinceStore
 struct SystemController {
     let database: ProvinceDatabase
     let registry: PrometheusCollectorRegistry
+    let hubMonitor: HubMonitor
     let openAPI: ByteBuffer
 
     func addRoutes(to router: Router<AppContext>) {
@@ -36,7 +38,7 @@ struct SystemController {
     @Sendable func metrics(_ request: Request, context: AppContext) async throws -> Response {
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer() + Array(hubMonitor.prometheusText().utf8))))
     }
 
     @Sendable func document(_ request: Request, context: AppContext) async throws -> Response {

@@ -31,6 +31,7 @@ struct PageRenderer: Sendable {
             values["csrf"] = session.csrfToken
             values["canAdminAccounts"] = account.kind == .official && (account.has(.platformAdmin) || account.has(.agencyAdmin))
             values["canReadAudit"] = Access.auditScope(Actor(account: account, address: nil)) != nil
+            values["isOfficial"] = account.kind == .official
         }
         return values
     }
