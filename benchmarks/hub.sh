@@ -47,7 +47,7 @@ http {
 CONF
 "$nginx_bin" -p "$work" -c "$work/nginx.conf"
 
-"$binary" serve --demo --data-dir "$work/data" --port "$web_port" --hub-port "$hub_port" >"$work/province.log" 2>&1 &
+"$binary" serve --demo --data-dir "$work/data" --port "$web_port" --hub-port "$hub_port" --hub-tls-port 0 >"$work/province.log" 2>&1 &
 province_pid=$!
 until curl -sf "http://127.0.0.1:$web_port/health" >/dev/null; do sleep 0.1; done
 api="http://127.0.0.1:$web_port/api/v1"

@@ -22,14 +22,14 @@ now_ms() { date +%s%3N; }
 wait_healthy() { until curl -sf "$url/health" >/dev/null; do sleep 0.01; done; }
 
 start=$(now_ms)
-"$binary" serve --demo --data-dir "$work" --port "$port" --hub-port 0 >"$work/first.log" 2>&1 &
+"$binary" serve --demo --data-dir "$work" --port "$port" --hub-port 0 --hub-tls-port 0 >"$work/first.log" 2>&1 &
 pid=$!
 wait_healthy
 first_start=$(( $(now_ms) - start ))
 kill -TERM $pid; wait $pid || true
 
 start=$(now_ms)
-"$binary" serve --demo --data-dir "$work" --port "$port" --hub-port 0 >"$work/second.log" 2>&1 &
+"$binary" serve --demo --data-dir "$work" --port "$port" --hub-port 0 --hub-tls-port 0 >"$work/second.log" 2>&1 &
 pid=$!
 wait_healthy
 second_start=$(( $(now_ms) - start ))

@@ -74,12 +74,15 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private let environment: GatewayEnvironment
     private let pool: UpstreamPool
+    /// The caller's certificate on the mutual-TLS port; nil on the plain port.
+    fileprivate let presented: PresentedCertificate?
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
 
-    init(environment: GatewayEnvironment, pool: UpstreamPool) {
+    init(environment: GatewayEnvironment, pool: UpstreamPool, presented: PresentedCertificate? = nil) {
         self.environment = environment
         self.pool = pool
+        self.presented = presented
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -174,6 +177,10 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     var forwardPath = ""
     var origin: Origin?
     var service: HubService?
+    /// How long the provider (or the peer hub) has to answer.
+    var timeoutMilliseconds = 30_000
+    /// The peer hub the call came from, when it came from one.
+    var viaPeer: String?
     var upstream: (any Channel, UpstreamHandler)?
     var pending: [ByteBuffer] = []
     var requestEnded = false
@@ -280,6 +287,9 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         let consumerID = try authenticate(snapshot)
         consumer = consumerID
         let provider = identifier[0..<4].joined(separator: "/")
+        if let peerID = snapshot.members[identifier[0..<3].joined(separator: "/")]?.peerID {
+            return try routeToPeer(peerID, provider: provider, serviceCode: String(identifier[4]), consumerID: consumerID, snapshot)
+        }
         let rest = Array(segments.dropFirst(6))
         guard let (service, remaining) = snapshot.service(provider: provider, code: String(identifier[4]), path: rest) else {
             serviceID = provider + "/" + identifier[4]
@@ -296,13 +306,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
                 status: .forbidden, type: "Server.ServerProxy.AccessDenied",
                 message: "\(consumerID) may not call \(head.method.rawValue) \(servicePath) on \(service.id).")
         }
-        if let limit = snapshot.subsystems[consumerID]?.rateLimitPerSecond, !handler.env.limiter.allow(consumerID, perSecond: limit) {
-            throw GatewayError(status: .tooManyRequests, type: "Client.RateLimited", message: "More than \(limit) calls a second.", retryAfter: 1)
-        }
-        if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > handler.env.maxBodyBytes {
-            throw GatewayError(
-                status: .payloadTooLarge, type: "Client.PayloadTooLarge", message: "The body is larger than \(handler.env.maxBodyBytes) bytes.")
-        }
+        try checkLimits(consumerID, snapshot)
         guard let origin = snapshot.origins[service.id] else {
             throw GatewayError(
                 status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The service's upstream URL cannot be reached by this gateway."
@@ -310,8 +314,44 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         }
         self.origin = origin
         self.service = service
+        timeoutMilliseconds = service.timeoutMilliseconds
         forwardPath = origin.basePath + (remaining.isEmpty ? "/" : servicePath) + query
         return nil
+    }
+
+    /// A call for a member registered on a peer hub goes to that hub unchanged, over mutual TLS; the peer checks the
+    /// consumer's right and logs its side. Calls that came from a peer are not passed on to another.
+    func routeToPeer(_ peerID: String, provider: String, serviceCode: String, consumerID: String, _ snapshot: RegistrySnapshot) throws
+        -> LocalAnswer?
+    {
+        serviceID = provider + "/" + serviceCode
+        guard viaPeer == nil else {
+            throw GatewayError(
+                status: .notFound, type: "Server.ServerProxy.UnknownService", message: "No service \(serviceID) is registered on this hub.")
+        }
+        guard let origin = snapshot.peerOrigins[peerID] else {
+            throw GatewayError(
+                status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The peer hub \(peerID) has no usable address.")
+        }
+        try checkLimits(consumerID, snapshot)
+        self.origin = origin
+        timeoutMilliseconds = Self.peerTimeoutMilliseconds
+        forwardPath = head.uri
+        return nil
+    }
+
+    /// A peer hub has this long to answer: it waits on its own provider's timeout.
+    static let peerTimeoutMilliseconds = 120_000
+
+    /// The consumer's rate limit, and the body's announced size.
+    func checkLimits(_ consumerID: String, _ snapshot: RegistrySnapshot) throws {
+        if let limit = snapshot.subsystems[consumerID]?.rateLimitPerSecond, !handler.env.limiter.allow(consumerID, perSecond: limit) {
+            throw GatewayError(status: .tooManyRequests, type: "Client.RateLimited", message: "More than \(limit) calls a second.", retryAfter: 1)
+        }
+        if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > handler.env.maxBodyBytes {
+            throw GatewayError(
+                status: .payloadTooLarge, type: "Client.PayloadTooLarge", message: "The body is larger than \(handler.env.maxBodyBytes) bytes.")
+        }
     }
 
     /// The calling subsystem: named by `X-Road-Client`, proved by its key.
@@ -321,11 +361,38 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         else {
             throw GatewayError.badRequest("The X-Road-Client header must name the calling subsystem: INSTANCE/CLASS/MEMBER/SUBSYSTEM.")
         }
+        if let presented = handler.presented {
+            return try authenticate(certificate: presented.fingerprint, client: client, snapshot)
+        }
         guard let secret = credential(), let consumerID = snapshot.credentials[Tokens.digest(secret)] else {
             throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "Present the subsystem's API key in X-Road-Client-Key.")
         }
         guard consumerID == client.description else {
             throw GatewayError(status: .forbidden, type: "Client.WrongClient", message: "The key does not belong to \(client).")
+        }
+        return consumerID
+    }
+
+    /// On the mutual-TLS port the certificate speaks: a peer hub's vouches for the consumer it names (which must be
+    /// registered here as a member of that peer), a consumer's own is registered to its subsystem.
+    func authenticate(certificate fingerprint: String?, client: ClientIdentifier, _ snapshot: RegistrySnapshot) throws -> String {
+        guard let fingerprint else {
+            throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "Present a client certificate.")
+        }
+        if let peerID = snapshot.peerByFingerprint[fingerprint] {
+            guard snapshot.members[client.member.description]?.peerID == peerID, snapshot.subsystems[client.description] != nil else {
+                throw GatewayError(
+                    status: .forbidden, type: "Client.WrongClient", message: "\(client) is not registered here as a member of the peer hub \(peerID)."
+                )
+            }
+            viaPeer = peerID
+            return client.description
+        }
+        guard let consumerID = snapshot.credentials[fingerprint] else {
+            throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "The client certificate is not registered with this hub.")
+        }
+        guard consumerID == client.description else {
+            throw GatewayError(status: .forbidden, type: "Client.WrongClient", message: "The certificate does not belong to \(client).")
         }
         return consumerID
     }
@@ -339,9 +406,9 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     }
 
     func connect() {
-        guard let origin, let service, let eventLoop = handler.eventLoop else { return }
+        guard let origin, let eventLoop = handler.eventLoop else { return }
         phase = .connecting
-        let timeout = TimeAmount.milliseconds(Int64(service.timeoutMilliseconds))
+        let timeout = TimeAmount.milliseconds(Int64(timeoutMilliseconds))
         self.timeout = eventLoop.scheduleTask(in: timeout) { [weak self] in self?.timeoutFired() }
         handler.upstreams.acquire(origin, connectTimeout: timeout).whenComplete { [weak self] result in
             guard let self else { return }
@@ -444,9 +511,9 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
 
     /// From the end of the request, the provider has the service's timeout to start answering.
     func startResponseTimeout() {
-        guard let service, let eventLoop = handler.eventLoop else { return }
+        guard let eventLoop = handler.eventLoop else { return }
         timeout?.cancel()
-        timeout = eventLoop.scheduleTask(in: .milliseconds(Int64(service.timeoutMilliseconds))) { [weak self] in self?.timeoutFired() }
+        timeout = eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMilliseconds))) { [weak self] in self?.timeoutFired() }
     }
 
     /// base64(SHA512(SHA512(headers) + SHA512(body))), as X-Road's message protocol for REST defines the request
@@ -469,7 +536,12 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             responseStatus = Int(response.status.code)
             var headers = HTTPHeaders()
             let connectionTokens = Self.connectionTokens(response.headers)
-            for (name, value) in response.headers where !Self.isHopByHop(name, connectionTokens) && !Self.hasXRoadPrefix(name) {
+            // A peer hub's own error type is passed on; any other X-Road header is this hub's to set.
+            let fromPeer = origin.map { if case .pinned = $0.security { true } else { false } } ?? false
+            for (name, value) in response.headers
+            where !Self.isHopByHop(name, connectionTokens)
+                && (!Self.hasXRoadPrefix(name) || (fromPeer && Self.equalsIgnoringCase(name, "x-road-error")))
+            {
                 headers.add(name: name, value: value)
             }
             headers.add(name: "X-Road-Id", value: messageID)

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import ProvinceStore
 import ServiceLifecycle
 import Synchronization
@@ -20,31 +21,39 @@ public final class HubGateway: Service, Sendable {
     let probeInterval: Duration
     /// Traffic and provider health, for the operator's page, the API and `/metrics`.
     public let monitor: HubMonitor
+    let requestedTLSPort: Int?
+    let serverTLS: NIOSSLContext?
     private let pools: [ObjectIdentifier: UpstreamPool]
     private let channel = Mutex<(any Channel)?>(nil)
+    private let tlsChannel = Mutex<(any Channel)?>(nil)
 
     /// - Parameters:
     ///   - maxBodyBytes: the largest request body the gateway forwards (413 beyond).
     ///   - refreshInterval: how often the registry's version is checked (changes made by other processes).
     ///   - sealingKey: the key that signs the message log's seals (nil: this process does not seal).
+    ///   - identity: the hub's TLS identity, for calls to peer hubs and for the mutual-TLS port.
+    ///   - tlsPort: where the mutual-TLS port listens (peer hubs, consumers with certificates); nil for none.
     public init(
         host: String, port: Int, database: ProvinceDatabase, maxBodyBytes: Int = 100 << 20, refreshInterval: Duration = .seconds(1),
         sealingKey: SealingKey? = nil, sealInterval: Duration = .seconds(2), monitor: HubMonitor = HubMonitor(),
-        probeInterval: Duration = .seconds(30), logger: Logger
-    ) {
+        probeInterval: Duration = .seconds(30), identity: HubIdentity? = nil, tlsPort: Int? = nil, logger: Logger
+    ) throws {
         self.monitor = monitor
         self.probeInterval = probeInterval
         sealer = sealingKey.map { Sealer(database: database, key: $0) }
         self.sealInterval = sealInterval
         self.host = host
         requestedPort = port
+        requestedTLSPort = identity == nil ? nil : tlsPort
+        serverTLS = try identity.flatMap { identity in tlsPort == nil ? nil : try identity.serverContext() }
         registry = RegistryCache(database: database, interval: refreshInterval, logger: logger)
         environment = GatewayEnvironment(
             registry: registry, log: MessageLogWriter(database: database, logger: logger), limiter: RateLimiter(),
             monitor: monitor, maxBodyBytes: maxBodyBytes, logger: logger)
         group = MultiThreadedEventLoopGroup.singleton
+        let tls = UpstreamTLS(publicContext: try? HubIdentity.publicClientContext(), peerContext: try identity?.peerClientContext())
         var pools: [ObjectIdentifier: UpstreamPool] = [:]
-        for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop) }
+        for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, tls: tls) }
         self.pools = pools
     }
 
@@ -53,9 +62,22 @@ public final class HubGateway: Service, Sendable {
     public func start() async throws -> Int {
         if let bound = channel.withLock({ $0 }) { return bound.localAddress?.port ?? requestedPort }
         try await registry.refresh()
+        let server = try await listen(port: requestedPort, tls: nil)
+        channel.withLock { $0 = server }
+        if let serverTLS, let requestedTLSPort {
+            let secure = try await listen(port: requestedTLSPort, tls: serverTLS)
+            tlsChannel.withLock { $0 = secure }
+        }
+        return server.localAddress?.port ?? requestedPort
+    }
+
+    /// The port of the mutual-TLS listener, once started (nil when there is none).
+    public var tlsPort: Int? { tlsChannel.withLock { $0?.localAddress?.port } }
+
+    private func listen(port: Int, tls: NIOSSLContext?) async throws -> any Channel {
         let environment = self.environment
         let pools = self.pools
-        let server = try await ServerBootstrap(group: group)
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -63,15 +85,24 @@ public final class HubGateway: Service, Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    var presented: PresentedCertificate?
+                    if let tls {
+                        let certificate = PresentedCertificate()
+                        presented = certificate
+                        // Every certificate is let through the handshake; the registry says per call whose it is.
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLServerHandler(context: tls) { certificates, promise in
+                                certificate.fingerprint = certificates.first.map(HubIdentity.fingerprint)
+                                promise.succeed(.certificateVerified)
+                            })
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
-                        GatewayHandler(environment: environment, pool: pools[ObjectIdentifier(channel.eventLoop)]!))
+                        GatewayHandler(environment: environment, pool: pools[ObjectIdentifier(channel.eventLoop)]!, presented: presented))
                 }
             }
-            .bind(host: host, port: requestedPort)
+            .bind(host: host, port: port)
             .get()
-        channel.withLock { $0 = server }
-        return server.localAddress?.port ?? requestedPort
     }
 
     /// Reloads the registry now (after a change made through this process).
@@ -148,8 +179,7 @@ public final class HubGateway: Service, Sendable {
 
     /// Stops listening; the registry poll ends with the task that runs it.
     public func stop() {
-        channel.withLock { channel in
-            channel?.close(promise: nil)
-        }
+        channel.withLock { $0?.close(promise: nil) }
+        tlsChannel.withLock { $0?.close(promise: nil) }
     }
 }

@@ -38,23 +38,20 @@ public struct HubRegistry: Sendable {
 
     // MARK: Members and subsystems
 
-    public func createMember(instance: String, memberClass: String, memberCode: String, name: String, agencyID: String?, by actor: Actor)
-        async throws -> HubMember
-    {
+    public func createMember(
+        instance: String, memberClass: String, memberCode: String, name: String, agencyID: String?, peerID: String? = nil, by actor: Actor
+    ) async throws -> HubMember {
         guard Access.canAdministerPlatform(actor) else { throw AppError.forbidden }
         var validator = Validator()
         for (field, value) in [("instance", instance), ("memberClass", memberClass), ("memberCode", memberCode)] {
-            validator.check(
-                IdentifierPart.isValid(value), field, vi: "Chỉ dùng chữ, số, dấu chấm, gạch ngang, gạch dưới.",
-                en: "Use letters, digits, dot, dash or underscore only.")
+            validator.checkIdentifierPart(value, field)
         }
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        validator.check(
-            (2...300).contains(trimmed.count), "name", vi: "Tên phải có từ 2 đến 300 ký tự.", en: "The name must have 2 to 300 characters.")
+        let trimmed = validator.checkName(name)
         try validator.finish()
         let member = HubMember(
             id: "\(instance)/\(memberClass)/\(memberCode)", instance: instance, memberClass: memberClass, memberCode: memberCode,
-            name: trimmed, agencyID: agencyID, createdAt: Date())
+            name: trimmed, agencyID: agencyID, peerID: peerID, createdAt: Date())
+        if let peerID { _ = try await peer(peerID) }
         try await change(
             actor, action: "hub.member.create", targetType: "hub_member", targetID: member.id, agencyID: agencyID, before: Optional<HubMember>.none,
             after: member
@@ -64,9 +61,9 @@ public struct HubRegistry: Sendable {
             }
             try await db.raw(
                 """
-                INSERT INTO hub_members (id, instance, member_class, member_code, name, agency_id, created_at)
+                INSERT INTO hub_members (id, instance, member_class, member_code, name, agency_id, peer_id, created_at)
                 VALUES (\(bind: member.id), \(bind: instance), \(bind: memberClass), \(bind: memberCode), \(bind: trimmed),
-                    \(bind: agencyID), \(bind: Timestamp.string(member.createdAt)))
+                    \(bind: agencyID), \(bind: peerID), \(bind: Timestamp.string(member.createdAt)))
                 """
             ).run()
         }
@@ -78,12 +75,8 @@ public struct HubRegistry: Sendable {
         let member = try await member(memberID)
         guard Access.canManageAccounts(of: member.agencyID, actor) else { throw AppError.forbidden }
         var validator = Validator()
-        validator.check(
-            IdentifierPart.isValid(code), "subsystemCode", vi: "Chỉ dùng chữ, số, dấu chấm, gạch ngang, gạch dưới.",
-            en: "Use letters, digits, dot, dash or underscore only.")
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        validator.check(
-            (2...300).contains(trimmed.count), "name", vi: "Tên phải có từ 2 đến 300 ký tự.", en: "The name must have 2 to 300 characters.")
+        validator.checkIdentifierPart(code, "subsystemCode")
+        let trimmed = validator.checkName(name)
         validator.check(
             rateLimitPerSecond.map { $0 > 0 } ?? true, "rateLimitPerSecond", vi: "Giới hạn phải là số dương.", en: "The limit must be positive.")
         try validator.finish()
@@ -346,7 +339,7 @@ public struct HubRegistry: Sendable {
         HubMember(
             id: try row.string("id"), instance: try row.string("instance"), memberClass: try row.string("member_class"),
             memberCode: try row.string("member_code"), name: try row.string("name"), agencyID: try row.optionalString("agency_id"),
-            createdAt: try row.date("created_at"))
+            peerID: try row.optionalString("peer_id"), createdAt: try row.date("created_at"))
     }
 
     static func subsystem(from row: any SQLRow) throws -> HubSubsystem {
@@ -405,5 +398,21 @@ extension HubRegistry {
             id: try row.string("id"), consumerID: try row.string("consumer_id"), serviceID: try row.string("service_id"),
             endpoint: method.flatMap { method in path.map { HubEndpoint(method: method, path: $0) } },
             grantedAt: try row.date("granted_at"))
+    }
+}
+
+extension Validator {
+    /// A part of an X-Road identifier (instance, class, member, subsystem, peer id).
+    mutating func checkIdentifierPart(_ value: String, _ field: String) {
+        check(
+            IdentifierPart.isValid(value), field, vi: "Chỉ dùng chữ, số, dấu chấm, gạch ngang, gạch dưới.",
+            en: "Use letters, digits, dot, dash or underscore only.")
+    }
+
+    /// A display name of 2 to 300 characters; returns it trimmed.
+    mutating func checkName(_ name: String) -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        check((2...300).contains(trimmed.count), "name", vi: "Tên phải có từ 2 đến 300 ký tự.", en: "The name must have 2 to 300 characters.")
+        return trimmed
     }
 }

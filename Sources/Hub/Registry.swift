@@ -10,6 +10,19 @@ public struct HubMember: Sendable, Codable, Hashable {
     public var name: String
     /// The platform agency this member is, if any: its administrators manage the member's subsystems.
     public var agencyID: String?
+    /// The peer hub this member is registered on, if it is not this hub's own.
+    public var peerID: String?
+    public var createdAt: Date
+}
+
+/// Another hub this one exchanges calls with (the national NDXP, another province's LGSP), over mutual TLS.
+public struct HubPeer: Sendable, Codable, Hashable {
+    public var id: String
+    public var name: String
+    /// The peer's mutual-TLS gateway: `https://host:port`.
+    public var url: String
+    /// SHA-256 of the peer's certificate: its calls are recognised by it, and calls to it check it.
+    public var fingerprint: String
     public var createdAt: Date
 }
 

@@ -24,6 +24,12 @@ public struct RegistrySnapshot: Sendable {
     public var openAPI: [String: String] = [:]
     /// Service id → where the gateway forwards it, parsed once when the snapshot is loaded.
     var origins: [String: Origin] = [:]
+    /// Peer hub id → peer.
+    public var peers: [String: HubPeer] = [:]
+    /// A peer's certificate fingerprint → the peer's id.
+    var peerByFingerprint: [String: String] = [:]
+    /// Peer hub id → its mutual-TLS gateway.
+    var peerOrigins: [String: Origin] = [:]
 
     public static let empty = RegistrySnapshot(version: -1, subsystems: [:], services: [:], rights: [:], endpoints: [:], credentials: [:])
 
@@ -73,6 +79,12 @@ public struct RegistrySnapshot: Sendable {
             for row in try await db.raw("SELECT * FROM hub_endpoints").all() {
                 snapshot.endpoints[try row.string("service_id"), default: []].append(
                     HubEndpoint(method: try row.string("method"), path: try row.string("path")))
+            }
+            for row in try await db.raw("SELECT * FROM hub_peers").all() {
+                let peer = try HubRegistry.peer(from: row)
+                snapshot.peers[peer.id] = peer
+                snapshot.peerByFingerprint[peer.fingerprint] = peer.id
+                snapshot.peerOrigins[peer.id] = Origin(peer: peer)
             }
             for row in try await db.raw("SELECT subsystem_id, secret_digest FROM hub_credentials WHERE revoked_at IS NULL").all() {
                 snapshot.credentials[try row.string("secret_digest")] = try row.string("subsystem_id")

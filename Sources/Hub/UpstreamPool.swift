@@ -1,23 +1,49 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Where a service lives: the gateway keeps a pool of keep-alive connections per origin.
 struct Origin: Hashable, Sendable {
+    /// How the connection is protected.
+    enum Security: Hashable, Sendable {
+        case plain
+        /// HTTPS checked against the system's trusted roots and the host name.
+        case verified
+        /// Mutual TLS with a peer hub: this hub's certificate presented, the peer's pinned by its SHA-256 fingerprint.
+        case pinned(fingerprint: String)
+    }
+
     var host: String
     var port: Int
     /// The path the service's base URL adds in front of every call.
     var basePath: String
+    var security: Security
 
     init?(_ url: String) {
-        guard let components = URLComponentsLite(url), components.scheme == "http" else { return nil }
+        guard let components = URLComponentsLite(url), ["http", "https"].contains(components.scheme) else { return nil }
         host = components.host
-        port = components.port ?? 80
+        security = components.scheme == "https" ? .verified : .plain
+        port = components.port ?? (security == .plain ? 80 : 443)
         basePath = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
     }
 
-    var hostHeader: String { port == 80 ? host : "\(host):\(port)" }
-    var key: String { "\(host):\(port)" }
+    /// A peer hub's gateway, its certificate pinned.
+    init?(peer: HubPeer) {
+        guard var origin = Origin(peer.url), origin.isTLS else { return nil }
+        origin.security = .pinned(fingerprint: peer.fingerprint)
+        self = origin
+    }
+
+    var isTLS: Bool { security != .plain }
+    var hostHeader: String { port == (isTLS ? 443 : 80) ? host : "\(host):\(port)" }
+    var key: String { "\(security)|\(host):\(port)" }
+}
+
+/// The TLS contexts upstream connections use: one for HTTPS providers, one for peer hubs (nil without an identity).
+struct UpstreamTLS: Sendable {
+    var publicContext: NIOSSLContext?
+    var peerContext: NIOSSLContext?
 }
 
 /// A tiny URL reader (scheme, host, port, path) that allocates nothing on the hot path but strings.
@@ -85,11 +111,13 @@ final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
 /// connections it uses live on the same loop, so nothing here is shared between threads (every method checks it).
 final class UpstreamPool: @unchecked Sendable {
     private let eventLoop: any EventLoop
+    private let tls: UpstreamTLS
     private var idle: [String: [(any Channel, UpstreamHandler)]] = [:]
     static let maxIdlePerOrigin = 128
 
-    init(eventLoop: any EventLoop) {
+    init(eventLoop: any EventLoop, tls: UpstreamTLS) {
         self.eventLoop = eventLoop
+        self.tls = tls
     }
 
     /// An open connection to `origin`: an idle one if there is, else a new one.
@@ -104,14 +132,34 @@ final class UpstreamPool: @unchecked Sendable {
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.autoRead, value: false)
-            .channelInitializer { channel in
+            .channelInitializer { [tls] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let handler = try Self.tlsHandler(for: origin, tls) { try channel.pipeline.syncOperations.addHandler(handler) }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
             .connect(host: origin.host, port: origin.port)
             .map { ($0, handler) }
+    }
+
+    /// The TLS client handler an origin needs, nil for plain HTTP.
+    static func tlsHandler(for origin: Origin, _ tls: UpstreamTLS) throws -> NIOSSLClientHandler? {
+        // Server Name Indication takes host names only, not addresses.
+        let serverName = origin.host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : origin.host
+        switch origin.security {
+        case .plain:
+            return nil
+        case .verified:
+            guard let context = tls.publicContext else { throw NIOSSLError.failedToLoadCertificate }
+            return try NIOSSLClientHandler(context: context, serverHostname: serverName)
+        case .pinned(let fingerprint):
+            guard let context = tls.peerContext else { throw NIOSSLError.failedToLoadCertificate }
+            return try NIOSSLClientHandler(context: context, serverHostname: serverName) { certificates, promise in
+                let presented = certificates.first.map(HubIdentity.fingerprint)
+                promise.succeed(presented == fingerprint ? .certificateVerified : .failed)
+            }
+        }
     }
 
     /// Returns a connection whose exchange ended cleanly, for the next call to the same origin.

@@ -173,6 +173,17 @@ public enum Migrations {
                 """,
             ]
         ),
+        (
+            "0006-hub-peers",
+            [
+                """
+                CREATE TABLE hub_peers (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL, url TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at TEXT NOT NULL)
+                """,
+                // A member registered on a peer hub: calls to its services are forwarded to that hub.
+                "ALTER TABLE hub_members ADD COLUMN peer_id TEXT REFERENCES hub_peers(id)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

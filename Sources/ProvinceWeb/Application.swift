@@ -61,8 +61,11 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     DirectoryController(units: platform.units, agencies: platform.agencies).addRoutes(to: api)
     AccountsController(accounts: platform.accounts).addRoutes(to: api)
     AuditController(database: platform.database).addRoutes(to: api)
-    HubController(registry: HubRegistry(database: platform.database), database: platform.database, monitor: platform.hubMonitor)
-        .addRoutes(to: api)
+    HubController(
+        registry: HubRegistry(database: platform.database), database: platform.database, monitor: platform.hubMonitor,
+        dataDirectory: platform.configuration.dataDirectory
+    )
+    .addRoutes(to: api)
     PagesController(platform: platform, pages: pages).addRoutes(to: router)
     return router
 }

@@ -73,6 +73,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port of the hub's gateway, the X-Road REST protocol's /r1/... calls (0 picks a free one).") var hubPort = 8081
     @Flag(help: "Load the demo province (Lâm Đồng) into an empty database.") var demo = false
     @Flag(help: "Mark cookies Secure (when served over HTTPS).") var secureCookies = false
+    @Option(help: "Port of the hub's mutual-TLS gateway, for peer hubs and callers with client certificates (0 picks a free one).")
+    var hubTLSPort = 8443
     @Option(help: "Seconds between probes of the hub's providers (health on the hub page and in /metrics).") var hubProbeSeconds = 30
     @Option(help: .hidden) var bcryptCost: UInt8 = 11
 
@@ -86,11 +88,15 @@ struct Serve: AsyncParsableCommand {
         do {
             try await platform.use { platform in
                 let logins = demo ? try await DemoProvince.loadIfEmpty(into: platform) : nil
-                let gateway = HubGateway(
+                let identity = try HubIdentity.load(directory: storage.dataDirectory)
+                let gateway = try HubGateway(
                     host: host, port: hubPort, database: platform.database,
                     sealingKey: try SealingKey.load(directory: storage.dataDirectory), monitor: platform.hubMonitor,
-                    probeInterval: .seconds(max(1, hubProbeSeconds)), logger: logger)
-                let banner = Banner(platform: platform, logins: logins, hubPort: try await gateway.start())
+                    probeInterval: .seconds(max(1, hubProbeSeconds)), identity: identity, tlsPort: hubTLSPort, logger: logger)
+                let hubPort = try await gateway.start()
+                let banner = Banner(
+                    platform: platform, logins: logins, hubPort: hubPort, hubTLSPort: gateway.tlsPort ?? hubTLSPort,
+                    hubFingerprint: identity.fingerprint)
                 let app = try await buildApplication(
                     platform, logger: logger, services: [gateway],
                     onServerRunning: { channel in
@@ -109,12 +115,16 @@ struct Banner: Sendable {
     let platform: Platform
     let logins: [DemoProvince.Login]?
     let hubPort: Int
+    let hubTLSPort: Int
+    let hubFingerprint: String
 
     func print(port: Int) {
         let configuration = platform.configuration
         var lines = [
             "OpenProvince is running at http://\(configuration.host):\(port)/",
             "Hub gateway (X-Road REST, /r1/...) at http://\(configuration.host):\(hubPort)/",
+            "Hub mutual-TLS gateway (peer hubs, client certificates) at https://\(configuration.host):\(hubTLSPort)/",
+            "Hub certificate SHA-256 fingerprint: \(hubFingerprint)",
         ]
         switch configuration.database {
         case .sqlite(let path): lines.append("Storage: SQLite \(path)")

@@ -119,7 +119,7 @@ import Testing
                 by: actor)
             let consumerKey = try await registry.issueKey(subsystemID: consumer, name: "test", by: actor).secret
             let otherKey = try await registry.issueKey(subsystemID: "VN/GOV/000.00.07.H38/LIMITED", name: "test", by: actor).secret
-            let gateway = HubGateway(host: "127.0.0.1", port: 0, database: database, maxBodyBytes: 60 << 20, logger: TestDatabase.logger)
+            let gateway = try HubGateway(host: "127.0.0.1", port: 0, database: database, maxBodyBytes: 60 << 20, logger: TestDatabase.logger)
             let port = try await gateway.start()
             try await body(
                 Fixture(

@@ -99,6 +99,21 @@ import Testing
                     method: .get, path: "/api/v1/hub/national-systems",
                     allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
                 Case(
+                    method: .get, path: "/api/v1/hub/peers",
+                    allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(
+                    method: .post, path: "/api/v1/hub/peers",
+                    body: {
+                        [
+                            "id": "PEER\(counter.next())", "name": "Nền tảng khác", "url": "https://127.0.0.1:9443",
+                            "fingerprint": String(repeating: "a", count: 64),
+                        ]
+                    },
+                    allowed: [.platformAdmin: 201]),
+                Case(
+                    method: .get, path: "/api/v1/hub/identity",
+                    allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(
                     method: .put, path: "/api/v1/hub/national-systems/population", body: { ["serviceID": NSNull()] }, allowed: [.platformAdmin: 200]),
             ]
 

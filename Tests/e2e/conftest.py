@@ -35,7 +35,7 @@ class Server:
         self.output = []
 
     def start(self, timeout=60):
-        command = [BINARY, "serve", "--port", "0", "--hub-port", "0", "--data-dir", self.data_dir, "--bcrypt-cost", "4"]
+        command = [BINARY, "serve", "--port", "0", "--hub-port", "0", "--hub-tls-port", "0", "--data-dir", self.data_dir, "--bcrypt-cost", "4"]
         if self.demo:
             command.append("--demo")
         if self.database_url:

@@ -11,6 +11,7 @@ extension HubRight: ResponseEncodable {}
 extension MessageRecord: ResponseEncodable {}
 extension MessageLog.Verification: ResponseEncodable {}
 extension NationalBoard: ResponseEncodable {}
+extension HubPeer: ResponseEncodable {}
 extension NationalSystem: ResponseEncodable {}
 
 /// The hub's registry and message log through the API. Identifiers in paths join their parts with `:`
@@ -20,6 +21,8 @@ struct HubController {
     let registry: HubRegistry
     let database: ProvinceDatabase
     let monitor: HubMonitor
+    /// Where the hub's TLS identity is kept (the data directory).
+    let dataDirectory: String
 
     func addRoutes(to group: RouterGroup<AppContext>) {
         group.get("hub/members", use: members)
@@ -27,6 +30,10 @@ struct HubController {
         group.get("hub/subsystems", use: subsystems)
         group.post("hub/subsystems", use: createSubsystem)
         group.post("hub/subsystems/{id}/keys", use: issueKey)
+        group.post("hub/subsystems/{id}/certificates", use: addCertificate)
+        group.get("hub/peers", use: peers)
+        group.post("hub/peers", use: createPeer)
+        group.get("hub/identity", use: identity)
         group.get("hub/services", use: services)
         group.post("hub/services", use: createService)
         group.get("hub/services/{id}", use: service)
@@ -49,6 +56,7 @@ struct HubController {
         var memberCode: String
         var name: String
         var agencyID: String?
+        var peerID: String?
     }
 
     struct SubsystemInput: Decodable {
@@ -78,6 +86,26 @@ struct HubController {
     struct KeyInput: Decodable { var name: String }
 
     struct NationalMapping: Decodable { var serviceID: String? }
+
+    struct CertificateInput: Decodable {
+        var name: String
+        var fingerprint: String
+    }
+
+    struct PeerInput: Decodable {
+        var id: String
+        var name: String
+        var url: String
+        var fingerprint: String
+    }
+
+    struct AddedCredential: ResponseEncodable { var id: String }
+
+    /// This hub's certificate, for the operators of peer hubs to pin.
+    struct Identity: ResponseEncodable {
+        var fingerprint: String
+        var certificatePEM: String
+    }
 
     /// The gateway's figures since this process started, for the operator and the operations centre.
     struct Monitoring: ResponseEncodable {
@@ -118,7 +146,7 @@ struct HubController {
         let input = try await request.decodeJSON(MemberInput.self, context: context)
         let member = try await registry.createMember(
             instance: input.instance, memberClass: input.memberClass, memberCode: input.memberCode, name: input.name, agencyID: input.agencyID,
-            by: actor)
+            peerID: input.peerID, by: actor)
         return EditedResponse(status: .created, response: member)
     }
 
@@ -272,5 +300,31 @@ struct HubController {
         let input = try await request.decodeJSON(NationalMapping.self, context: context)
         return try await registry.mapNationalSystem(
             try context.parameters.require("code"), serviceID: input.serviceID?.replacingOccurrences(of: ":", with: "/"), by: actor)
+    }
+
+    @Sendable func addCertificate(_ request: Request, context: AppContext) async throws -> EditedResponse<AddedCredential> {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(CertificateInput.self, context: context)
+        let id = try await registry.addCertificate(
+            subsystemID: try Self.identifier(context), name: input.name, fingerprint: input.fingerprint, by: actor)
+        return EditedResponse(status: .created, response: AddedCredential(id: id))
+    }
+
+    @Sendable func peers(_ request: Request, context: AppContext) async throws -> ListPage<HubPeer> {
+        _ = try reader(context)
+        return ListPage(items: try await registry.peers(), nextCursor: nil)
+    }
+
+    @Sendable func createPeer(_ request: Request, context: AppContext) async throws -> EditedResponse<HubPeer> {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(PeerInput.self, context: context)
+        let peer = try await registry.createPeer(id: input.id, name: input.name, url: input.url, fingerprint: input.fingerprint, by: actor)
+        return EditedResponse(status: .created, response: peer)
+    }
+
+    @Sendable func identity(_ request: Request, context: AppContext) async throws -> Identity {
+        _ = try reader(context)
+        let identity = try HubIdentity.load(directory: dataDirectory)
+        return Identity(fingerprint: identity.fingerprint, certificatePEM: identity.certificatePEM)
     }
 }
