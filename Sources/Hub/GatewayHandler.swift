@@ -181,6 +181,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     var timeoutMilliseconds = 30_000
     /// The peer hub the call came from, when it came from one.
     var viaPeer: String?
+    /// The bodies kept for the message log, when the service logs them.
+    var captured: BodyCapture?
     var upstream: (any Channel, UpstreamHandler)?
     var pending: [ByteBuffer] = []
     var requestEnded = false
@@ -315,6 +317,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         self.origin = origin
         self.service = service
         timeoutMilliseconds = service.timeoutMilliseconds
+        if service.logBodies { captured = BodyCapture(retentionDays: service.bodyRetentionDays) }
         forwardPath = origin.basePath + (remaining.isEmpty ? "/" : servicePath) + query
         return nil
     }
@@ -478,6 +481,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             requestHash.update(bufferPointer: bytes)
             bodyHash512.update(bufferPointer: bytes)
         }
+        captured?.keep(buffer, of: \.request, truncated: \.requestTruncated)
         switch phase {
         case .connecting:
             pending.append(buffer)
@@ -563,6 +567,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         case .body(let buffer):
             responseBytes += buffer.readableBytes
             buffer.withUnsafeReadableBytes { responseHash.update(bufferPointer: $0) }
+            captured?.keep(buffer, of: \.response, truncated: \.responseTruncated)
             guard let previous = heldBody else {
                 heldBody = buffer
                 upstream?.0.read()
@@ -710,7 +715,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             service: serviceID, consumer: consumer, errorKind: HubMonitor.errorKind(status: responseStatus, gatewayError: error),
             seconds: Double((NIODeadline.now() - started).nanoseconds) / 1e9)
         let bound = NIOLoopBound(then, eventLoop: eventLoop)
-        handler.env.log.append(record, on: eventLoop) { failure in bound.value(failure == nil) }
+        handler.env.log.append(record, bodies: captured?.bodies, on: eventLoop) { failure in bound.value(failure == nil) }
     }
 
     func clientGone() {
@@ -786,5 +791,29 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             text.append(digit)
         }
         return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// The bodies of an exchange as they stream through, each kept up to `MessageBodies.limit` bytes.
+struct BodyCapture {
+    var request = ByteBuffer()
+    var response = ByteBuffer()
+    var requestTruncated = false
+    var responseTruncated = false
+    let retentionDays: Int
+
+    init(retentionDays: Int) { self.retentionDays = retentionDays }
+
+    mutating func keep(_ buffer: ByteBuffer, of side: WritableKeyPath<BodyCapture, ByteBuffer>, truncated: WritableKeyPath<BodyCapture, Bool>) {
+        let room = MessageBodies.limit - self[keyPath: side].readableBytes
+        if buffer.readableBytes > room { self[keyPath: truncated] = true }
+        guard room > 0 else { return }
+        self[keyPath: side].writeImmutableBuffer(buffer.getSlice(at: buffer.readerIndex, length: min(room, buffer.readableBytes))!)
+    }
+
+    var bodies: MessageBodies {
+        MessageBodies(
+            request: Data(buffer: request), response: Data(buffer: response), requestTruncated: requestTruncated,
+            responseTruncated: responseTruncated, expiresAt: Timestamp.string(Date().addingTimeInterval(Double(retentionDays) * 86400)))
     }
 }

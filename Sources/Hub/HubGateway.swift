@@ -114,6 +114,17 @@ public final class HubGateway: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.registry.run() }
                 group.addTask {
+                    // Bodies whose retention has ended go; their records (and digests) stay.
+                    while !Task.isCancelled {
+                        do {
+                            try await MessageLog.removeExpiredBodies(in: self.registry.database)
+                        } catch {
+                            self.environment.logger.error("removing expired message bodies failed: \(error)")
+                        }
+                        try? await Task.sleep(for: .seconds(60))
+                    }
+                }
+                group.addTask {
                     while !Task.isCancelled {
                         await self.probeProviders()
                         try? await Task.sleep(for: self.probeInterval)

@@ -69,6 +69,26 @@ public struct MessageRecord: Sendable, Codable, Equatable {
     var computedHash: String { Hex.string(SHA256.hash(data: canonicalForm)) }
 }
 
+/// The bodies of one exchange, for services that log them: each kept up to `MessageBodies.limit` bytes.
+public struct MessageBodies: Sendable, Codable, Equatable {
+    /// The most of each body the log keeps; the record's SHA-256 always covers the whole body.
+    public static let limit = 1 << 20
+    public var request: Data
+    public var response: Data
+    public var requestTruncated: Bool
+    public var responseTruncated: Bool
+    /// When the bodies are removed (the record stays).
+    public var expiresAt: String
+
+    public init(request: Data, response: Data, requestTruncated: Bool, responseTruncated: Bool, expiresAt: String) {
+        self.request = request
+        self.response = response
+        self.requestTruncated = requestTruncated
+        self.responseTruncated = responseTruncated
+        self.expiresAt = expiresAt
+    }
+}
+
 /// Writes message records in batches (group commit): a record handed in while a batch is being written waits for
 /// the next batch, and its callback runs only once its batch is committed, so a response released after the
 /// callback is never lost to a crash.
@@ -76,6 +96,7 @@ public final class MessageLogWriter: Sendable {
     public typealias Completion = @Sendable ((any Error)?) -> Void
     private struct Pending {
         var record: MessageRecord
+        var bodies: MessageBodies?
         /// The loop the completion runs on (the gateway connection's), nil to run it on the writer's thread.
         var eventLoop: (any EventLoop)?
         var completion: Completion
@@ -99,9 +120,11 @@ public final class MessageLogWriter: Sendable {
 
     /// Queues a record; `completion` runs after it is committed (or with the error that prevented it), on
     /// `eventLoop` when one is given: a batch's completions for one loop are handed to it in one task.
-    public func append(_ record: MessageRecord, on eventLoop: (any EventLoop)? = nil, completion: @escaping Completion) {
+    public func append(
+        _ record: MessageRecord, bodies: MessageBodies? = nil, on eventLoop: (any EventLoop)? = nil, completion: @escaping Completion
+    ) {
         let start = state.withLock { state -> Bool in
-            state.queue.append(Pending(record: record, eventLoop: eventLoop, completion: completion))
+            state.queue.append(Pending(record: record, bodies: bodies, eventLoop: eventLoop, completion: completion))
             if state.draining { return false }
             state.draining = true
             return true
@@ -128,10 +151,11 @@ public final class MessageLogWriter: Sendable {
             }
             if batch.isEmpty { return }
             let records = batch.map(\.record)
+            let bodies = batch.map(\.bodies)
             let database = self.database
             var failure: (any Error)?
             do {
-                try await database.write { db in try await Self.insert(records, in: db, database: database) }
+                try await database.write { db in try await Self.insert(records, bodies: bodies, in: db, database: database) }
             } catch {
                 logger.error("message log write failed: \(error)")
                 failure = error
@@ -157,7 +181,7 @@ public final class MessageLogWriter: Sendable {
         }
     }
 
-    static func insert(_ records: [MessageRecord], in db: any SQLDatabase, database: ProvinceDatabase) async throws {
+    static func insert(_ records: [MessageRecord], bodies: [MessageBodies?], in db: any SQLDatabase, database: ProvinceDatabase) async throws {
         let head = try await db.raw("SELECT seq, hash FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
         var seq = try head?.int("seq") ?? 0
         var previous = try head?.string("hash") ?? genesisHash
@@ -185,6 +209,18 @@ public final class MessageLogWriter: Sendable {
             ])
         }
         try await insert.run()
+        let logged = zip(chained, bodies).compactMap { record, bodies in bodies.map { (record.seq, $0) } }
+        if !logged.isEmpty {
+            var bodyInsert = db.insert(into: "hub_message_bodies").columns(
+                "seq", "request_body", "response_body", "request_truncated", "response_truncated", "expires_at")
+            for (seq, bodies) in logged {
+                bodyInsert = bodyInsert.values([
+                    SQLBind(seq), SQLBind(bodies.request.base64EncodedString()), SQLBind(bodies.response.base64EncodedString()),
+                    SQLBind(bodies.requestTruncated ? 1 : 0), SQLBind(bodies.responseTruncated ? 1 : 0), SQLBind(bodies.expiresAt),
+                ])
+            }
+            try await bodyInsert.run()
+        }
         if head == nil {
             try await db.raw("INSERT INTO hub_message_head (id, seq, hash) VALUES (1, \(bind: seq), \(bind: previous))").run()
         } else {
@@ -221,6 +257,28 @@ public enum MessageLog {
             if let afterSeq { sql += " AND seq > \(bind: afterSeq)" }
             sql += afterSeq == nil ? " ORDER BY seq DESC LIMIT \(bind: limit)" : " ORDER BY seq LIMIT \(bind: limit)"
             return try await db.raw(sql).all().map(record(from:))
+        }
+    }
+
+    /// The kept bodies of record `seq`, nil when its service does not log bodies or they have expired.
+    public static func bodies(seq: Int, in database: ProvinceDatabase) async throws -> MessageBodies? {
+        let row = try await database.read { db in try await db.raw("SELECT * FROM hub_message_bodies WHERE seq = \(bind: seq)").first() }
+        guard let row else { return nil }
+        return MessageBodies(
+            request: Data(base64Encoded: try row.string("request_body")) ?? Data(),
+            response: Data(base64Encoded: try row.string("response_body")) ?? Data(),
+            requestTruncated: try row.int("request_truncated") != 0, responseTruncated: try row.int("response_truncated") != 0,
+            expiresAt: try row.string("expires_at"))
+    }
+
+    /// Removes bodies whose retention has ended; returns how many records lost theirs.
+    @discardableResult
+    public static func removeExpiredBodies(now: Date = Date(), in database: ProvinceDatabase) async throws -> Int {
+        let cutoff = Timestamp.string(now)
+        return try await database.write { db in
+            let count = try await db.raw("SELECT COUNT(*) AS n FROM hub_message_bodies WHERE expires_at < \(bind: cutoff)").first()?.int("n") ?? 0
+            if count > 0 { try await db.raw("DELETE FROM hub_message_bodies WHERE expires_at < \(bind: cutoff)").run() }
+            return count
         }
     }
 

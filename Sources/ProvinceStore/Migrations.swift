@@ -184,6 +184,19 @@ public enum Migrations {
                 "ALTER TABLE hub_members ADD COLUMN peer_id TEXT REFERENCES hub_peers(id)",
             ]
         ),
+        (
+            "0007-hub-message-bodies",
+            [
+                // Bodies of services that log them, kept until expires_at; the record's hash chain covers their SHA-256,
+                // so removing an expired body leaves the chain intact. Base64 text: one column type on both engines.
+                """
+                CREATE TABLE hub_message_bodies (
+                    seq BIGINT PRIMARY KEY, request_body TEXT NOT NULL, response_body TEXT NOT NULL,
+                    request_truncated BIGINT NOT NULL, response_truncated BIGINT NOT NULL, expires_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX hub_message_bodies_expiry ON hub_message_bodies(expires_at)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -450,3 +450,42 @@ extension Data {
         #expect(LatencyHistogram().quantile(0.5) == nil)
     }
 }
+
+@Suite struct BodyLoggingTests {
+    @Test func bodiesAreKeptForTheirRetentionAndTheChainOutlivesThem() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let actor = Actor(system: "test")
+            _ = try await fixture.registry.updateService(
+                fixture.echo.id, ServiceInput(enabled: true, logBodies: true, bodyRetentionDays: 7), by: actor)
+            _ = try await fixture.registry.grant(consumerID: GatewayTests.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
+            try await fixture.gateway.reloadRegistry()
+            let sent = "{\"hồ sơ\": 42}"
+            let reply = try await GatewayTests.call(
+                fixture, "\(GatewayTests.path)/echo/body", method: .post, key: fixture.consumerKey, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: sent))
+            #expect(reply.head.status.code == 200)
+            let record = try #require(try await MessageLog.records(limit: 1, in: fixture.database).first)
+            let bodies = try #require(try await MessageLog.bodies(seq: record.seq, in: fixture.database))
+            #expect(String(decoding: bodies.request, as: UTF8.self) == sent)
+            #expect(bodies.response == Data(buffer: reply.body ?? ByteBuffer()))
+            #expect(!bodies.requestTruncated && !bodies.responseTruncated)
+            #expect(Hex.string(SHA256.hash(data: bodies.request)) == record.requestSHA256)
+            #expect(Hex.string(SHA256.hash(data: bodies.response)) == record.responseSHA256)
+
+            // A 50 MiB answer: its first mebibyte is kept, its digest covers the whole of it.
+            let large = try await GatewayTests.call(fixture, "\(GatewayTests.path)/download", key: fixture.consumerKey)
+            #expect(large.body?.readableBytes == GatewayTests.largeBody.readableBytes)
+            let largeRecord = try #require(try await MessageLog.records(limit: 1, in: fixture.database).first)
+            let largeBodies = try #require(try await MessageLog.bodies(seq: largeRecord.seq, in: fixture.database))
+            #expect(largeBodies.responseTruncated)
+            #expect(largeBodies.response.count == MessageBodies.limit)
+            #expect(largeRecord.responseSHA256 == GatewayTests.sha256(GatewayTests.largeBody))
+
+            // Within the retention nothing goes; after it the bodies go, the records and the chain stay.
+            #expect(try await MessageLog.removeExpiredBodies(now: Date().addingTimeInterval(6 * 86400), in: fixture.database) == 0)
+            #expect(try await MessageLog.removeExpiredBodies(now: Date().addingTimeInterval(8 * 86400), in: fixture.database) == 2)
+            #expect(try await MessageLog.bodies(seq: record.seq, in: fixture.database) == nil)
+            #expect(try await MessageLog.verify(fixture.database).isIntact)
+        }
+    }
+}

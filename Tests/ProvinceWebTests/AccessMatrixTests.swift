@@ -92,6 +92,7 @@ import Testing
                     allowed: [.platformAdmin: 201]),
                 Case(method: .get, path: "/api/v1/hub/messages", allowed: [.platformAdmin: 200]),
                 Case(method: .get, path: "/api/v1/hub/messages/verify", allowed: [.platformAdmin: 200]),
+                Case(method: .get, path: "/api/v1/hub/messages/1/bodies", allowed: [.platformAdmin: 404]),
                 Case(
                     method: .get, path: "/api/v1/hub/monitoring",
                     allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),

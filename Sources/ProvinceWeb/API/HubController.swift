@@ -12,6 +12,7 @@ extension MessageRecord: ResponseEncodable {}
 extension MessageLog.Verification: ResponseEncodable {}
 extension NationalBoard: ResponseEncodable {}
 extension HubPeer: ResponseEncodable {}
+extension MessageBodies: ResponseEncodable {}
 extension NationalSystem: ResponseEncodable {}
 
 /// The hub's registry and message log through the API. Identifiers in paths join their parts with `:`
@@ -45,6 +46,7 @@ struct HubController {
         group.get("hub/messages", use: messages)
         group.get("hub/messages/verify", use: verify)
         group.get("hub/messages/export", use: export)
+        group.get("hub/messages/{seq}/bodies", use: messageBodies)
         group.get("hub/monitoring", use: monitoring)
         group.get("hub/national-systems", use: nationalBoard)
         group.put("hub/national-systems/{code}", use: mapNationalSystem)
@@ -326,5 +328,14 @@ struct HubController {
         _ = try reader(context)
         let identity = try HubIdentity.load(directory: dataDirectory)
         return Identity(fingerprint: identity.fingerprint, certificatePEM: identity.certificatePEM)
+    }
+
+    /// The kept bodies of one exchange (base64), for services that log them, until their retention ends.
+    @Sendable func messageBodies(_ request: Request, context: AppContext) async throws -> MessageBodies {
+        guard Access.canAdministerPlatform(try context.actor()) else { throw AppError.forbidden }
+        guard let seq = Int(try context.parameters.require("seq")), let bodies = try await MessageLog.bodies(seq: seq, in: database) else {
+            throw AppError.notFound("nội dung trao đổi / message bodies")
+        }
+        return bodies
     }
 }
