@@ -42,6 +42,14 @@ import Testing
                     method: .get, path: "/hub",
                     allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
                 Case(
+                    method: .get, path: "/hub/registry",
+                    allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(
+                    method: .post, path: "/hub/registry/members",
+                    form: { ["instance": "VN", "memberClass": "GOV", "memberCode": "M\(counter.next())", "name": "Thành viên mới"] },
+                    allowed: [.platformAdmin: 303]),
+                Case(method: .post, path: "/hub/national/population", form: { ["serviceID": ""] }, allowed: [.platformAdmin: 303]),
+                Case(
                     method: .post, path: "/agencies",
                     form: { ["code": "000.00.\(80 + counter.next()).H38", "name": "Sở Mới", "kind": "department"] },
                     allowed: [.platformAdmin: 303]),

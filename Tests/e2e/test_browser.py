@@ -58,9 +58,25 @@ def go(browser, by, value):
             if attempt == 4 or not swapped:
                 raise
             time.sleep(0.3)
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, 10).until(lambda _: gone(page))
     # The footer closes every page: once it is there, the new page has been parsed whole.
     WebDriverWait(browser, 10).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, "footer.site")))
+
+
+def gone(element):
+    """Whether the element's document has been replaced. Chromium says so either as a stale element or, while it
+    swaps documents, as a node that "does not belong to the document"."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "document" in str(error).lower():
+            return True
+        raise
 
 
 def shot(browser, name):
@@ -282,4 +298,68 @@ def test_official_sees_the_hub_board(browser, site):
     assert "Cơ sở dữ liệu quốc gia về dân cư" in rows[0].text
     assert "Chưa khai báo dịch vụ" in rows[0].text
     shot(browser, "hub")
+    sign_out(browser)
+
+
+def test_operator_registers_a_service_grants_it_and_issues_a_key(browser, site):
+    from selenium.webdriver.support.select import Select
+
+    browser.delete_all_cookies()
+    sign_in(browser, site, "admin")
+    go(browser, By.LINK_TEXT, "Nền tảng tích hợp (LGSP)")
+    go(browser, By.LINK_TEXT, "Danh mục kết nối của nền tảng tích hợp")
+    # A member code with a space is refused, with the reason, and nothing is added.
+    for field, value in [("member-code", "000 00"), ("member-name", "Sở Tài chính")]:
+        browser.find_element(By.ID, field).send_keys(value)
+    go(browser, By.CSS_SELECTOR, "#new-member button")
+    assert "Chỉ dùng chữ, số" in browser.find_element(By.ID, "failure").text
+    for code, name in [("000.00.04.H38", "Sở Tài chính"), ("000.00.07.H38", "Sở Y tế")]:
+        browser.find_element(By.ID, "member-code").clear()
+        browser.find_element(By.ID, "member-code").send_keys(code)
+        browser.find_element(By.ID, "member-name").clear()
+        browser.find_element(By.ID, "member-name").send_keys(name)
+        go(browser, By.CSS_SELECTOR, "#new-member button")
+        assert "Đã lưu." in browser.page_source
+    for member, code, name in [("VN/GOV/000.00.04.H38", "KHOBAC", "Hệ thống kho bạc"), ("VN/GOV/000.00.07.H38", "YTE", "Hệ thống y tế")]:
+        Select(browser.find_element(By.ID, "subsystem-member")).select_by_visible_text(member)
+        browser.find_element(By.ID, "subsystem-code").send_keys(code)
+        browser.find_element(By.ID, "subsystem-name").send_keys(name)
+        go(browser, By.CSS_SELECTOR, "#new-subsystem button")
+        assert heading(browser) == f"{member}/{code}"
+        go(browser, By.LINK_TEXT, "Danh mục kết nối của nền tảng tích hợp")
+    Select(browser.find_element(By.ID, "service-subsystem")).select_by_visible_text("VN/GOV/000.00.04.H38/KHOBAC")
+    browser.find_element(By.ID, "service-code").send_keys("thanhtoan")
+    browser.find_element(By.ID, "service-upstream").send_keys(site.url + "/health")
+    go(browser, By.CSS_SELECTOR, "#new-service button")
+    assert heading(browser) == "VN/GOV/000.00.04.H38/KHOBAC/thanhtoan"
+    assert not browser.find_element(By.ID, "enabled").is_selected()  # new services start disabled
+    browser.find_element(By.ID, "enabled").click()
+    go(browser, By.CSS_SELECTOR, "#service-settings button")
+    assert browser.find_element(By.ID, "enabled").is_selected()
+    Select(browser.find_element(By.ID, "grant-consumer")).select_by_visible_text("VN/GOV/000.00.07.H38/YTE")
+    go(browser, By.CSS_SELECTOR, "#grant button")
+    assert "VN/GOV/000.00.07.H38/YTE" in browser.find_element(By.ID, "rights").text
+    shot(browser, "hub-service")
+
+    go(browser, By.LINK_TEXT, "Danh mục kết nối của nền tảng tích hợp")
+    go(browser, By.LINK_TEXT, "VN/GOV/000.00.07.H38/YTE")
+    browser.find_element(By.ID, "key-name").send_keys("máy chủ y tế")
+    go(browser, By.CSS_SELECTOR, "#issue-key button")
+    secret = browser.find_element(By.ID, "secret").text
+    assert secret.startswith("hub_")
+    # The key works at the gateway: the consumer's call is forwarded to the provider (the platform's /health).
+    headers = {"X-Road-Client": "VN/GOV/000.00.07.H38/YTE", "X-Road-Client-Key": secret}
+    url = f"{site.hub_url}/r1/VN/GOV/000.00.04.H38/KHOBAC/thanhtoan"
+    from conftest import wait_for
+
+    assert wait_for(lambda: requests.get(url, headers=headers, timeout=5).status_code == 200)
+
+    # The national board: the operator maps a national system to the service.
+    go(browser, By.LINK_TEXT, "Nền tảng tích hợp (LGSP)")
+    Select(browser.find_element(By.ID, "map-treasury")).select_by_visible_text("VN/GOV/000.00.04.H38/KHOBAC/thanhtoan")
+    go(browser, By.CSS_SELECTOR, "form[action='/hub/national/treasury'] button")
+    assert "Đã lưu." in browser.page_source
+    go(browser, By.LINK_TEXT, "Nhật ký kiểm toán")
+    for action in ["hub.member.create", "hub.service.update", "hub.right.grant", "hub.credential.add", "hub.national.map"]:
+        assert action in browser.page_source, action
     sign_out(browser)

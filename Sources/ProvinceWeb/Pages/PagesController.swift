@@ -38,7 +38,7 @@ struct PagesController {
         router.post("admin/accounts/{id}/enable", use: enableAccount)
         router.post("admin/accounts/{id}/password", use: resetPassword)
         router.get("audit", use: audit)
-        router.get("hub", use: hub)
+        addHubRoutes(to: router)
     }
 
     // MARK: Home and signing in
@@ -244,7 +244,7 @@ struct PagesController {
     }
 
     /// What a form page shows above the form when the input was refused.
-    private func failureValues(_ error: AppError, _ language: Language) -> [String: Any] {
+    func failureValues(_ error: AppError, _ language: Language) -> [String: Any] {
         [
             "failure": error.detail?.text(language) ?? error.kind.title(language),
             "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(language) },
@@ -389,51 +389,6 @@ struct PagesController {
         return pages.page("audit", title: Strings.all(context.language)["audit"]!, values: values, context: context)
     }
 
-    /// The hub for officials: the national-databases board, traffic with latency, providers' health.
-    @Sendable func hub(_ request: Request, context: AppContext) async throws -> Response {
-        let actor = try context.actor()
-        guard actor.account?.kind == .official else { throw AppError.forbidden }
-        let strings = Strings.all(context.language)
-        let registry = HubRegistry(database: platform.database)
-        let monitor = platform.hubMonitor
-        let health = monitor.providerHealth()
-        let board = NationalBoard(systems: try await registry.nationalSystems(), services: try await registry.services(), health: health)
-        let traffic = monitor.trafficReport()
-        let format: (Double?) -> String = { $0.map { String(format: "%.1f", $0) } ?? "–" }
-        var values: [String: Any] = [
-            "board": [
-                "connected": board.connected, "total": board.total,
-                "systems": board.systems.map {
-                    [
-                        "name": $0.system.name, "owner": $0.system.owner, "service": $0.system.serviceID ?? "–", "state": $0.state.rawValue,
-                        "stateText": strings["state.\($0.state.rawValue)"] ?? $0.state.rawValue,
-                        "checkedAt": $0.checkedAt.map(Self.localTime) ?? "",
-                    ]
-                },
-            ],
-            "traffic": traffic.map {
-                [
-                    "service": $0.service, "consumer": $0.consumer, "calls": $0.calls,
-                    "errors": $0.errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "),
-                    "latency": "\(format($0.p50Milliseconds)) / \(format($0.p95Milliseconds)) / \(format($0.p99Milliseconds))",
-                ]
-            },
-            "providers": health.map {
-                [
-                    "serviceID": $0.serviceID, "upstream": $0.upstream, "state": $0.state.rawValue,
-                    "stateText": strings["state.\($0.state.rawValue)"] ?? $0.state.rawValue, "problem": $0.problem ?? "",
-                    "checkedAt": Self.localTime($0.checkedAt),
-                ]
-            },
-        ]
-        var callsByService: [String: Int] = [:]
-        for entry in traffic { callsByService[entry.service, default: 0] += entry.calls }
-        if !callsByService.isEmpty {
-            values["chart"] = SVGChart.bars(callsByService.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(12).map { ($0.key, $0.value) })
-        }
-        return pages.page("hub", title: strings["hub"]!, values: values, context: context)
-    }
-
     /// A stored UTC timestamp as read in Vietnam (UTC+7, no daylight saving): `24/11/2026 05:33:49`.
     static func localTime(_ stored: String) -> String {
         guard let date = Timestamp.date(stored) else { return stored }
@@ -469,7 +424,7 @@ struct PagesController {
     }
 
     /// Every form of a signed-in user carries the session's CSRF token.
-    private func checkSession(_ form: Form, context: AppContext) throws {
+    func checkSession(_ form: Form, context: AppContext) throws {
         guard let session = context.session else { throw AppError.unauthenticated }
         guard Tokens.constantTimeEqual(session.csrfToken, form["_csrf"]) else { throw csrfError }
     }
