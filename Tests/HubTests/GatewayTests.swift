@@ -340,7 +340,8 @@ import Testing
     @Test func largeBodiesStreamBothWays() async throws {
         try await Self.withFixture { fixture in
             let actor = Actor(system: "test")
-            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+            // Hashing 50 MiB on a loaded machine may take the provider longer than the fixture's short timeout.
+            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(timeoutMilliseconds: 30_000, enabled: true), by: actor)
             _ = try await fixture.registry.grant(consumerID: Self.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
             try await fixture.gateway.reloadRegistry()
             let body = Self.largeBody
@@ -456,7 +457,7 @@ extension Data {
         try await GatewayTests.withFixture { fixture in
             let actor = Actor(system: "test")
             _ = try await fixture.registry.updateService(
-                fixture.echo.id, ServiceInput(enabled: true, logBodies: true, bodyRetentionDays: 7), by: actor)
+                fixture.echo.id, ServiceInput(timeoutMilliseconds: 30_000, enabled: true, logBodies: true, bodyRetentionDays: 7), by: actor)
             _ = try await fixture.registry.grant(consumerID: GatewayTests.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
             try await fixture.gateway.reloadRegistry()
             let sent = "{\"hồ sơ\": 42}"
