@@ -262,10 +262,11 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     func route() throws -> LocalAnswer? {
         let uri = head.uri
         guard uri.utf8.count <= 4096 else { throw GatewayError.badRequest("The request URI is longer than 4096 bytes.") }
-        let queryStart = uri.firstIndex(of: "?") ?? uri.endIndex
+        let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
         let path = uri[..<queryStart]
         let query = uri[queryStart...]
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        // Split on the bytes: splitting on Characters would find grapheme boundaries, on every call.
+        let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }.dropFirst()
         let afterVersion = Array(segments.dropFirst())
         if segments.first == "r1", let (metaservice, provider) = Metaservice.named(in: afterVersion),
             afterVersion.prefix(provider == nil ? 1 : 4).allSatisfy(IdentifierPart.isValid)
@@ -412,7 +413,13 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         guard let origin, let eventLoop = handler.eventLoop else { return }
         phase = .connecting
         let timeout = TimeAmount.milliseconds(Int64(timeoutMilliseconds))
-        self.timeout = eventLoop.scheduleTask(in: timeout) { [weak self] in self?.timeoutFired() }
+        defer {
+            // An idle pooled connection is handed over at once (the request is already forwarded by now): only a
+            // connection still being opened needs a timer.
+            if case .connecting = phase {
+                self.timeout = eventLoop.scheduleTask(in: timeout) { [weak self] in self?.timeoutFired() }
+            }
+        }
         handler.upstreams.acquire(origin, connectTimeout: timeout).whenComplete { [weak self] result in
             guard let self else { return }
             switch result {
@@ -447,9 +454,19 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         headers.replaceOrAdd(name: "Host", value: origin.hostHeader)
         headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
         let upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: forwardPath, headers: headers)
-        var canonical = "\(head.method.rawValue) \(forwardPath)\n"
-        for (name, value) in headers { canonical += "\(Self.asciiLowercased(name)): \(value)\n" }
-        headersHash512.update(data: Data(canonical.utf8))
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(1024)
+        canonical += head.method.rawValue.utf8
+        canonical.append(UInt8(ascii: " "))
+        canonical += forwardPath.utf8
+        canonical.append(UInt8(ascii: "\n"))
+        for (name, value) in headers {
+            canonical += name.utf8.lazy.map(Self.asciiLower)
+            canonical += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+            canonical += value.utf8
+            canonical.append(UInt8(ascii: "\n"))
+        }
+        headersHash512.update(data: canonical)
         channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
         for buffer in pending { channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil) }
         pending.removeAll()

@@ -5,7 +5,19 @@ import ProvinceCore
 /// `/`, `:`, `;`, `\` and `%` in identifiers; this platform keeps to a plain set that needs no escaping in URLs.
 public enum IdentifierPart {
     public static func isValid(_ text: Substring) -> Bool {
-        (1...255).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) }
+        // Byte by byte: every allowed character is one ASCII byte, and this runs several times on every call.
+        (1...255).contains(text.utf8.count) && text.utf8.allSatisfy(isAllowed)
+    }
+
+    static func isAllowed(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"):
+            true
+        default:
+            false
+        }
     }
 
     public static func isValid(_ text: String) -> Bool { isValid(Substring(text)) }
@@ -27,7 +39,7 @@ public struct ClientIdentifier: Sendable, Hashable, Codable, CustomStringConvert
 
     /// Parses `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`, as the `X-Road-Client` header carries it.
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
         guard (3...4).contains(parts.count), parts.allSatisfy(IdentifierPart.isValid) else { return nil }
         self.init(
             instance: String(parts[0]), memberClass: String(parts[1]), memberCode: String(parts[2]),

@@ -142,6 +142,8 @@ public final class MessageLogWriter: Sendable {
     }
 
     private func drain() async {
+        // Only one drain runs at a time, so the head it keeps is its own; a new drain starts from the stored head.
+        var head: Head?
         while true {
             let batch = state.withLock { state -> [Pending] in
                 let batch = Array(state.queue.prefix(maxBatch))
@@ -155,7 +157,17 @@ public final class MessageLogWriter: Sendable {
             let database = self.database
             var failure: (any Error)?
             do {
-                try await database.write { db in try await Self.insert(records, bodies: bodies, in: db, database: database) }
+                head = try await database.write { [head] db in try await Self.insert(records, bodies: bodies, after: head, in: db, database: database)
+                }
+            } catch  where head != nil {
+                // Another process may have appended since this writer's last batch: read the stored head, once.
+                do {
+                    head = try await database.write { db in try await Self.insert(records, bodies: bodies, after: nil, in: db, database: database) }
+                } catch {
+                    logger.error("message log write failed: \(error)")
+                    head = nil
+                    failure = error
+                }
             } catch {
                 logger.error("message log write failed: \(error)")
                 failure = error
@@ -181,10 +193,25 @@ public final class MessageLogWriter: Sendable {
         }
     }
 
-    static func insert(_ records: [MessageRecord], bodies: [MessageBodies?], in db: any SQLDatabase, database: ProvinceDatabase) async throws {
-        let head = try await db.raw("SELECT seq, hash FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
-        var seq = try head?.int("seq") ?? 0
-        var previous = try head?.string("hash") ?? genesisHash
+    /// The end of the chain: the last record's number and hash.
+    struct Head: Sendable, Equatable {
+        var seq: Int
+        var hash: String
+    }
+
+    /// Chains and inserts a batch after `known` (the head this writer last committed), or after the stored head
+    /// when it knows none. Another process that appended meanwhile makes the insert collide on `seq`: the caller
+    /// then forgets its head and tries once more. Returns the new head.
+    static func insert(_ records: [MessageRecord], bodies: [MessageBodies?], after known: Head?, in db: any SQLDatabase, database: ProvinceDatabase)
+        async throws -> Head
+    {
+        var stored = known
+        if stored == nil {
+            let row = try await db.raw("SELECT seq, hash FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
+            if let row { stored = Head(seq: try row.int("seq"), hash: try row.string("hash")) }
+        }
+        var seq = stored?.seq ?? 0
+        var previous = stored?.hash ?? genesisHash
         var chained: [MessageRecord] = []
         for var record in records {
             seq += 1
@@ -221,11 +248,12 @@ public final class MessageLogWriter: Sendable {
             }
             try await bodyInsert.run()
         }
-        if head == nil {
+        if stored == nil {
             try await db.raw("INSERT INTO hub_message_head (id, seq, hash) VALUES (1, \(bind: seq), \(bind: previous))").run()
         } else {
             try await db.raw("UPDATE hub_message_head SET seq = \(bind: seq), hash = \(bind: previous) WHERE id = 1").run()
         }
+        return Head(seq: seq, hash: previous)
     }
 }
 
