@@ -3,6 +3,7 @@
 #   direct   wrk -> nginx answering a small JSON body itself (the origin)
 #   nginx    wrk -> nginx proxying (keep-alive upstream) -> origin
 #   hub      wrk -> province's gateway (key check, right check, message log) -> origin
+#   hub_bodies  the same through a service that also keeps both bodies in the message log
 # and a 1 MiB response through nginx and through the hub. Release build, SQLite, demo province.
 # Usage: benchmarks/hub.sh [seconds per run, default 10] [connections, default 64]
 set -euo pipefail
@@ -60,6 +61,10 @@ call POST /hub/subsystems '{"memberID":"VN/GOV/000.00.07.H38","subsystemCode":"Y
 call POST /hub/services "{\"subsystemID\":\"VN/GOV/000.00.02.H38/DATA\",\"serviceCode\":\"origin\",\"upstreamURL\":\"http://127.0.0.1:$origin_port\"}" >/dev/null
 call PATCH /hub/services/VN:GOV:000.00.02.H38:DATA:origin '{"enabled":true}' >/dev/null
 call POST /hub/rights '{"consumerID":"VN/GOV/000.00.07.H38/YTE","serviceID":"VN/GOV/000.00.02.H38/DATA/origin"}' >/dev/null
+# The same origin as a service that keeps its bodies in the message log.
+call POST /hub/services "{\"subsystemID\":\"VN/GOV/000.00.02.H38/DATA\",\"serviceCode\":\"bodies\",\"upstreamURL\":\"http://127.0.0.1:$origin_port\",\"logBodies\":true}" >/dev/null
+call PATCH /hub/services/VN:GOV:000.00.02.H38:DATA:bodies '{"enabled":true}' >/dev/null
+call POST /hub/rights '{"consumerID":"VN/GOV/000.00.07.H38/YTE","serviceID":"VN/GOV/000.00.02.H38/DATA/bodies"}' >/dev/null
 key=$(call POST /hub/subsystems/VN:GOV:000.00.07.H38:YTE/keys '{"name":"bench"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
 sleep 1.5  # the gateway reloads the registry within a second
 hub="http://127.0.0.1:$hub_port/r1/VN/GOV/000.00.02.H38/DATA/origin"
@@ -86,13 +91,14 @@ if [ -n "${PROFILE:-}" ]; then  # PROFILE=file.data: sample the province process
     perf record -e cpu-clock -g -p "$province_pid" -o "$PROFILE" -- sleep "$duration" >/dev/null 2>&1 &
 fi
 run hub "$hub/" "${headers[@]}"
+run hub_bodies "${hub%/origin}/bodies/" "${headers[@]}"
 run nginx_1MiB "http://127.0.0.1:$proxy_port/big"
 run hub_1MiB "$hub/big" "${headers[@]}"
 verify=$(call GET "/hub/messages/verify" "")
 echo "  message log after the runs: $verify (records before: $messages_before)"
-python3 - "$rps_hub" "$rps_nginx" "$rps_hub_1MiB" "$rps_nginx_1MiB" <<'PY'
+python3 - "$rps_hub" "$rps_nginx" "$rps_hub_1MiB" "$rps_nginx_1MiB" "$rps_hub_bodies" <<'PY'
 import sys
-hub, nginx, hub_big, nginx_big = map(float, sys.argv[1:])
-print(f"  hub / nginx (small): {hub / nginx:.2f}   hub / nginx (1 MiB): {hub_big / nginx_big:.2f}")
+hub, nginx, hub_big, nginx_big, hub_bodies = map(float, sys.argv[1:])
+print(f"  hub / nginx (small): {hub / nginx:.2f}   with bodies: {hub_bodies / nginx:.2f}   hub / nginx (1 MiB): {hub_big / nginx_big:.2f}")
 PY
 echo "reproduce: benchmarks/hub.sh $duration $connections"

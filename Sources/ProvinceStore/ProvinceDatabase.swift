@@ -35,6 +35,8 @@ public final class ProvinceDatabase: Sendable {
     public let engine: DatabaseEngine
     public let logger: Logger
     private let backend: Backend
+    /// SQLite: the task that checkpoints the WAL in the background.
+    private let checkpoints: Task<Void, Never>?
 
     private enum Backend: Sendable {
         case sqlite(writer: SQLiteWriter, readers: ReaderRing)
@@ -57,9 +59,10 @@ public final class ProvinceDatabase: Sendable {
         init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
     }
 
-    private init(engine: DatabaseEngine, backend: Backend, logger: Logger) {
+    private init(engine: DatabaseEngine, backend: Backend, checkpoints: Task<Void, Never>? = nil, logger: Logger) {
         self.engine = engine
         self.backend = backend
+        self.checkpoints = checkpoints
         self.logger = logger
     }
 
@@ -78,9 +81,17 @@ public final class ProvinceDatabase: Sendable {
                 throw error
             }
             let writer = SQLiteWriter(connection: connections[0], logger: logger)
-            let readers = Array(connections.dropFirst())
+            let readers = ReaderRing(Array(connections.dropFirst()))
+            // The WAL is copied back into the database file by a reader every fraction of a second, so the writer's
+            // own automatic checkpoint (every 1,000 pages) finds little left to copy and does not stall a batch.
+            let checkpoints = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    _ = try? await readers.connections[0].query("PRAGMA wal_checkpoint(PASSIVE)")
+                }
+            }
             return ProvinceDatabase(
-                engine: .sqlite, backend: .sqlite(writer: writer, readers: ReaderRing(readers)), logger: logger)
+                engine: .sqlite, backend: .sqlite(writer: writer, readers: readers), checkpoints: checkpoints, logger: logger)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)
             let pool = EventLoopGroupConnectionPool(
@@ -163,6 +174,7 @@ public final class ProvinceDatabase: Sendable {
     public func close() async {
         switch backend {
         case .sqlite(let writer, let readers):
+            checkpoints?.cancel()
             await writer.close()
             for reader in readers.connections { try? await reader.close() }
         case .postgres(let pool):
