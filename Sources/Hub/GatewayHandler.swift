@@ -183,6 +183,10 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     var viaPeer: String?
     /// The bodies kept for the message log, when the service logs them.
     var captured: BodyCapture?
+    /// Whether the provider connection came from the pool, and whether the call was already sent again once.
+    var reusedConnection = false
+    var resent = false
+    var headersHashed = false
     var upstream: (any Channel, UpstreamHandler)?
     var pending: [ByteBuffer] = []
     var requestEnded = false
@@ -409,7 +413,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         return nil
     }
 
-    func connect() {
+    func connect(fresh: Bool = false) {
         guard let origin, let eventLoop = handler.eventLoop else { return }
         phase = .connecting
         let timeout = TimeAmount.milliseconds(Int64(timeoutMilliseconds))
@@ -420,7 +424,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
                 self.timeout = eventLoop.scheduleTask(in: timeout) { [weak self] in self?.timeoutFired() }
             }
         }
-        handler.upstreams.acquire(origin, connectTimeout: timeout).whenComplete { [weak self] result in
+        handler.upstreams.acquire(origin, connectTimeout: timeout, fresh: fresh).whenComplete { [weak self] result in
             guard let self else { return }
             switch result {
             case .success(let connection):
@@ -430,6 +434,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
                 }
                 self.upstream = connection
                 connection.1.delegate = self
+                connection.1.uses += 1
+                self.reusedConnection = connection.1.uses > 1
                 self.forward()
             case .failure:
                 self.fail(
@@ -466,7 +472,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             canonical += value.utf8
             canonical.append(UInt8(ascii: "\n"))
         }
-        headersHash512.update(data: canonical)
+        if !headersHashed { headersHash512.update(data: canonical) }
+        headersHashed = true
         channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
         for buffer in pending { channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil) }
         pending.removeAll()
@@ -640,6 +647,13 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     func upstreamClosed(_ error: (any Error)?) {
         upstream = nil
         switch phase {
+        case .forwarding where canResend:
+            // A pooled connection the provider closed as the call went out (its keep-alive ended): nothing was
+            // answered, and a bodiless GET, HEAD or OPTIONS may be sent again, once, on a new connection.
+            resent = true
+            timeout?.cancel()
+            timeout = nil
+            connect(fresh: true)
         case .connecting, .forwarding:
             if timedOut {
                 fail(
@@ -657,6 +671,10 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         default:
             break
         }
+    }
+
+    var canResend: Bool {
+        reusedConnection && !resent && !timedOut && requestEnded && requestBytes == 0 && [.GET, .HEAD, .OPTIONS].contains(head.method)
     }
 
     func timeoutFired() {

@@ -86,6 +86,8 @@ final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPClientResponsePart
     weak var delegate: (any UpstreamDelegate)?
     private var failure: (any Error)?
+    /// Exchanges that have used this connection: above one, it came from the pool.
+    var uses = 0
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         delegate?.upstreamRead(unwrapInboundIn(data))
@@ -120,10 +122,10 @@ final class UpstreamPool: @unchecked Sendable {
         self.tls = tls
     }
 
-    /// An open connection to `origin`: an idle one if there is, else a new one.
-    func acquire(_ origin: Origin, connectTimeout: TimeAmount) -> EventLoopFuture<(any Channel, UpstreamHandler)> {
+    /// An open connection to `origin`: an idle one if there is (unless `fresh`), else a new one.
+    func acquire(_ origin: Origin, connectTimeout: TimeAmount, fresh: Bool = false) -> EventLoopFuture<(any Channel, UpstreamHandler)> {
         eventLoop.preconditionInEventLoop()
-        while var list = idle[origin.key], let last = list.popLast() {
+        while !fresh, var list = idle[origin.key], let last = list.popLast() {
             idle[origin.key] = list
             if last.0.isActive { return eventLoop.makeSucceededFuture(last) }
         }
