@@ -141,33 +141,40 @@ public struct Sealer: Sendable {
     func sealNext() async throws -> Seal? {
         let database = self.database
         let key = self.key
-        let maxRecords = self.maxRecords
+        // The records are read and hashed outside the write: the log's writer is not held while thousands of rows
+        // are read. Records never change once written, so only the last seal has to be checked again when writing.
+        let last = try await database.read { db in
+            try await db.raw("SELECT seq, last_record FROM hub_seals ORDER BY seq DESC LIMIT 1").first()
+        }
+        let sealSeq = (try last?.int("seq") ?? 0) + 1
+        let first = (try last?.int("last_record") ?? 0) + 1
+        let rows = try await database.read { [maxRecords] db in
+            try await db.raw("SELECT seq, hash FROM hub_messages WHERE seq >= \(bind: first) ORDER BY seq LIMIT \(bind: maxRecords)").all()
+        }
+        guard !rows.isEmpty else { return nil }
+        let leaves = try rows.map { MerkleTree.leaf(Data(hexString: try $0.string("hash")) ?? Data()) }
+        var seal = Seal(
+            seq: sealSeq, firstRecord: first, lastRecord: first + rows.count - 1,
+            merkleRoot: MerkleTree.hex(MerkleTree.root(leaves[...])), keyID: key.keyID, signature: "", sealedAt: Timestamp.now())
+        seal.signature = try key.sign(seal.signedText)
+        let made = seal
         return try await database.write { db -> Seal? in
             // The message log's head row serializes sealers of several processes.
             _ = try await db.raw("SELECT seq FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
+            let current = try await db.raw("SELECT seq FROM hub_seals ORDER BY seq DESC LIMIT 1").first()
+            // Another sealer got there first: this seal is dropped, the next round starts after theirs.
+            guard (try current?.int("seq") ?? 0) == made.seq - 1 else { return nil }
             try await db.raw(
                 "INSERT INTO hub_seal_keys (key_id, public_key, created_at) SELECT \(bind: key.keyID), \(bind: key.publicKeyBase64), \(bind: Timestamp.now()) WHERE NOT EXISTS (SELECT 1 FROM hub_seal_keys WHERE key_id = \(bind: key.keyID))"
             ).run()
-            let last = try await db.raw("SELECT seq, last_record FROM hub_seals ORDER BY seq DESC LIMIT 1").first()
-            let sealSeq = (try last?.int("seq") ?? 0) + 1
-            let first = (try last?.int("last_record") ?? 0) + 1
-            let rows = try await db.raw(
-                "SELECT seq, hash FROM hub_messages WHERE seq >= \(bind: first) ORDER BY seq LIMIT \(bind: maxRecords)"
-            ).all()
-            guard !rows.isEmpty else { return nil }
-            let leaves = try rows.map { MerkleTree.leaf(Data(hexString: try $0.string("hash")) ?? Data()) }
-            var seal = Seal(
-                seq: sealSeq, firstRecord: first, lastRecord: first + rows.count - 1,
-                merkleRoot: MerkleTree.hex(MerkleTree.root(leaves[...])), keyID: key.keyID, signature: "", sealedAt: Timestamp.now())
-            seal.signature = try key.sign(seal.signedText)
             try await db.raw(
                 """
                 INSERT INTO hub_seals (seq, first_record, last_record, merkle_root, key_id, signature, sealed_at)
-                VALUES (\(bind: seal.seq), \(bind: seal.firstRecord), \(bind: seal.lastRecord), \(bind: seal.merkleRoot),
-                    \(bind: seal.keyID), \(bind: seal.signature), \(bind: seal.sealedAt))
+                VALUES (\(bind: made.seq), \(bind: made.firstRecord), \(bind: made.lastRecord), \(bind: made.merkleRoot),
+                    \(bind: made.keyID), \(bind: made.signature), \(bind: made.sealedAt))
                 """
             ).run()
-            return seal
+            return made
         }
     }
 }
