@@ -214,7 +214,11 @@ public struct HubRegistry: Sendable {
 
     /// Grants a consumer subsystem a whole service, or one endpoint of it.
     public func grant(consumerID: String, serviceID: String, endpoint: HubEndpoint?, by actor: Actor) async throws -> HubRight {
-        _ = try await subsystem(consumerID)
+        if consumerID.hasPrefix(HubGroup.prefix) {
+            _ = try await group(String(consumerID.dropFirst(HubGroup.prefix.count)))
+        } else {
+            _ = try await subsystem(consumerID)
+        }
         let service = try await service(serviceID)
         let owner = try await member(try await subsystem(service.subsystemID).memberID)
         guard Access.canManageAccounts(of: owner.agencyID, actor) else { throw AppError.forbidden }
@@ -225,7 +229,7 @@ public struct HubRegistry: Sendable {
         ) { db in
             try await db.raw(
                 """
-                INSERT INTO hub_rights (id, consumer_id, service_id, endpoint_method, endpoint_path, granted_at)
+                INSERT INTO \(unsafeRaw: Self.rightsTable(for: consumerID)) (id, consumer_id, service_id, endpoint_method, endpoint_path, granted_at)
                 VALUES (\(bind: right.id), \(bind: consumerID), \(bind: serviceID), \(bind: endpoint?.method), \(bind: endpoint?.path),
                     \(bind: Timestamp.string(right.grantedAt)))
                 """
@@ -234,8 +238,18 @@ public struct HubRegistry: Sendable {
         return right
     }
 
+    /// Rights to subsystems and rights to groups, read as one table.
+    static let allRights = "SELECT * FROM hub_rights UNION ALL SELECT * FROM hub_group_rights"
+
+    /// Where a right is kept: subsystems' rights reference the subsystem, groups' the group's consumer id.
+    static func rightsTable(for consumerID: String) -> String {
+        consumerID.hasPrefix(HubGroup.prefix) ? "hub_group_rights" : "hub_rights"
+    }
+
     public func revoke(rightID: String, by actor: Actor) async throws {
-        let row = try await database.read { db in try await db.raw("SELECT service_id FROM hub_rights WHERE id = \(bind: rightID)").first() }
+        let row = try await database.read { db in
+            try await db.raw("SELECT service_id FROM (\(unsafeRaw: Self.allRights)) AS rights WHERE id = \(bind: rightID)").first()
+        }
         guard let serviceID = try row?.string("service_id") else { throw AppError.notFound("quyền / right") }
         let owner = try await member(try await subsystem(try await service(serviceID).subsystemID).memberID)
         guard Access.canManageAccounts(of: owner.agencyID, actor) else { throw AppError.forbidden }
@@ -244,6 +258,7 @@ public struct HubRegistry: Sendable {
             after: Optional<String>.none
         ) { db in
             try await db.raw("DELETE FROM hub_rights WHERE id = \(bind: rightID)").run()
+            try await db.raw("DELETE FROM hub_group_rights WHERE id = \(bind: rightID)").run()
         }
     }
 
@@ -387,7 +402,8 @@ extension HubRegistry {
     /// The rights granted on a service.
     public func rights(of serviceID: String) async throws -> [HubRight] {
         try await database.read { db in
-            try await db.raw("SELECT * FROM hub_rights WHERE service_id = \(bind: serviceID) ORDER BY granted_at").all().map(Self.right(from:))
+            try await db.raw("SELECT * FROM (\(unsafeRaw: Self.allRights)) AS rights WHERE service_id = \(bind: serviceID) ORDER BY granted_at").all()
+                .map(Self.right(from:))
         }
     }
 

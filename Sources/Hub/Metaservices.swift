@@ -46,7 +46,7 @@ enum Metaservice: String {
                 self == .listMethods
                 ? services
                 : services.filter { service in
-                    (snapshot.rights[service.id] ?? []).contains { $0.consumerID == consumer }
+                    (snapshot.rights[service.id] ?? []).contains { snapshot.grants($0, to: consumer) }
                 }
             let parts = provider.split(separator: "/").map(String.init)
             return (

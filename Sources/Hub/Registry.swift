@@ -15,6 +15,19 @@ public struct HubMember: Sendable, Codable, Hashable {
     public var createdAt: Date
 }
 
+/// A group of subsystems that rights can be granted to as one (X-Road's local groups): a right whose consumer is
+/// `group:CODE` lets every member call.
+public struct HubGroup: Sendable, Codable, Hashable {
+    public var code: String
+    public var name: String
+    public var members: [String]
+    public var createdAt: Date
+
+    /// The consumer id under which rights are granted to the group.
+    public var consumerID: String { Self.prefix + code }
+    public static let prefix = "group:"
+}
+
 /// Another hub this one exchanges calls with (the national NDXP, another province's LGSP), over mutual TLS.
 public struct HubPeer: Sendable, Codable, Hashable {
     public var id: String

@@ -24,6 +24,8 @@ public struct RegistrySnapshot: Sendable {
     public var openAPI: [String: String] = [:]
     /// Service id → where the gateway forwards it, parsed once when the snapshot is loaded.
     var origins: [String: Origin] = [:]
+    /// Subsystem id → the consumer ids of the groups it belongs to (`group:CODE`).
+    var groupsOf: [String: [String]] = [:]
     /// Peer hub id → peer.
     public var peers: [String: HubPeer] = [:]
     /// A peer's certificate fingerprint → the peer's id.
@@ -47,8 +49,13 @@ public struct RegistrySnapshot: Sendable {
     /// Whether `consumer` may call `method path` on `service`.
     public func allows(_ consumer: String, _ service: HubService, method: String, path: String) -> Bool {
         (rights[service.id] ?? []).contains { right in
-            right.consumerID == consumer && (right.endpoint.map { $0.matches(method: method, path: path) } ?? true)
+            grants(right, to: consumer) && (right.endpoint.map { $0.matches(method: method, path: path) } ?? true)
         }
+    }
+
+    /// Whether a right is the consumer's own or one of its groups'.
+    func grants(_ right: HubRight, to consumer: String) -> Bool {
+        right.consumerID == consumer || (right.consumerID.hasPrefix(HubGroup.prefix) && (groupsOf[consumer] ?? []).contains(right.consumerID))
     }
 
     /// Reads the whole registry.
@@ -72,13 +79,16 @@ public struct RegistrySnapshot: Sendable {
                 snapshot.services[service.subsystemID, default: [:]][service.serviceCode, default: []].append(service)
                 snapshot.origins[service.id] = Origin(service.upstreamURL)
             }
-            for row in try await db.raw("SELECT * FROM hub_rights").all() {
+            for row in try await db.raw("\(unsafeRaw: HubRegistry.allRights)").all() {
                 let right = try HubRegistry.right(from: row)
                 snapshot.rights[right.serviceID, default: []].append(right)
             }
             for row in try await db.raw("SELECT * FROM hub_endpoints").all() {
                 snapshot.endpoints[try row.string("service_id"), default: []].append(
                     HubEndpoint(method: try row.string("method"), path: try row.string("path")))
+            }
+            for row in try await db.raw("SELECT group_code, subsystem_id FROM hub_group_members").all() {
+                snapshot.groupsOf[try row.string("subsystem_id"), default: []].append(HubGroup.prefix + (try row.string("group_code")))
             }
             for row in try await db.raw("SELECT * FROM hub_peers").all() {
                 let peer = try HubRegistry.peer(from: row)

@@ -197,6 +197,25 @@ public enum Migrations {
                 "CREATE INDEX hub_message_bodies_expiry ON hub_message_bodies(expires_at)",
             ]
         ),
+        (
+            "0008-hub-groups",
+            [
+                // Groups of subsystems, granted rights as one: a right's consumer is a subsystem or `group:CODE`.
+                "CREATE TABLE hub_groups (code TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL)",
+                """
+                CREATE TABLE hub_group_members (
+                    group_code TEXT NOT NULL REFERENCES hub_groups(code), subsystem_id TEXT NOT NULL REFERENCES hub_subsystems(id),
+                    PRIMARY KEY (group_code, subsystem_id))
+                """,
+                // Rights granted to a group: the columns of hub_rights, the consumer being `group:CODE`.
+                """
+                CREATE TABLE hub_group_rights (
+                    id TEXT PRIMARY KEY, consumer_id TEXT NOT NULL, service_id TEXT NOT NULL REFERENCES hub_services(id),
+                    endpoint_method TEXT, endpoint_path TEXT, granted_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX hub_group_rights_service ON hub_group_rights(service_id, consumer_id)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -490,3 +490,31 @@ extension Data {
         }
     }
 }
+
+@Suite struct GroupRightsTests {
+    @Test func aRightGrantedToAGroupLetsItsMembersCall() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let actor = Actor(system: "test")
+            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+            _ = try await fixture.registry.createGroup(code: "so-nganh", name: "Các sở, ngành", by: actor)
+            _ = try await fixture.registry.grant(consumerID: "group:so-nganh", serviceID: fixture.echo.id, endpoint: nil, by: actor)
+            try await fixture.gateway.reloadRegistry()
+            let call = { try await GatewayTests.call(fixture, "\(GatewayTests.path)/echo/g", key: fixture.consumerKey).head.status.code }
+            #expect(try await call() == 403)
+            _ = try await fixture.registry.setMembership(group: "so-nganh", subsystemID: GatewayTests.consumer, member: true, by: actor)
+            try await fixture.gateway.reloadRegistry()
+            #expect(try await call() == 200)
+            // allowedMethods counts the group's rights too.
+            let allowed = try await GatewayTests.call(fixture, "/r1/\(GatewayTests.provider)/allowedMethods", key: fixture.consumerKey)
+            #expect(String(buffer: allowed.body ?? ByteBuffer()).contains("\"service_code\":\"echo\""))
+            // Another subsystem, not in the group, stays out; leaving the group ends the right.
+            let other = try await GatewayTests.call(
+                fixture, "\(GatewayTests.path)/echo/g", client: "VN/GOV/000.00.07.H38/LIMITED", key: fixture.otherKey)
+            #expect(other.head.status.code == 403)
+            _ = try await fixture.registry.setMembership(group: "so-nganh", subsystemID: GatewayTests.consumer, member: false, by: actor)
+            try await fixture.gateway.reloadRegistry()
+            #expect(try await call() == 403)
+            #expect(try await fixture.registry.group("so-nganh").members.isEmpty)
+        }
+    }
+}

@@ -112,6 +112,12 @@ import Testing
                     },
                     allowed: [.platformAdmin: 201]),
                 Case(
+                    method: .get, path: "/api/v1/hub/groups",
+                    allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
+                Case(
+                    method: .post, path: "/api/v1/hub/groups", body: { ["code": "G\(counter.next())", "name": "Nhóm hệ thống"] },
+                    allowed: [.platformAdmin: 201]),
+                Case(
                     method: .get, path: "/api/v1/hub/identity",
                     allowed: [.viewer: 200, .officer: 200, .leader: 200, .healthAdmin: 200, .otherAdmin: 200, .platformAdmin: 200]),
                 Case(

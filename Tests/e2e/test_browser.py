@@ -354,12 +354,22 @@ def test_operator_registers_a_service_grants_it_and_issues_a_key(browser, site):
 
     assert wait_for(lambda: requests.get(url, headers=headers, timeout=5).status_code == 200)
 
+    # A group of systems: created, given a member; rights can then be granted to group:so-nganh.
+    go(browser, By.LINK_TEXT, "Nền tảng tích hợp (LGSP)")
+    go(browser, By.LINK_TEXT, "Danh mục kết nối của nền tảng tích hợp")
+    browser.find_element(By.ID, "group-code").send_keys("so-nganh")
+    browser.find_element(By.ID, "group-name").send_keys("Các sở, ngành")
+    go(browser, By.CSS_SELECTOR, "#new-group button")
+    Select(browser.find_element(By.ID, "group-so-nganh")).select_by_visible_text("VN/GOV/000.00.07.H38/YTE")
+    go(browser, By.CSS_SELECTOR, "form[action='/hub/registry/groups/so-nganh/members'] button")
+    assert "VN/GOV/000.00.07.H38/YTE" in browser.find_element(By.ID, "groups").text
+
     # The national board: the operator maps a national system to the service.
     go(browser, By.LINK_TEXT, "Nền tảng tích hợp (LGSP)")
     Select(browser.find_element(By.ID, "map-treasury")).select_by_visible_text("VN/GOV/000.00.04.H38/KHOBAC/thanhtoan")
     go(browser, By.CSS_SELECTOR, "form[action='/hub/national/treasury'] button")
     assert "Đã lưu." in browser.page_source
     go(browser, By.LINK_TEXT, "Nhật ký kiểm toán")
-    for action in ["hub.member.create", "hub.service.update", "hub.right.grant", "hub.credential.add", "hub.national.map"]:
+    for action in ["hub.member.create", "hub.service.update", "hub.right.grant", "hub.credential.add", "hub.group.add", "hub.national.map"]:
         assert action in browser.page_source, action
     sign_out(browser)

@@ -13,6 +13,7 @@ extension MessageLog.Verification: ResponseEncodable {}
 extension NationalBoard: ResponseEncodable {}
 extension HubPeer: ResponseEncodable {}
 extension MessageBodies: ResponseEncodable {}
+extension HubGroup: ResponseEncodable {}
 extension NationalSystem: ResponseEncodable {}
 
 /// The hub's registry and message log through the API. Identifiers in paths join their parts with `:`
@@ -32,6 +33,10 @@ struct HubController {
         group.post("hub/subsystems", use: createSubsystem)
         group.post("hub/subsystems/{id}/keys", use: issueKey)
         group.post("hub/subsystems/{id}/certificates", use: addCertificate)
+        group.get("hub/groups", use: groups)
+        group.post("hub/groups", use: createGroup)
+        group.put("hub/groups/{code}/members/{id}", use: addGroupMember)
+        group.delete("hub/groups/{code}/members/{id}", use: removeGroupMember)
         group.get("hub/peers", use: peers)
         group.post("hub/peers", use: createPeer)
         group.get("hub/identity", use: identity)
@@ -88,6 +93,11 @@ struct HubController {
     struct KeyInput: Decodable { var name: String }
 
     struct NationalMapping: Decodable { var serviceID: String? }
+
+    struct GroupInput: Decodable {
+        var code: String
+        var name: String
+    }
 
     struct CertificateInput: Decodable {
         var name: String
@@ -337,5 +347,29 @@ struct HubController {
             throw AppError.notFound("nội dung trao đổi / message bodies")
         }
         return bodies
+    }
+
+    @Sendable func groups(_ request: Request, context: AppContext) async throws -> ListPage<HubGroup> {
+        _ = try reader(context)
+        return ListPage(items: try await registry.groups(), nextCursor: nil)
+    }
+
+    @Sendable func createGroup(_ request: Request, context: AppContext) async throws -> EditedResponse<HubGroup> {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(GroupInput.self, context: context)
+        return EditedResponse(status: .created, response: try await registry.createGroup(code: input.code, name: input.name, by: actor))
+    }
+
+    @Sendable func addGroupMember(_ request: Request, context: AppContext) async throws -> HubGroup {
+        try await setGroupMember(context, member: true)
+    }
+
+    @Sendable func removeGroupMember(_ request: Request, context: AppContext) async throws -> HubGroup {
+        try await setGroupMember(context, member: false)
+    }
+
+    private func setGroupMember(_ context: AppContext, member: Bool) async throws -> HubGroup {
+        try await registry.setMembership(
+            group: try context.parameters.require("code"), subsystemID: try Self.identifier(context), member: member, by: try context.actor())
     }
 }

@@ -15,6 +15,8 @@ extension PagesController {
         router.post("hub/registry/subsystems", use: createSubsystem)
         router.post("hub/registry/services", use: createService)
         router.post("hub/registry/peers", use: createPeer)
+        router.post("hub/registry/groups", use: createGroup)
+        router.post("hub/registry/groups/{code}/members", use: addGroupMember)
         router.get("hub/registry/services/{id}", use: service)
         router.post("hub/registry/services/{id}", use: updateService)
         router.post("hub/registry/services/{id}/rights", use: grantRight)
@@ -140,6 +142,7 @@ extension PagesController {
                 ["id": $0.id, "path": Self.pathID($0.id), "upstream": $0.upstreamURL, "enabled": $0.enabled, "logBodies": $0.logBodies]
             },
             "peers": peers.map { ["id": $0.id, "name": $0.name, "url": $0.url, "fingerprint": $0.fingerprint] },
+            "groups": try await registry.groups().map { ["code": $0.code, "name": $0.name, "members": $0.members.joined(separator: ", ")] },
             "memberOptions": members.filter { $0.peerID == nil }.map { ["id": $0.id] },
             "subsystemOptions": subsystems.map { ["id": $0.id] },
             "peerOptions": peers.map { ["id": $0.id] },
@@ -192,6 +195,21 @@ extension PagesController {
         }
     }
 
+    @Sendable func createGroup(_ request: Request, context: AppContext) async throws -> Response {
+        try await registryForm(request, context: context) { form, actor in
+            _ = try await hubRegistry.createGroup(code: form["code"], name: form["name"], by: actor)
+            return "/hub/registry?saved=1"
+        }
+    }
+
+    @Sendable func addGroupMember(_ request: Request, context: AppContext) async throws -> Response {
+        try await registryForm(request, context: context) { form, actor in
+            _ = try await hubRegistry.setMembership(
+                group: try context.parameters.require("code"), subsystemID: form["subsystemID"], member: true, by: actor)
+            return "/hub/registry?saved=1"
+        }
+    }
+
     // MARK: A service
 
     @Sendable func service(_ request: Request, context: AppContext) async throws -> Response {
@@ -211,7 +229,8 @@ extension PagesController {
                 ["id": $0.id, "consumer": $0.consumerID, "endpoint": $0.endpoint.map { "\($0.method) \($0.path)" } ?? "*"]
             },
             "endpoints": try await hubRegistry.endpoints(of: id).map { ["method": $0.method, "path": $0.path] },
-            "subsystemOptions": try await hubRegistry.subsystems().map { ["id": $0.id] },
+            "subsystemOptions": try await hubRegistry.subsystems().map { ["id": $0.id] }
+                + (try await hubRegistry.groups().map { ["id": $0.consumerID] }),
             "isOperator": Access.canAdministerPlatform(actor), "csrf": context.session?.csrfToken ?? "",
         ]
         values.merge(extra) { $1 }

@@ -110,6 +110,7 @@ enum Strings {
         "subsystems": ("Hệ thống thông tin", "Information systems"),
         "services": ("Dịch vụ", "Services"),
         "peers": ("Nền tảng ngang hàng", "Peer hubs"),
+        "groups": ("Nhóm hệ thống", "Groups of systems"),
         "peer": ("Nền tảng ngang hàng", "Peer hub"),
         "instance": ("Mã vùng (instance)", "Instance"),
         "memberClass": ("Loại thành viên", "Member class"),
