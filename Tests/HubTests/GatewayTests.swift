@@ -27,6 +27,14 @@ import Testing
             }
             return "\(count) " + hash.finalize().map { String(format: "%02x", $0) }.joined()
         }
+        router.get("openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: #"{"openapi":"3.0.3","info":{"title":"Echo","version":"1"},"paths":{"/echo/{id}":{"get":{}},"/upload":{"post":{}}}}"#)
+                ))
+        }
         router.get("download") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: largeBody))
         }
@@ -515,6 +523,23 @@ extension Data {
             try await fixture.gateway.reloadRegistry()
             #expect(try await call() == 403)
             #expect(try await fixture.registry.group("so-nganh").members.isEmpty)
+        }
+    }
+}
+
+@Suite struct OpenAPIFetchTests {
+    @Test func aDescriptionIsFetchedFromTheProvidersURL() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let actor = Actor(system: "test")
+            let endpoints = try await fixture.registry.describe(
+                fixture.echo.id, fetchingFrom: "http://127.0.0.1:\(fixture.upstreamPort)/openapi.json", by: actor)
+            #expect(endpoints == [HubEndpoint(method: "GET", path: "/echo/{id}"), HubEndpoint(method: "POST", path: "/upload")])
+            #expect(try await fixture.registry.endpoints(of: fixture.echo.id).count == 2)
+            // A provider that does not answer 200, or is not there, or a URL that is not one: a readable refusal.
+            for url in ["http://127.0.0.1:\(fixture.upstreamPort)/fail", "http://127.0.0.1:1/openapi.json", "ftp://example/openapi.json"] {
+                await #expect(throws: AppError.self) { try await fixture.registry.describe(fixture.echo.id, fetchingFrom: url, by: actor) }
+            }
+            #expect(try await fixture.registry.endpoints(of: fixture.echo.id).count == 2)
         }
     }
 }

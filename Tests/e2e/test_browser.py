@@ -339,6 +339,14 @@ def test_operator_registers_a_service_grants_it_and_issues_a_key(browser, site):
     Select(browser.find_element(By.ID, "grant-consumer")).select_by_visible_text("VN/GOV/000.00.07.H38/YTE")
     go(browser, By.CSS_SELECTOR, "#grant button")
     assert "VN/GOV/000.00.07.H38/YTE" in browser.find_element(By.ID, "rights").text
+    # An address that gives no OpenAPI description is refused with the reason.
+    browser.find_element(By.ID, "openapi-address").send_keys(site.url + "/no-such-description")
+    go(browser, By.CSS_SELECTOR, "#openapi-url button")
+    assert "404" in browser.find_element(By.ID, "failure").text
+    browser.find_element(By.ID, "openapi-address").clear()
+    browser.find_element(By.ID, "openapi-address").send_keys(site.url + "/openapi.json")
+    go(browser, By.CSS_SELECTOR, "#openapi-url button")
+    assert "/api/v1/hub/members" in browser.find_element(By.ID, "endpoints").text
     shot(browser, "hub-service")
 
     go(browser, By.LINK_TEXT, "Danh mục kết nối của nền tảng tích hợp")

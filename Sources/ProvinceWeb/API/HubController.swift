@@ -45,6 +45,7 @@ struct HubController {
         group.get("hub/services/{id}", use: service)
         group.patch("hub/services/{id}", use: updateService)
         group.put("hub/services/{id}/openapi", use: describe)
+        group.post("hub/services/{id}/openapi-url", use: describeFromURL)
         group.get("hub/services/{id}/rights", use: rights)
         group.post("hub/rights", use: grant)
         group.delete("hub/rights/{id}", use: revoke)
@@ -93,6 +94,8 @@ struct HubController {
     struct KeyInput: Decodable { var name: String }
 
     struct NationalMapping: Decodable { var serviceID: String? }
+
+    struct DescriptionURL: Decodable { var url: String }
 
     struct GroupInput: Decodable {
         var code: String
@@ -371,5 +374,14 @@ struct HubController {
     private func setGroupMember(_ context: AppContext, member: Bool) async throws -> HubGroup {
         try await registry.setMembership(
             group: try context.parameters.require("code"), subsystemID: try Self.identifier(context), member: member, by: try context.actor())
+    }
+
+    /// Fetches the service's OpenAPI description from a URL (the provider's own, usually) and stores it.
+    @Sendable func describeFromURL(_ request: Request, context: AppContext) async throws -> ServiceDetail {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(DescriptionURL.self, context: context)
+        let id = try Self.identifier(context)
+        let endpoints = try await registry.describe(id, fetchingFrom: input.url, by: actor)
+        return ServiceDetail(service: try await registry.service(id), endpoints: endpoints)
     }
 }

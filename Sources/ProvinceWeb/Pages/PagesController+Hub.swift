@@ -21,6 +21,7 @@ extension PagesController {
         router.post("hub/registry/services/{id}", use: updateService)
         router.post("hub/registry/services/{id}/rights", use: grantRight)
         router.post("hub/registry/services/{id}/openapi", use: describeService)
+        router.post("hub/registry/services/{id}/openapi-url", use: describeServiceFromURL)
         router.post("hub/registry/rights/{right}/revoke", use: revokeRight)
         router.get("hub/registry/subsystems/{id}", use: subsystem)
         router.post("hub/registry/subsystems/{id}/keys", use: issueKey)
@@ -270,6 +271,12 @@ extension PagesController {
     @Sendable func describeService(_ request: Request, context: AppContext) async throws -> Response {
         try await serviceForm(request, context: context) { form, actor, id in
             _ = try await hubRegistry.describe(id, openAPI: Data(form["openapi"].utf8), by: actor)
+        }
+    }
+
+    @Sendable func describeServiceFromURL(_ request: Request, context: AppContext) async throws -> Response {
+        try await serviceForm(request, context: context) { form, actor, id in
+            _ = try await hubRegistry.describe(id, fetchingFrom: form["url"], by: actor)
         }
     }
 

@@ -134,6 +134,8 @@ enum Strings {
         "pathOptional": ("Đường dẫn (để trống: cả dịch vụ)", "Path (empty: the whole service)"),
         "openAPI": ("Mô tả OpenAPI 3 (JSON)", "OpenAPI 3 description (JSON)"),
         "upload": ("Tải lên", "Upload"),
+        "openAPIURL": ("Hoặc địa chỉ của mô tả OpenAPI", "Or the address of the OpenAPI description"),
+        "fetch": ("Tải về", "Fetch"),
         "add": ("Thêm", "Add"),
         "map": ("Gán", "Map"),
         "url": ("Địa chỉ (https://máy-chủ:cổng)", "Address (https://host:port)"),
