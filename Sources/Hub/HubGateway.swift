@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -147,44 +148,42 @@ public final class HubGateway: Service, Sendable {
         stop()
     }
 
-    /// Opens a connection to the provider of every enabled service (once per upstream address) and records
-    /// whether it could, and how long it took.
+    /// Asks the provider of every enabled service for its base URL (`HEAD`, once per address) and records whether
+    /// it answered (any HTTP status counts: the provider is there), and how long the answer took.
     public func probeProviders() async {
         let snapshot = registry.snapshot
         let services = snapshot.services.values.flatMap { $0.values.flatMap { $0 } }.filter(\.enabled)
-        var origins: [String: Origin] = [:]
-        for service in services { if let origin = snapshot.origins[service.id] { origins[origin.key] = origin } }
-        let group = self.group
+        let addresses = Set(services.map(\.upstreamURL))
         let outcomes = await withTaskGroup(of: (String, Double?, String?).self) { tasks in
-            for origin in origins.values {
+            for address in addresses {
                 tasks.addTask {
                     let start = ContinuousClock.now
                     do {
-                        let channel = try await ClientBootstrap(group: group).connectTimeout(.seconds(3))
-                            .connect(host: origin.host, port: origin.port).get()
+                        var request = HTTPClientRequest(url: address)
+                        request.method = .HEAD
+                        request.headers.add(name: "User-Agent", value: "OpenProvince hub probe")
+                        // A new connection each time: a kept-alive one could outlive the provider's listening socket.
+                        request.headers.add(name: "Connection", value: "close")
+                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(3))
+                        _ = try await response.body.collect(upTo: 1 << 16)
                         let elapsed = ContinuousClock.now - start
-                        try? await channel.close()
-                        return (origin.key, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, nil)
+                        return (address, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, nil)
                     } catch {
-                        return (origin.key, nil, "\(error)")
+                        return (address, nil, "\(error)")
                     }
                 }
             }
             var outcomes: [String: (Double?, String?)] = [:]
-            for await (key, seconds, problem) in tasks { outcomes[key] = (seconds, problem) }
+            for await (address, seconds, problem) in tasks { outcomes[address] = (seconds, problem) }
             return outcomes
         }
         let checkedAt = Timestamp.now()
         monitor.setHealth(
             services.map { service in
-                guard let origin = snapshot.origins[service.id], let (seconds, problem) = outcomes[origin.key] else {
-                    return ProviderHealth(
-                        serviceID: service.id, upstream: service.upstreamURL, state: .down, checkedAt: checkedAt, connectMilliseconds: nil,
-                        problem: "The upstream URL cannot be reached by this gateway.")
-                }
+                let (seconds, problem) = outcomes[service.upstreamURL] ?? (nil, "not probed")
                 return ProviderHealth(
                     serviceID: service.id, upstream: service.upstreamURL, state: problem == nil ? .up : .down, checkedAt: checkedAt,
-                    connectMilliseconds: seconds.map(HubMonitor.milliseconds), problem: problem)
+                    responseMilliseconds: seconds.map(HubMonitor.milliseconds), problem: problem)
             })
     }
 

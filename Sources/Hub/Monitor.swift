@@ -60,8 +60,8 @@ public struct ProviderHealth: Sendable, Codable, Equatable {
     public var upstream: String
     public var state: State
     public var checkedAt: String
-    /// How long the connection took to open, when it opened.
-    public var connectMilliseconds: Double?
+    /// How long the provider took to answer the probe, when it answered.
+    public var responseMilliseconds: Double?
     public var problem: String?
 }
 

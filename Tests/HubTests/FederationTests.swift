@@ -155,6 +155,7 @@ import Testing
             #expect(direct.head.status.code == status)
         }
 
+        try? await Task.sleep(for: .milliseconds(100))
         for hub in [a, b] {
             hub.gateway.stop()
             await hub.database.close()

@@ -140,6 +140,9 @@ import Testing
             await cleanup()
             throw error
         }
+        // Connections the test opened last are let through the provider's accept before it shuts down: Hummingbird
+        // traps on a connection dropped between being accepted and being handled.
+        try? await Task.sleep(for: .milliseconds(100))
         upstream.cancel()
         await database.close()
         await cleanup()
@@ -424,7 +427,7 @@ extension Data {
             await fixture.gateway.probeProviders()
             let health = Dictionary(uniqueKeysWithValues: fixture.gateway.monitor.providerHealth().map { ($0.serviceID, $0) })
             #expect(health[fixture.echo.id]?.state == .up)
-            #expect(health[fixture.echo.id]?.connectMilliseconds != nil)
+            #expect(health[fixture.echo.id]?.responseMilliseconds != nil)
             #expect(health[closed.id]?.state == .down)
             #expect(health[closed.id]?.problem != nil)
 
