@@ -63,7 +63,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     AuditController(database: platform.database).addRoutes(to: api)
     HubController(
         registry: HubRegistry(database: platform.database), database: platform.database, monitor: platform.hubMonitor,
-        dataDirectory: platform.configuration.dataDirectory
+        identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
     )
     .addRoutes(to: api)
     PagesController(platform: platform, pages: pages).addRoutes(to: router)

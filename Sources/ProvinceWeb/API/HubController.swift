@@ -23,8 +23,8 @@ struct HubController {
     let registry: HubRegistry
     let database: ProvinceDatabase
     let monitor: HubMonitor
-    /// Where the hub's TLS identity is kept (the data directory).
-    let dataDirectory: String
+    /// The hub's TLS identity, read once when the router is built.
+    let identity: HubIdentity
 
     func addRoutes(to group: RouterGroup<AppContext>) {
         group.get("hub/members", use: members)
@@ -147,13 +147,18 @@ struct HubController {
         return actor
     }
 
+    /// A whole registry list for an official: these lists are short, so they come in one page.
+    func everything<Item>(_ context: AppContext, _ items: () async throws -> [Item]) async throws -> ListPage<Item> {
+        _ = try reader(context)
+        return ListPage(items: try await items(), nextCursor: nil)
+    }
+
     static func identifier(_ context: AppContext) throws -> String {
         try context.parameters.require("id").replacingOccurrences(of: ":", with: "/")
     }
 
     @Sendable func members(_ request: Request, context: AppContext) async throws -> ListPage<HubMember> {
-        _ = try reader(context)
-        return ListPage(items: try await registry.members(), nextCursor: nil)
+        try await everything(context) { try await registry.members() }
     }
 
     @Sendable func createMember(_ request: Request, context: AppContext) async throws -> EditedResponse<HubMember> {
@@ -166,8 +171,7 @@ struct HubController {
     }
 
     @Sendable func subsystems(_ request: Request, context: AppContext) async throws -> ListPage<HubSubsystem> {
-        _ = try reader(context)
-        return ListPage(items: try await registry.subsystems(), nextCursor: nil)
+        try await everything(context) { try await registry.subsystems() }
     }
 
     @Sendable func createSubsystem(_ request: Request, context: AppContext) async throws -> EditedResponse<HubSubsystem> {
@@ -186,8 +190,7 @@ struct HubController {
     }
 
     @Sendable func services(_ request: Request, context: AppContext) async throws -> ListPage<HubService> {
-        _ = try reader(context)
-        return ListPage(items: try await registry.services(), nextCursor: nil)
+        try await everything(context) { try await registry.services() }
     }
 
     @Sendable func createService(_ request: Request, context: AppContext) async throws -> EditedResponse<HubService> {
@@ -223,8 +226,7 @@ struct HubController {
     }
 
     @Sendable func rights(_ request: Request, context: AppContext) async throws -> ListPage<HubRight> {
-        _ = try reader(context)
-        return ListPage(items: try await registry.rights(of: try Self.identifier(context)), nextCursor: nil)
+        try await everything(context) { try await registry.rights(of: try Self.identifier(context)) }
     }
 
     @Sendable func grant(_ request: Request, context: AppContext) async throws -> EditedResponse<HubRight> {
@@ -326,8 +328,7 @@ struct HubController {
     }
 
     @Sendable func peers(_ request: Request, context: AppContext) async throws -> ListPage<HubPeer> {
-        _ = try reader(context)
-        return ListPage(items: try await registry.peers(), nextCursor: nil)
+        try await everything(context) { try await registry.peers() }
     }
 
     @Sendable func createPeer(_ request: Request, context: AppContext) async throws -> EditedResponse<HubPeer> {
@@ -339,7 +340,6 @@ struct HubController {
 
     @Sendable func identity(_ request: Request, context: AppContext) async throws -> Identity {
         _ = try reader(context)
-        let identity = try HubIdentity.load(directory: dataDirectory)
         return Identity(fingerprint: identity.fingerprint, certificatePEM: identity.certificatePEM)
     }
 
@@ -353,8 +353,7 @@ struct HubController {
     }
 
     @Sendable func groups(_ request: Request, context: AppContext) async throws -> ListPage<HubGroup> {
-        _ = try reader(context)
-        return ListPage(items: try await registry.groups(), nextCursor: nil)
+        try await everything(context) { try await registry.groups() }
     }
 
     @Sendable func createGroup(_ request: Request, context: AppContext) async throws -> EditedResponse<HubGroup> {
