@@ -10,15 +10,15 @@ import ProvinceStore
 /// What every gateway connection shares: the registry in memory, the message log, the rate limiter, limits.
 final class GatewayEnvironment: Sendable {
     let registry: RegistryCache
-    let log: MessageLogWriter
+    let journal: MessageJournal
     let limiter: RateLimiter
     let monitor: HubMonitor
     let maxBodyBytes: Int
     let logger: Logger
 
-    init(registry: RegistryCache, log: MessageLogWriter, limiter: RateLimiter, monitor: HubMonitor, maxBodyBytes: Int, logger: Logger) {
+    init(registry: RegistryCache, journal: MessageJournal, limiter: RateLimiter, monitor: HubMonitor, maxBodyBytes: Int, logger: Logger) {
         self.registry = registry
-        self.log = log
+        self.journal = journal
         self.monitor = monitor
         self.limiter = limiter
         self.maxBodyBytes = maxBodyBytes
@@ -74,14 +74,17 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
 
     private let environment: GatewayEnvironment
     private let pool: UpstreamPool
+    /// This loop's journal, where finished exchanges are written before their answers are released.
+    fileprivate let journal: JournalFile
     /// The caller's certificate on the mutual-TLS port; nil on the plain port.
     fileprivate let presented: PresentedCertificate?
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
 
-    init(environment: GatewayEnvironment, pool: UpstreamPool, presented: PresentedCertificate? = nil) {
+    init(environment: GatewayEnvironment, pool: UpstreamPool, journal: JournalFile, presented: PresentedCertificate? = nil) {
         self.environment = environment
         self.pool = pool
+        self.journal = journal
         self.presented = presented
     }
 
@@ -738,9 +741,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         }
     }
 
-    /// Hands the exchange to the message log; `then(true)` runs on this loop once it is committed.
+    /// Hands the exchange to the message log; `then(true)` runs on this loop once it is in the journal.
     func commit(error: String?, then: @escaping (Bool) -> Void) {
-        guard let eventLoop = handler.eventLoop else { return }
         let record = MessageRecord(
             messageID: messageID, consumer: consumer, service: serviceID, method: head.method.rawValue,
             path: String(head.uri.prefix(2048)), status: responseStatus, error: error, requestBytes: requestBytes,
@@ -749,8 +751,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         handler.env.monitor.record(
             service: serviceID, consumer: consumer, errorKind: HubMonitor.errorKind(status: responseStatus, gatewayError: error),
             seconds: Double((NIODeadline.now() - started).nanoseconds) / 1e9)
-        let bound = NIOLoopBound(then, eventLoop: eventLoop)
-        handler.env.log.append(record, bodies: captured?.bodies, on: eventLoop) { failure in bound.value(failure == nil) }
+        handler.journal.append(record, bodies: captured?.bodies, then: then)
     }
 
     func clientGone() {

@@ -25,6 +25,8 @@ public final class HubGateway: Service, Sendable {
     let requestedTLSPort: Int?
     let serverTLS: NIOSSLContext?
     private let pools: [ObjectIdentifier: UpstreamPool]
+    /// Where exchanges are first written; imported into the message log as they come.
+    public let journal: MessageJournal
     private let channel = Mutex<(any Channel)?>(nil)
     private let tlsChannel = Mutex<(any Channel)?>(nil)
 
@@ -34,11 +36,13 @@ public final class HubGateway: Service, Sendable {
     ///   - sealingKey: the key that signs the message log's seals (nil: this process does not seal).
     ///   - identity: the hub's TLS identity, for calls to peer hubs and for the mutual-TLS port.
     ///   - tlsPort: where the mutual-TLS port listens (peer hubs, consumers with certificates); nil for none.
+    ///   - journal: where the gateway writes exchanges first (see ``MessageJournal``).
     public init(
         host: String, port: Int, database: ProvinceDatabase, maxBodyBytes: Int = 100 << 20, refreshInterval: Duration = .seconds(1),
         sealingKey: SealingKey? = nil, sealInterval: Duration = .seconds(2), monitor: HubMonitor = HubMonitor(),
-        probeInterval: Duration = .seconds(30), identity: HubIdentity? = nil, tlsPort: Int? = nil, logger: Logger
+        probeInterval: Duration = .seconds(30), identity: HubIdentity? = nil, tlsPort: Int? = nil, journal: MessageJournal, logger: Logger
     ) throws {
+        self.journal = journal
         self.monitor = monitor
         self.probeInterval = probeInterval
         sealer = sealingKey.map { Sealer(database: database, key: $0) }
@@ -49,7 +53,7 @@ public final class HubGateway: Service, Sendable {
         serverTLS = try identity.flatMap { identity in tlsPort == nil ? nil : try identity.serverContext() }
         registry = RegistryCache(database: database, interval: refreshInterval, logger: logger)
         environment = GatewayEnvironment(
-            registry: registry, log: MessageLogWriter(database: database, logger: logger), limiter: RateLimiter(),
+            registry: registry, journal: journal, limiter: RateLimiter(),
             monitor: monitor, maxBodyBytes: maxBodyBytes, logger: logger)
         group = MultiThreadedEventLoopGroup.singleton
         let tls = UpstreamTLS(publicContext: try? HubIdentity.publicClientContext(), peerContext: try identity?.peerClientContext())
@@ -63,6 +67,8 @@ public final class HubGateway: Service, Sendable {
     public func start() async throws -> Int {
         if let bound = channel.withLock({ $0 }) { return bound.localAddress?.port ?? requestedPort }
         try await registry.refresh()
+        // What a stopped process wrote but did not import is in the log before any new exchange.
+        try await journal.importPending()
         let server = try await listen(port: requestedPort, tls: nil)
         channel.withLock { $0 = server }
         if let serverTLS, let requestedTLSPort {
@@ -99,7 +105,9 @@ public final class HubGateway: Service, Sendable {
                     }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
-                        GatewayHandler(environment: environment, pool: pools[ObjectIdentifier(channel.eventLoop)]!, presented: presented))
+                        GatewayHandler(
+                            environment: environment, pool: pools[ObjectIdentifier(channel.eventLoop)]!,
+                            journal: environment.journal.file(for: channel.eventLoop), presented: presented))
                 }
             }
             .bind(host: host, port: port)
@@ -114,6 +122,7 @@ public final class HubGateway: Service, Sendable {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.registry.run() }
+                group.addTask { await self.journal.run() }
                 group.addTask {
                     // Bodies whose retention has ended go; their records (and digests) stay.
                     while !Task.isCancelled {

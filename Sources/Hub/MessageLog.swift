@@ -89,114 +89,20 @@ public struct MessageBodies: Sendable, Codable, Equatable {
     }
 }
 
-/// Writes message records in batches (group commit): a record handed in while a batch is being written waits for
-/// the next batch, and its callback runs only once its batch is committed, so a response released after the
-/// callback is never lost to a crash.
-public final class MessageLogWriter: Sendable {
-    public typealias Completion = @Sendable ((any Error)?) -> Void
-    private struct Pending {
-        var record: MessageRecord
-        var bodies: MessageBodies?
-        /// The loop the completion runs on (the gateway connection's), nil to run it on the writer's thread.
-        var eventLoop: (any EventLoop)?
-        var completion: Completion
-    }
-
-    private struct State {
-        var queue: [Pending] = []
-        var draining = false
-    }
-
+/// Reading and checking the message log.
+public enum MessageLog {
     static let genesisHash = String(repeating: "0", count: 64)
-    private let database: ProvinceDatabase
-    private let logger: Logger
-    private let state = Mutex(State())
-    private let maxBatch = 500
-
-    public init(database: ProvinceDatabase, logger: Logger) {
-        self.database = database
-        self.logger = logger
-    }
-
-    /// Queues a record; `completion` runs after it is committed (or with the error that prevented it), on
-    /// `eventLoop` when one is given: a batch's completions for one loop are handed to it in one task.
-    public func append(
-        _ record: MessageRecord, bodies: MessageBodies? = nil, on eventLoop: (any EventLoop)? = nil, completion: @escaping Completion
-    ) {
-        let start = state.withLock { state -> Bool in
-            state.queue.append(Pending(record: record, bodies: bodies, eventLoop: eventLoop, completion: completion))
-            if state.draining { return false }
-            state.draining = true
-            return true
-        }
-        if start { Task { await drain() } }
-    }
-
-    /// Appends and waits for the commit.
-    public func append(_ record: MessageRecord) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            append(record) { error in
-                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
-            }
-        }
-    }
-
-    private func drain() async {
-        // Only one drain runs at a time, so the head it keeps is its own; a new drain starts from the stored head.
-        var head: Head?
-        while true {
-            let batch = state.withLock { state -> [Pending] in
-                let batch = Array(state.queue.prefix(maxBatch))
-                state.queue.removeFirst(batch.count)
-                if batch.isEmpty { state.draining = false }
-                return batch
-            }
-            if batch.isEmpty { return }
-            let records = batch.map(\.record)
-            let bodies = batch.map(\.bodies)
-            let database = self.database
-            var failure: (any Error)?
-            do {
-                head = try await database.write { [head] db in try await Self.insert(records, bodies: bodies, after: head, in: db, database: database)
-                }
-            } catch  where head != nil {
-                // Another process may have appended since this writer's last batch: read the stored head, once.
-                do {
-                    head = try await database.write { db in try await Self.insert(records, bodies: bodies, after: nil, in: db, database: database) }
-                } catch {
-                    logger.error("message log write failed: \(error)")
-                    head = nil
-                    failure = error
-                }
-            } catch {
-                logger.error("message log write failed: \(error)")
-                failure = error
-            }
-            Self.complete(batch, with: failure)
-        }
-    }
-
-    /// Runs the completions: those without a loop here, the others in one task per loop.
-    private static func complete(_ batch: [Pending], with failure: (any Error)?) {
-        var byLoop: [ObjectIdentifier: (any EventLoop, [Completion])] = [:]
-        for pending in batch {
-            guard let loop = pending.eventLoop else {
-                pending.completion(failure)
-                continue
-            }
-            byLoop[ObjectIdentifier(loop), default: (loop, [])].1.append(pending.completion)
-        }
-        for (loop, completions) in byLoop.values {
-            loop.execute {
-                for completion in completions { completion(failure) }
-            }
-        }
-    }
 
     /// The end of the chain: the last record's number and hash.
     struct Head: Sendable, Equatable {
         var seq: Int
         var hash: String
+    }
+
+    /// Chains and inserts records in one transaction (the gateway's go through its journal).
+    public static func append(_ records: [MessageRecord], bodies: [MessageBodies?]? = nil, in database: ProvinceDatabase) async throws {
+        let bodies = bodies ?? records.map { _ in nil }
+        _ = try await database.write { db in try await insert(records, bodies: bodies, after: nil, in: db, database: database) }
     }
 
     /// Chains and inserts a batch after `known` (the head this writer last committed), or after the stored head
@@ -206,12 +112,14 @@ public final class MessageLogWriter: Sendable {
         async throws -> Head
     {
         var stored = known
+        if records.isEmpty, let known { return known }
         if stored == nil {
             let row = try await db.raw("SELECT seq, hash FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
             if let row { stored = Head(seq: try row.int("seq"), hash: try row.string("hash")) }
         }
         var seq = stored?.seq ?? 0
         var previous = stored?.hash ?? genesisHash
+        if records.isEmpty { return Head(seq: seq, hash: previous) }
         var chained: [MessageRecord] = []
         for var record in records {
             seq += 1
@@ -225,22 +133,25 @@ public final class MessageLogWriter: Sendable {
             "seq", "message_id", "consumer", "service", "method", "path", "status", "error", "request_bytes", "response_bytes",
             "request_sha256", "response_sha256", "received_at", "forwarded_at", "answered_at", "prev_hash", "hash",
         ]
-        var insert = db.insert(into: "hub_messages").columns(columns)
-        for record in chained {
-            insert = insert.values([
-                SQLBind(record.seq), SQLBind(record.messageID), SQLBind(record.consumer), SQLBind(record.service),
-                SQLBind(record.method), SQLBind(record.path), SQLBind(record.status), SQLBind(record.error),
-                SQLBind(record.requestBytes), SQLBind(record.responseBytes), SQLBind(record.requestSHA256),
-                SQLBind(record.responseSHA256), SQLBind(record.receivedAt), SQLBind(record.forwardedAt),
-                SQLBind(record.answeredAt), SQLBind(record.prevHash), SQLBind(record.hash),
-            ])
+        // SQLite allows 32,766 parameters a statement: 500 records of 17 columns a statement.
+        for part in stride(from: 0, to: chained.count, by: 500) {
+            var insert = db.insert(into: "hub_messages").columns(columns)
+            for record in chained[part..<min(part + 500, chained.count)] {
+                insert = insert.values([
+                    SQLBind(record.seq), SQLBind(record.messageID), SQLBind(record.consumer), SQLBind(record.service),
+                    SQLBind(record.method), SQLBind(record.path), SQLBind(record.status), SQLBind(record.error),
+                    SQLBind(record.requestBytes), SQLBind(record.responseBytes), SQLBind(record.requestSHA256),
+                    SQLBind(record.responseSHA256), SQLBind(record.receivedAt), SQLBind(record.forwardedAt),
+                    SQLBind(record.answeredAt), SQLBind(record.prevHash), SQLBind(record.hash),
+                ])
+            }
+            try await insert.run()
         }
-        try await insert.run()
         let logged = zip(chained, bodies).compactMap { record, bodies in bodies.map { (record.seq, $0) } }
-        if !logged.isEmpty {
+        for part in stride(from: 0, to: logged.count, by: 500) {
             var bodyInsert = db.insert(into: "hub_message_bodies").columns(
                 "seq", "request_body", "response_body", "request_truncated", "response_truncated", "expires_at")
-            for (seq, bodies) in logged {
+            for (seq, bodies) in logged[part..<min(part + 500, logged.count)] {
                 bodyInsert = bodyInsert.values([
                     SQLBind(seq), SQLBind(bodies.request.base64EncodedString()), SQLBind(bodies.response.base64EncodedString()),
                     SQLBind(bodies.requestTruncated ? 1 : 0), SQLBind(bodies.responseTruncated ? 1 : 0), SQLBind(bodies.expiresAt),
@@ -255,10 +166,7 @@ public final class MessageLogWriter: Sendable {
         }
         return Head(seq: seq, hash: previous)
     }
-}
 
-/// Reading and checking the message log.
-public enum MessageLog {
     static func record(from row: any SQLRow) throws -> MessageRecord {
         MessageRecord(
             seq: try row.int("seq"), messageID: try row.string("message_id"), consumer: try row.string("consumer"),
@@ -321,7 +229,7 @@ public enum MessageLog {
     /// Walks the chain: sequence without gaps, each hash recomputed, each link, and the head.
     public static func verify(_ database: ProvinceDatabase) async throws -> Verification {
         var expected = 1
-        var previous = MessageLogWriter.genesisHash
+        var previous = genesisHash
         while true {
             let from = expected
             let rows = try await database.read { db in
@@ -346,7 +254,7 @@ public enum MessageLog {
         }
         let head = try await database.read { db in try await db.raw("SELECT seq, hash FROM hub_message_head WHERE id = 1").first() }
         let headSeq = try head?.int("seq") ?? 0
-        let headHash = try head?.string("hash") ?? MessageLogWriter.genesisHash
+        let headHash = try head?.string("hash") ?? genesisHash
         if headSeq != expected - 1 || headHash != previous {
             return Verification(
                 recordsChecked: expected - 1, firstBadSeq: min(headSeq, expected - 1) + (headSeq > expected - 1 ? 1 : 0),

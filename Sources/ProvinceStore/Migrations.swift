@@ -216,6 +216,14 @@ public enum Migrations {
                 "CREATE INDEX hub_group_rights_service ON hub_group_rights(service_id, consumer_id)",
             ]
         ),
+        (
+            "0009-hub-journal-imports",
+            [
+                // How far each gateway journal file has been imported into hub_messages: advanced in the transaction
+                // that inserts the records, so a record is imported once, whoever imports it.
+                "CREATE TABLE hub_journal_imports (file TEXT PRIMARY KEY, imported_bytes BIGINT NOT NULL)"
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

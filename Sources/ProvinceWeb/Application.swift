@@ -19,6 +19,8 @@ public struct Platform: Sendable {
     public let sessions: SessionStore
     /// The hub gateway's live figures: the gateway of this process writes them, the API and pages read them.
     public let hubMonitor = HubMonitor()
+    /// The hub gateway's journal: the gateway writes exchanges to it, the API imports them before reading the log.
+    public let hubJournal: MessageJournal
 
     /// Opens the database and brings its schema up to date.
     public static func open(_ configuration: AppConfiguration, logger: Logger) async throws -> Platform {
@@ -29,16 +31,17 @@ public struct Platform: Sendable {
             await database.close()
             throw error
         }
-        return Platform(configuration: configuration, database: database)
+        return Platform(configuration: configuration, database: database, logger: logger)
     }
 
-    init(configuration: AppConfiguration, database: ProvinceDatabase) {
+    init(configuration: AppConfiguration, database: ProvinceDatabase, logger: Logger) {
         self.configuration = configuration
         self.database = database
         units = UnitDirectory(database: database)
         agencies = AgencyDirectory(database: database)
         accounts = AccountDirectory(database: database, bcryptCost: configuration.bcryptCost)
         sessions = SessionStore(database: database)
+        hubJournal = MessageJournal(directory: configuration.dataDirectory + "/hub-journal", database: database, logger: logger)
     }
 }
 
@@ -62,7 +65,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     AccountsController(accounts: platform.accounts).addRoutes(to: api)
     AuditController(database: platform.database).addRoutes(to: api)
     HubController(
-        registry: HubRegistry(database: platform.database), database: platform.database, monitor: platform.hubMonitor,
+        registry: HubRegistry(database: platform.database), database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
         identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
     )
     .addRoutes(to: api)

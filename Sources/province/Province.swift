@@ -92,7 +92,8 @@ struct Serve: AsyncParsableCommand {
                 let gateway = try HubGateway(
                     host: host, port: hubPort, database: platform.database,
                     sealingKey: try SealingKey.load(directory: storage.dataDirectory), monitor: platform.hubMonitor,
-                    probeInterval: .seconds(max(1, hubProbeSeconds)), identity: identity, tlsPort: hubTLSPort, logger: logger)
+                    probeInterval: .seconds(max(1, hubProbeSeconds)), identity: identity, tlsPort: hubTLSPort,
+                    journal: platform.hubJournal, logger: logger)
                 let hubPort = try await gateway.start()
                 let banner = Banner(
                     platform: platform, logins: logins, hubPort: hubPort, hubTLSPort: gateway.tlsPort ?? hubTLSPort,

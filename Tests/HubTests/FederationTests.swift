@@ -31,7 +31,9 @@ import Testing
         try await Migrations.run(on: database)
         let identity = try HubIdentity.load(directory: directory)
         let gateway = try HubGateway(
-            host: "127.0.0.1", port: 0, database: database, identity: identity, tlsPort: 0, logger: TestDatabase.logger)
+            host: "127.0.0.1", port: 0, database: database, identity: identity, tlsPort: 0,
+            journal: MessageJournal(directory: directory + "/hub-journal", database: database, logger: TestDatabase.logger),
+            logger: TestDatabase.logger)
         let port = try await gateway.start()
         return Hub(
             database: database, registry: HubRegistry(database: database), gateway: gateway, identity: identity, port: port,
@@ -103,6 +105,7 @@ import Testing
 
         // Both hubs logged their side of the one exchange.
         for hub in [a, b] {
+            try await hub.gateway.journal.importPending()
             let records = try await MessageLog.records(limit: 10, in: hub.database)
             let record = try #require(records.first { $0.messageID == messageID })
             #expect(record.consumer == Self.consumer)

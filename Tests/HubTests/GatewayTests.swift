@@ -127,7 +127,9 @@ import Testing
                 by: actor)
             let consumerKey = try await registry.issueKey(subsystemID: consumer, name: "test", by: actor).secret
             let otherKey = try await registry.issueKey(subsystemID: "VN/GOV/000.00.07.H38/LIMITED", name: "test", by: actor).secret
-            let gateway = try HubGateway(host: "127.0.0.1", port: 0, database: database, maxBodyBytes: 60 << 20, logger: TestDatabase.logger)
+            let journal = MessageJournal(directory: directory + "/hub-journal", database: database, logger: TestDatabase.logger)
+            let gateway = try HubGateway(
+                host: "127.0.0.1", port: 0, database: database, maxBodyBytes: 60 << 20, journal: journal, logger: TestDatabase.logger)
             let port = try await gateway.start()
             try await body(
                 Fixture(
@@ -219,6 +221,7 @@ import Testing
             #expect(failed.head.headerFields[HTTPField.Name("X-Provider-Error")!] == "yes")
 
             // Every exchange with an identified consumer is in the chained log.
+            try await fixture.gateway.journal.importPending()
             let records = try await MessageLog.records(limit: 100, in: fixture.database)
             #expect(records.map(\.status) == [500, 200, 403, 503])
             let posted = try #require(records.first { $0.status == 200 })
@@ -343,6 +346,7 @@ import Testing
             #expect(try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/NONE/listMethods", key: fixture.consumerKey).head.status.code == 404)
             #expect(try await Self.call(fixture, "/r1/VN/listClients", key: nil).head.status.code == 401)
             // Metaservice calls are exchanges too: they are logged.
+            try await fixture.gateway.journal.importPending()
             let logged = try await MessageLog.records(limit: 20, in: fixture.database).map(\.service)
             #expect(logged.contains("VN/GOV/000.00.02.H38/DATA/allowedMethods"))
         }
@@ -365,6 +369,7 @@ import Testing
             #expect(download.body?.readableBytes == body.readableBytes)
             #expect(download.body.map(Self.sha256) == Self.sha256(body))
             print("50 MiB up and 50 MiB down through the gateway: \(ContinuousClock.now - started)")
+            try await fixture.gateway.journal.importPending()
             let records = try await MessageLog.records(limit: 2, in: fixture.database)
             #expect(records.map(\.requestBytes) == [0, body.readableBytes])
             #expect(records[0].responseBytes == body.readableBytes)
@@ -476,6 +481,7 @@ extension Data {
                 fixture, "\(GatewayTests.path)/echo/body", method: .post, key: fixture.consumerKey, headers: [.contentType: "application/json"],
                 body: ByteBuffer(string: sent))
             #expect(reply.head.status.code == 200)
+            try await fixture.gateway.journal.importPending()
             let record = try #require(try await MessageLog.records(limit: 1, in: fixture.database).first)
             let bodies = try #require(try await MessageLog.bodies(seq: record.seq, in: fixture.database))
             #expect(String(decoding: bodies.request, as: UTF8.self) == sent)
@@ -487,6 +493,7 @@ extension Data {
             // A 50 MiB answer: its first mebibyte is kept, its digest covers the whole of it.
             let large = try await GatewayTests.call(fixture, "\(GatewayTests.path)/download", key: fixture.consumerKey)
             #expect(large.body?.readableBytes == GatewayTests.largeBody.readableBytes)
+            try await fixture.gateway.journal.importPending()
             let largeRecord = try #require(try await MessageLog.records(limit: 1, in: fixture.database).first)
             let largeBodies = try #require(try await MessageLog.bodies(seq: largeRecord.seq, in: fixture.database))
             #expect(largeBodies.responseTruncated)

@@ -57,7 +57,10 @@ final class OneCallPerConnection: ChannelInboundHandler, @unchecked Sendable {
         _ = try await registry.updateService(service.id, ServiceInput(enabled: true), by: actor)
         _ = try await registry.grant(consumerID: "VN/GOV/A/C", serviceID: service.id, endpoint: nil, by: actor)
         let key = try await registry.issueKey(subsystemID: "VN/GOV/A/C", name: "k", by: actor).secret
-        let gateway = try HubGateway(host: "127.0.0.1", port: 0, database: database, logger: TestDatabase.logger)
+        let gateway = try HubGateway(
+            host: "127.0.0.1", port: 0, database: database,
+            journal: MessageJournal(directory: directory + "/hub-journal", database: database, logger: TestDatabase.logger),
+            logger: TestDatabase.logger)
         let port = try await gateway.start()
         let headers: HTTPFields = [HTTPField.Name("X-Road-Client")!: "VN/GOV/A/C", HTTPField.Name("X-Road-Client-Key")!: key]
         // One client connection, so that every call runs on the same event loop and meets the same pooled connection.

@@ -29,13 +29,8 @@ import Testing
     }
 
     @Test func sealsAreSignedCheckedAndProveInclusion() async throws {
-        let directory = TestDatabase.temporaryDirectory()
-        let (location, cleanup) = try await TestDatabase.fresh(in: directory)
-        let database = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
-        do {
-            try await Migrations.run(on: database)
-            let writer = MessageLogWriter(database: database, logger: TestDatabase.logger)
-            for index in 1...7 { try await writer.append(Self.record(index)) }
+        try await TestDatabase.withMigrated { database, directory in
+            for index in 1...7 { try await MessageLog.append([Self.record(index)], in: database) }
             let key = try SealingKey.load(directory: directory)
             #expect(try SealingKey.load(directory: directory).keyID == key.keyID, "the key is kept in the data directory")
             let sealer = Sealer(database: database, key: key, maxRecords: 4)
@@ -58,13 +53,7 @@ import Testing
             let broken = try await MessageLog.verifySeals(database)
             #expect(broken.firstBadSeal == 2)
             #expect(broken.problem?.contains("signature") == true)
-        } catch {
-            await database.close()
-            await cleanup()
-            throw error
         }
-        await database.close()
-        await cleanup()
     }
 }
 

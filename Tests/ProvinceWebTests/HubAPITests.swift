@@ -94,13 +94,14 @@ import Testing
 
     @Test func messageLogIsQueriedAndExportedAsJSONLines() async throws {
         try await TestPlatform.withDemo { platform, http in
-            let writer = MessageLogWriter(database: platform.database, logger: TestPlatform.logger)
             for index in 1...5 {
-                try await writer.append(
-                    MessageRecord(
-                        messageID: "id-\(index)", consumer: index % 2 == 0 ? "VN/GOV/A/X" : "VN/GOV/B/Y", service: "VN/GOV/C/Z/svc",
-                        method: "GET", path: "/r1/VN/GOV/C/Z/svc/\(index)", status: 200, error: nil, requestBytes: 0, responseBytes: index,
-                        requestSHA256: "", responseSHA256: "", receivedAt: Timestamp.now(), forwardedAt: nil, answeredAt: Timestamp.now()))
+                try await MessageLog.append(
+                    [
+                        MessageRecord(
+                            messageID: "id-\(index)", consumer: index % 2 == 0 ? "VN/GOV/A/X" : "VN/GOV/B/Y", service: "VN/GOV/C/Z/svc",
+                            method: "GET", path: "/r1/VN/GOV/C/Z/svc/\(index)", status: 200, error: nil, requestBytes: 0, responseBytes: index,
+                            requestSHA256: "", responseSHA256: "", receivedAt: Timestamp.now(), forwardedAt: nil, answeredAt: Timestamp.now())
+                    ], in: platform.database)
             }
             let admin = try await http.token("admin")
             let listed = try await http.request(.get, "/api/v1/hub/messages?consumer=VN/GOV/A/X", token: admin)

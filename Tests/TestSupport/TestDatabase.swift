@@ -35,6 +35,23 @@ public enum TestDatabase {
         return (.postgres(url: components.string!), cleanup)
     }
 
+    /// Runs `body` with a fresh migrated database and its temporary folder, then closes and drops them.
+    public static func withMigrated(_ body: (ProvinceDatabase, String) async throws -> Void) async throws {
+        let directory = temporaryDirectory()
+        let (location, cleanup) = try await fresh(in: directory)
+        let database = try await ProvinceDatabase.open(location, logger: logger)
+        do {
+            try await Migrations.run(on: database)
+            try await body(database, directory)
+        } catch {
+            await database.close()
+            await cleanup()
+            throw error
+        }
+        await database.close()
+        await cleanup()
+    }
+
     /// A fresh temporary folder's path.
     public static func temporaryDirectory() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("op-test-\(UUID().uuidString)").path

@@ -22,6 +22,8 @@ extension NationalSystem: ResponseEncodable {}
 struct HubController {
     let registry: HubRegistry
     let database: ProvinceDatabase
+    /// Imported before the log is read, so that the log holds every exchange this process has answered.
+    let journal: MessageJournal
     let monitor: HubMonitor
     /// The hub's TLS identity, read once when the router is built.
     let identity: HubIdentity
@@ -257,6 +259,7 @@ struct HubController {
         if paging.after != nil, before == nil { throw AppError(.validation, vi: "cursor không hợp lệ.", en: "cursor is not valid.") }
         let from = request.query("from").flatMap(AuditController.parseTime).map(Timestamp.string)
         let to = request.query("to").flatMap(AuditController.parseTime).map(Timestamp.string)
+        try await journal.importPending()
         let records = try await MessageLog.records(
             consumer: request.query("consumer"), service: request.query("service"), from: from, to: to, beforeSeq: before,
             limit: paging.limit + 1, in: database)
@@ -276,6 +279,7 @@ struct HubController {
         let consumer = request.query("consumer")
         let service = request.query("service")
         let database = self.database
+        try await journal.importPending()
         let body = ResponseBody { writer in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -299,6 +303,7 @@ struct HubController {
 
     @Sendable func verify(_ request: Request, context: AppContext) async throws -> MessageLog.Verification {
         guard Access.canAdministerPlatform(try context.actor()) else { throw AppError.forbidden }
+        try await journal.importPending()
         return try await MessageLog.verify(database)
     }
 

@@ -1,0 +1,365 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ProvinceStore
+import SQLKit
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The gateway's first write of the evidence: each event loop appends the records of the exchanges it finished to a
+/// file of its own, in one `write` per loop iteration, and releases their answers once the write returned (the
+/// kernel holds the bytes: a `kill -9` of the process does not lose them). An importer then chains and inserts the
+/// records into `hub_messages` in large transactions, and at start imports what a stopped process left behind.
+public final class MessageJournal: Sendable {
+    /// Where the journal files are: `<start>-<pid>-<loop>-<n>.journal`, one line a record.
+    public let directory: String
+    let database: ProvinceDatabase
+    let logger: Logger
+    private let files: [ObjectIdentifier: JournalFile]
+    private let importer: JournalImporter
+    /// Raised by a loop's write, taken by the importer: an idle hub does not scan its directory.
+    private let written = JournalSignal()
+
+    public init(directory: String, database: ProvinceDatabase, logger: Logger) {
+        self.directory = directory
+        self.database = database
+        self.logger = logger
+        importer = JournalImporter(directory: directory, database: database, logger: logger)
+        let prefix = "\(Int64(Date().timeIntervalSince1970 * 1000))-\(getpid())"
+        var files: [ObjectIdentifier: JournalFile] = [:]
+        for (index, loop) in MultiThreadedEventLoopGroup.singleton.makeIterator().enumerated() {
+            files[ObjectIdentifier(loop)] = JournalFile(
+                eventLoop: loop, directory: directory, prefix: "\(prefix)-\(index)", written: written, logger: logger)
+        }
+        self.files = files
+    }
+
+    /// The file of `eventLoop`, one of the singleton group's loops, which the gateway runs on.
+    func file(for eventLoop: any EventLoop) -> JournalFile {
+        files[ObjectIdentifier(eventLoop)]!
+    }
+
+    /// Imports every complete record the journal files hold that is not yet in the database, and removes the files
+    /// no process writes any more once they are imported. Returns how many records were imported.
+    @discardableResult
+    public func importPending() async throws -> Int {
+        written.take()
+        return try await importer.importAll()
+    }
+
+    /// Imports what the loops write, every `interval`, until the task is cancelled.
+    public func run(interval: Duration = .milliseconds(100)) async {
+        while !Task.isCancelled {
+            if written.isRaised {
+                do {
+                    try await importPending()
+                } catch {
+                    logger.error("importing the message journal failed: \(error)")
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// Tells the importer that a loop wrote.
+final class JournalSignal: Sendable {
+    private let flag = Atomic<Bool>(true)
+
+    func raise() { flag.store(true, ordering: .releasing) }
+    func take() { flag.store(false, ordering: .releasing) }
+    var isRaised: Bool { flag.load(ordering: .acquiring) }
+}
+
+/// One event loop's journal file; confined to that loop.
+final class JournalFile: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    let directory: String
+    let prefix: String
+    let logger: Logger
+    let written: JournalSignal
+    private var descriptor: CInt = -1
+    private var number = 0
+    private var size = 0
+    private var buffer: [UInt8] = []
+    private var waiting: [(Bool) -> Void] = []
+    private var flushScheduled = false
+    /// A file this large is closed and a new one begun: the importer then removes the old one.
+    static let rotateBytes = 64 << 20
+
+    init(eventLoop: any EventLoop, directory: String, prefix: String, written: JournalSignal, logger: Logger) {
+        self.written = written
+        self.eventLoop = eventLoop
+        self.directory = directory
+        self.prefix = prefix
+        self.logger = logger
+    }
+
+    /// Queues a record; `then(true)` runs on this loop once its line is written, `then(false)` if it could not be.
+    func append(_ record: MessageRecord, bodies: MessageBodies?, then: @escaping (Bool) -> Void) {
+        eventLoop.preconditionInEventLoop()
+        JournalLine.encode(record, bodies, into: &buffer)
+        waiting.append(then)
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        // Runs after this iteration's reads: the records of every exchange they finished go in one write.
+        eventLoop.execute { self.flush() }
+    }
+
+    private func flush() {
+        flushScheduled = false
+        let complete = write(buffer)
+        buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+        let callbacks = waiting
+        waiting.removeAll(keepingCapacity: true)
+        written.raise()
+        for callback in callbacks { callback(complete) }
+    }
+
+    private func write(_ bytes: [UInt8]) -> Bool {
+        if descriptor < 0 || size >= Self.rotateBytes {
+            guard open() else { return false }
+        }
+        let complete = bytes.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let count = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += count
+            }
+            return true
+        }
+        guard complete else {
+            // A line may be cut: the next records go to a new file, and the importer skips the cut line.
+            logger.error("writing the message journal \(path(number)) failed: errno \(errno)")
+            Glibc.close(descriptor)
+            descriptor = -1
+            return false
+        }
+        size += bytes.count
+        return true
+    }
+
+    private func path(_ number: Int) -> String { "\(directory)/\(prefix)-\(number).journal" }
+
+    /// Begins the next file, locked while this process writes it: the importer removes only unlocked files.
+    private func open() -> Bool {
+        if descriptor >= 0 { Glibc.close(descriptor) }
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        number += 1
+        size = 0
+        descriptor = Glibc.open(path(number), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else {
+            logger.error("opening the message journal \(path(number)) failed: errno \(errno)")
+            return false
+        }
+        _ = flock(descriptor, LOCK_EX)
+        return true
+    }
+}
+
+/// Moves journal lines into the database; one import at a time per process.
+actor JournalImporter {
+    let directory: String
+    let database: ProvinceDatabase
+    let logger: Logger
+    /// The end of the chain as this importer last committed it (nil: read the stored head).
+    private var head: MessageLog.Head?
+    /// The most a transaction imports.
+    static let chunkBytes = 4 << 20
+
+    init(directory: String, database: ProvinceDatabase, logger: Logger) {
+        self.directory = directory
+        self.database = database
+        self.logger = logger
+    }
+
+    func importAll() async throws -> Int {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".journal") }.sorted()
+        var imported = 0
+        for name in names {
+            imported += try await importFile(name)
+        }
+        return imported
+    }
+
+    /// Imports the complete lines of one file; removes the file when no process writes it any more and all of it
+    /// is in.
+    private func importFile(_ name: String) async throws -> Int {
+        let path = "\(directory)/\(name)"
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return 0 }
+        defer { Glibc.close(descriptor) }
+        let finished = flock(descriptor, LOCK_EX | LOCK_NB) == 0
+        var imported = 0
+        var position = try await importedBytes(name)
+        while true {
+            let chunk = Self.read(descriptor, at: position, upTo: Self.chunkBytes)
+            guard let lastNewline = chunk.lastIndex(of: UInt8(ascii: "\n")) else {
+                if finished {
+                    if !chunk.isEmpty { logger.warning("message journal \(name) ends in a cut line of \(chunk.count) bytes (not answered): skipped") }
+                    try? FileManager.default.removeItem(atPath: path)
+                    let file = name
+                    try await database.write { db in try await db.raw("DELETE FROM hub_journal_imports WHERE file = \(bind: file)").run() }
+                }
+                return imported
+            }
+            let lines = chunk[..<lastNewline].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+            var records: [MessageRecord] = []
+            var bodies: [MessageBodies?] = []
+            records.reserveCapacity(lines.count)
+            for line in lines {
+                guard let (record, kept) = JournalLine.decode(line) else {
+                    logger.error("message journal \(name) has a line that is not a record at byte \(position): skipped")
+                    continue
+                }
+                records.append(record)
+                bodies.append(kept)
+            }
+            let end = position + lastNewline + 1
+            try await commit(records, bodies, file: name, from: position, to: end)
+            imported += records.count
+            position = end
+        }
+    }
+
+    /// Inserts records and advances the file's imported bytes in one transaction. Another process that imported
+    /// or appended meanwhile makes it collide: the head is read again and the import goes on from the stored bytes.
+    private func commit(_ records: [MessageRecord], _ bodies: [MessageBodies?], file: String, from start: Int, to end: Int) async throws {
+        let database = self.database
+        for attempt in 0..<2 {
+            let known = attempt == 0 ? head : nil
+            do {
+                head = try await database.write { db in
+                    let stored =
+                        try await db.raw("SELECT imported_bytes FROM hub_journal_imports WHERE file = \(bind: file)\(database.lockForUpdate)")
+                        .first()?.int("imported_bytes") ?? 0
+                    guard stored == start else { throw JournalImportMoved() }
+                    let head = try await MessageLog.insert(records, bodies: bodies, after: known, in: db, database: database)
+                    try await db.raw(
+                        """
+                        INSERT INTO hub_journal_imports (file, imported_bytes) VALUES (\(bind: file), \(bind: end))
+                        ON CONFLICT (file) DO UPDATE SET imported_bytes = excluded.imported_bytes
+                        """
+                    ).run()
+                    return head
+                }
+                return
+            } catch is JournalImportMoved {
+                head = nil
+                return
+            } catch  where attempt == 0 {
+                head = nil
+            }
+        }
+    }
+
+    private func importedBytes(_ file: String) async throws -> Int {
+        try await database.read { db in
+            try await db.raw("SELECT imported_bytes FROM hub_journal_imports WHERE file = \(bind: file)").first()?.int("imported_bytes") ?? 0
+        }
+    }
+
+    private static func read(_ descriptor: CInt, at offset: Int, upTo limit: Int) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var count = 0
+        while count < limit {
+            let got = bytes.withUnsafeMutableBytes { raw in pread(descriptor, raw.baseAddress! + count, limit - count, off_t(offset + count)) }
+            if got < 0 && errno == EINTR { continue }
+            if got <= 0 { break }
+            count += got
+        }
+        bytes.removeSubrange(count...)
+        return bytes
+    }
+}
+
+/// Another importer moved the file's imported bytes since they were read.
+struct JournalImportMoved: Error {}
+
+/// A record as one journal line: its fields separated by tabs, in PostgreSQL's `COPY` text form (`\N` for none;
+/// backslash, tab, newline and carriage return escaped), the kept bodies in base64 after them.
+enum JournalLine {
+    static let fieldCount = 19
+
+    static func encode(_ record: MessageRecord, _ bodies: MessageBodies?, into line: inout [UInt8]) {
+        let fields: [String?] = [
+            record.messageID, record.consumer, record.service, record.method, record.path, String(record.status), record.error,
+            String(record.requestBytes), String(record.responseBytes), record.requestSHA256, record.responseSHA256, record.receivedAt,
+            record.forwardedAt, record.answeredAt, bodies?.request.base64EncodedString(), bodies?.response.base64EncodedString(),
+            bodies.map { $0.requestTruncated ? "1" : "0" }, bodies.map { $0.responseTruncated ? "1" : "0" }, bodies?.expiresAt,
+        ]
+        for (index, field) in fields.enumerated() {
+            if index > 0 { line.append(UInt8(ascii: "\t")) }
+            guard let field else {
+                line += [UInt8(ascii: "\\"), UInt8(ascii: "N")]
+                continue
+            }
+            for byte in field.utf8 {
+                switch byte {
+                case UInt8(ascii: "\\"): line += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case UInt8(ascii: "\t"): line += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                case UInt8(ascii: "\n"): line += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case UInt8(ascii: "\r"): line += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                default: line.append(byte)
+                }
+            }
+        }
+        line.append(UInt8(ascii: "\n"))
+    }
+
+    static func decode(_ line: ArraySlice<UInt8>) -> (MessageRecord, MessageBodies?)? {
+        let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map(field)
+        guard fields.count == fieldCount, let status = fields[5].flatMap({ Int($0) }), let requestBytes = fields[7].flatMap({ Int($0) }),
+            let responseBytes = fields[8].flatMap({ Int($0) })
+        else { return nil }
+        func text(_ index: Int) -> String? { fields[index] }
+        guard let messageID = text(0), let consumer = text(1), let service = text(2), let method = text(3), let path = text(4),
+            let requestSHA256 = text(9), let responseSHA256 = text(10), let receivedAt = text(11), let answeredAt = text(13)
+        else { return nil }
+        let record = MessageRecord(
+            messageID: messageID, consumer: consumer, service: service, method: method, path: path, status: status, error: text(6),
+            requestBytes: requestBytes, responseBytes: responseBytes, requestSHA256: requestSHA256, responseSHA256: responseSHA256,
+            receivedAt: receivedAt, forwardedAt: text(12), answeredAt: answeredAt)
+        var bodies: MessageBodies?
+        if let request = text(14).flatMap({ Data(base64Encoded: $0) }), let response = text(15).flatMap({ Data(base64Encoded: $0) }),
+            let expiresAt = text(18)
+        {
+            bodies = MessageBodies(
+                request: request, response: response, requestTruncated: text(16) == "1", responseTruncated: text(17) == "1", expiresAt: expiresAt)
+        }
+        return (record, bodies)
+    }
+
+    /// One field's text, unescaped; nil for `\N`.
+    private static func field(_ bytes: ArraySlice<UInt8>) -> String? {
+        if bytes.elementsEqual([UInt8(ascii: "\\"), UInt8(ascii: "N")]) { return nil }
+        guard bytes.contains(UInt8(ascii: "\\")) else { return String(decoding: bytes, as: UTF8.self) }
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count)
+        var escaped = false
+        for byte in bytes {
+            if escaped {
+                switch byte {
+                case UInt8(ascii: "t"): text.append(UInt8(ascii: "\t"))
+                case UInt8(ascii: "n"): text.append(UInt8(ascii: "\n"))
+                case UInt8(ascii: "r"): text.append(UInt8(ascii: "\r"))
+                default: text.append(byte)
+                }
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else {
+                text.append(byte)
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
