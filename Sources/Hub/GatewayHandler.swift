@@ -155,6 +155,29 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     fileprivate func closeConnection() { context?.close(promise: nil) }
+
+    /// Random bytes for message ids, drawn from the system 256 at a time rather than 16 per call.
+    private var random: [UInt8] = []
+    private var randomUsed = 0
+    /// The last key presented on this connection and its digest: a client sends the same key call after call.
+    private var lastKey: (secret: String, digest: String)?
+
+    fileprivate func randomBytes16() -> ArraySlice<UInt8> {
+        if randomUsed + 16 > random.count {
+            var generator = SystemRandomNumberGenerator()
+            random = (0..<32).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } }
+            randomUsed = 0
+        }
+        defer { randomUsed += 16 }
+        return random[randomUsed..<randomUsed + 16]
+    }
+
+    fileprivate func digest(ofKey secret: String) -> String {
+        if let lastKey, lastKey.secret == secret { return lastKey.digest }
+        let digest = Tokens.digest(secret)
+        lastKey = (secret, digest)
+        return digest
+    }
 }
 
 /// The state of one exchange; confined to its connection's event loop.
@@ -218,7 +241,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         if let given = head.headers.first(name: "X-Road-Id"), UUID(uuidString: given) != nil {
             messageID = given
         } else {
-            messageID = Self.randomMessageID()
+            messageID = Self.messageID(random: handler.randomBytes16())
         }
     }
 
@@ -375,7 +398,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         if let presented = handler.presented {
             return try authenticate(certificate: presented.fingerprint, client: client, snapshot)
         }
-        guard let secret = credential(), let consumerID = snapshot.credentials[Tokens.digest(secret)] else {
+        guard let secret = credential(), let consumerID = snapshot.credentials[handler.digest(ofKey: secret)] else {
             throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "Present the subsystem's API key in X-Road-Client-Key.")
         }
         guard consumerID == client.description else {
@@ -806,25 +829,16 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         (65...90).contains(byte) ? byte + 32 : byte
     }
 
-    /// A random (version 4) UUID, lowercase, drawn from the system's generator without opening a file.
-    static func randomMessageID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        let high: UInt64 = generator.next()
-        let low: UInt64 = generator.next()
-        for index in 0..<8 {
-            bytes[index] = UInt8(truncatingIfNeeded: high >> (index * 8))
-            bytes[index + 8] = UInt8(truncatingIfNeeded: low >> (index * 8))
-        }
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        let hex = Hex.string(bytes)
-        let digits = Array(hex.utf8)
+    /// A random (version 4) UUID, lowercase, from 16 random bytes.
+    static func messageID(random: ArraySlice<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(36)
-        for (index, digit) in digits.enumerated() {
-            if [8, 12, 16, 20].contains(index) { text.append(UInt8(ascii: "-")) }
-            text.append(digit)
+        for (index, byte) in random.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            let value = index == 6 ? byte & 0x0F | 0x40 : index == 8 ? byte & 0x3F | 0x80 : byte
+            text.append(digits[Int(value >> 4)])
+            text.append(digits[Int(value & 0x0F)])
         }
         return String(decoding: text, as: UTF8.self)
     }

@@ -103,7 +103,9 @@ public final class HubGateway: Service, Sendable {
                                 promise.succeed(.certificateVerified)
                             })
                     }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // The gateway writes only headers it parsed or set itself: no second validation on the way out.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withErrorHandling: true, withOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(
                         GatewayHandler(
                             environment: environment, pool: pools[ObjectIdentifier(channel.eventLoop)]!,

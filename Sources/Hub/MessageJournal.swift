@@ -175,95 +175,137 @@ actor JournalImporter {
     /// The most a transaction imports.
     static let chunkBytes = 4 << 20
 
+    /// The part of one file an import takes.
+    struct Slice {
+        var file: String
+        var from: Int
+        var to: Int
+    }
+
     init(directory: String, database: ProvinceDatabase, logger: Logger) {
         self.directory = directory
         self.database = database
         self.logger = logger
     }
 
+    /// Imports what the files hold now, in passes: each pass takes the complete lines of every file (up to a share of
+    /// `chunkBytes` each), puts the records of all loops in the order they were answered, and commits them in one
+    /// transaction. A file no process writes any more is removed once all of it is in.
     func importAll() async throws -> Int {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".journal") }.sorted()
         var imported = 0
-        for name in names {
-            imported += try await importFile(name)
-        }
-        return imported
-    }
-
-    /// Imports the complete lines of one file; removes the file when no process writes it any more and all of it
-    /// is in.
-    private func importFile(_ name: String) async throws -> Int {
-        let path = "\(directory)/\(name)"
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return 0 }
-        defer { Glibc.close(descriptor) }
-        let finished = flock(descriptor, LOCK_EX | LOCK_NB) == 0
-        var imported = 0
-        var position = try await importedBytes(name)
         while true {
-            let chunk = Self.read(descriptor, at: position, upTo: Self.chunkBytes)
-            guard let lastNewline = chunk.lastIndex(of: UInt8(ascii: "\n")) else {
-                if finished {
-                    if !chunk.isEmpty { logger.warning("message journal \(name) ends in a cut line of \(chunk.count) bytes (not answered): skipped") }
-                    try? FileManager.default.removeItem(atPath: path)
-                    let file = name
-                    try await database.write { db in try await db.raw("DELETE FROM hub_journal_imports WHERE file = \(bind: file)").run() }
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".journal") }.sorted()
+            if names.isEmpty { return imported }
+            let positions = try await importedBytes()
+            let share = max(Self.chunkBytes / names.count, 1 << 16)
+            var slices: [Slice] = []
+            var lines: [(record: MessageRecord, bodies: MessageBodies?)] = []
+            var finishedFiles: [String] = []
+            var importedWhole: [String] = []
+            var more = false
+            for name in names {
+                let path = "\(directory)/\(name)"
+                let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                guard descriptor >= 0 else { continue }
+                // A writer holds its file locked: one that can be locked here is written no more.
+                let finished = flock(descriptor, LOCK_EX | LOCK_NB) == 0
+                let position = positions[name] ?? 0
+                var limit = share
+                var chunk = Self.read(descriptor, at: position, upTo: limit)
+                // A line longer than the share (bodies of up to 1 MiB each, in base64) is read whole.
+                while chunk.count == limit, !chunk.contains(UInt8(ascii: "\n")) {
+                    limit *= 2
+                    chunk = Self.read(descriptor, at: position, upTo: limit)
                 }
-                return imported
-            }
-            let lines = chunk[..<lastNewline].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-            var records: [MessageRecord] = []
-            var bodies: [MessageBodies?] = []
-            records.reserveCapacity(lines.count)
-            for line in lines {
-                guard let (record, kept) = JournalLine.decode(line) else {
-                    logger.error("message journal \(name) has a line that is not a record at byte \(position): skipped")
+                Glibc.close(descriptor)
+                guard let lastNewline = chunk.lastIndex(of: UInt8(ascii: "\n")) else {
+                    if finished {
+                        if !chunk.isEmpty {
+                            logger.warning("message journal \(name) ends in a cut line of \(chunk.count) bytes (never answered): skipped")
+                        }
+                        finishedFiles.append(name)
+                    }
                     continue
                 }
-                records.append(record)
-                bodies.append(kept)
+                more = more || chunk.count == limit
+                for line in chunk[..<lastNewline].split(separator: UInt8(ascii: "\n")) {
+                    guard let decoded = JournalLine.decode(line) else {
+                        logger.error("message journal \(name) has a line that is not a record after byte \(position): skipped")
+                        continue
+                    }
+                    lines.append(decoded)
+                }
+                slices.append(Slice(file: name, from: position, to: position + lastNewline + 1))
+                if finished && chunk.count < limit {
+                    if lastNewline + 1 < chunk.count {
+                        logger.warning(
+                            "message journal \(name) ends in a cut line of \(chunk.count - lastNewline - 1) bytes (never answered): skipped")
+                    }
+                    importedWhole.append(name)
+                }
             }
-            let end = position + lastNewline + 1
-            try await commit(records, bodies, file: name, from: position, to: end)
-            imported += records.count
-            position = end
+            for name in finishedFiles { try await remove(name) }
+            if slices.isEmpty { return imported }
+            // Each file is in answer order already; the loops' records are merged by the time they were answered.
+            let ordered = lines.enumerated().sorted { ($0.element.record.answeredAt, $0.offset) < ($1.element.record.answeredAt, $1.offset) }
+            guard try await commit(ordered.map(\.element.record), ordered.map(\.element.bodies), slices) else { continue }
+            for name in importedWhole { try await remove(name) }
+            imported += lines.count
+            if !more { return imported }
         }
     }
 
-    /// Inserts records and advances the file's imported bytes in one transaction. Another process that imported
-    /// or appended meanwhile makes it collide: the head is read again and the import goes on from the stored bytes.
-    private func commit(_ records: [MessageRecord], _ bodies: [MessageBodies?], file: String, from start: Int, to end: Int) async throws {
+    /// Inserts records and advances the files' imported bytes in one transaction. Another process that imported or
+    /// appended meanwhile makes it collide: the head is read again, and the next pass goes on from the stored bytes
+    /// (false is returned).
+    private func commit(_ records: [MessageRecord], _ bodies: [MessageBodies?], _ slices: [Slice]) async throws -> Bool {
         let database = self.database
         for attempt in 0..<2 {
             let known = attempt == 0 ? head : nil
             do {
                 head = try await database.write { db in
-                    let stored =
-                        try await db.raw("SELECT imported_bytes FROM hub_journal_imports WHERE file = \(bind: file)\(database.lockForUpdate)")
-                        .first()?.int("imported_bytes") ?? 0
-                    guard stored == start else { throw JournalImportMoved() }
+                    for slice in slices {
+                        let stored =
+                            try await db.raw(
+                                "SELECT imported_bytes FROM hub_journal_imports WHERE file = \(bind: slice.file)\(database.lockForUpdate)"
+                            ).first()?.int("imported_bytes") ?? 0
+                        guard stored == slice.from else { throw JournalImportMoved() }
+                    }
                     let head = try await MessageLog.insert(records, bodies: bodies, after: known, in: db, database: database)
-                    try await db.raw(
-                        """
-                        INSERT INTO hub_journal_imports (file, imported_bytes) VALUES (\(bind: file), \(bind: end))
-                        ON CONFLICT (file) DO UPDATE SET imported_bytes = excluded.imported_bytes
-                        """
-                    ).run()
+                    for slice in slices {
+                        try await db.raw(
+                            """
+                            INSERT INTO hub_journal_imports (file, imported_bytes) VALUES (\(bind: slice.file), \(bind: slice.to))
+                            ON CONFLICT (file) DO UPDATE SET imported_bytes = excluded.imported_bytes
+                            """
+                        ).run()
+                    }
                     return head
                 }
-                return
+                return true
             } catch is JournalImportMoved {
                 head = nil
-                return
+                return false
             } catch  where attempt == 0 {
                 head = nil
             }
         }
+        return false
     }
 
-    private func importedBytes(_ file: String) async throws -> Int {
+    /// Removes a file that is written no more and wholly imported, then its row.
+    private func remove(_ name: String) async throws {
+        try? FileManager.default.removeItem(atPath: "\(directory)/\(name)")
+        try await database.write { db in try await db.raw("DELETE FROM hub_journal_imports WHERE file = \(bind: name)").run() }
+    }
+
+    private func importedBytes() async throws -> [String: Int] {
         try await database.read { db in
-            try await db.raw("SELECT imported_bytes FROM hub_journal_imports WHERE file = \(bind: file)").first()?.int("imported_bytes") ?? 0
+            var positions: [String: Int] = [:]
+            for row in try await db.raw("SELECT file, imported_bytes FROM hub_journal_imports").all() {
+                positions[try row.string("file")] = try row.int("imported_bytes")
+            }
+            return positions
         }
     }
 

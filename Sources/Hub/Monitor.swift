@@ -77,6 +77,12 @@ public final class HubMonitor: Sendable {
         var calls = 0
         var errors: [String: Int] = [:]
         var latency = LatencyHistogram()
+
+        mutating func count(errorKind: String?, seconds: Double) {
+            calls += 1
+            if let errorKind { errors[errorKind, default: 0] += 1 }
+            latency.observe(seconds)
+        }
     }
 
     private let traffic = Mutex<[Key: Traffic]>([:])
@@ -87,13 +93,10 @@ public final class HubMonitor: Sendable {
 
     /// Counts one exchange.
     public func record(service: String, consumer: String, errorKind: String?, seconds: Double) {
+        let key = Key(service: service, consumer: consumer)
         traffic.withLock { traffic in
-            let key = Key(service: service, consumer: consumer)
-            var entry = traffic[key] ?? Traffic()
-            entry.calls += 1
-            if let errorKind { entry.errors[errorKind, default: 0] += 1 }
-            entry.latency.observe(seconds)
-            traffic[key] = entry
+            // Changed in place: copying the entry out would copy its arrays on every call.
+            traffic[key, default: Traffic()].count(errorKind: errorKind, seconds: seconds)
         }
     }
 

@@ -37,7 +37,14 @@ struct Origin: Hashable, Sendable {
 
     var isTLS: Bool { security != .plain }
     var hostHeader: String { port == (isTLS ? 443 : 80) ? host : "\(host):\(port)" }
-    var key: String { "\(security)|\(host):\(port)" }
+    /// What a pooled connection is good for: the same address, reached the same way.
+    var key: Key { Key(host: host, port: port, security: security) }
+
+    struct Key: Hashable {
+        var host: String
+        var port: Int
+        var security: Security
+    }
 }
 
 /// The TLS contexts upstream connections use: one for HTTPS providers, one for peer hubs (nil without an identity).
@@ -114,7 +121,7 @@ final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
 final class UpstreamPool: @unchecked Sendable {
     private let eventLoop: any EventLoop
     private let tls: UpstreamTLS
-    private var idle: [String: [(any Channel, UpstreamHandler)]] = [:]
+    private var idle: [Origin.Key: [(any Channel, UpstreamHandler)]] = [:]
     static let maxIdlePerOrigin = 128
 
     init(eventLoop: any EventLoop, tls: UpstreamTLS) {
@@ -125,8 +132,8 @@ final class UpstreamPool: @unchecked Sendable {
     /// An open connection to `origin`: an idle one if there is (unless `fresh`), else a new one.
     func acquire(_ origin: Origin, connectTimeout: TimeAmount, fresh: Bool = false) -> EventLoopFuture<(any Channel, UpstreamHandler)> {
         eventLoop.preconditionInEventLoop()
-        while !fresh, var list = idle[origin.key], let last = list.popLast() {
-            idle[origin.key] = list
+        let key = origin.key
+        while !fresh, let last = idle[key]?.popLast() {
             if last.0.isActive { return eventLoop.makeSucceededFuture(last) }
         }
         let handler = UpstreamHandler()
@@ -137,7 +144,8 @@ final class UpstreamPool: @unchecked Sendable {
             .channelInitializer { [tls] channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let handler = try Self.tlsHandler(for: origin, tls) { try channel.pipeline.syncOperations.addHandler(handler) }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // The gateway writes only headers it parsed or set itself: no second validation on the way out.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -168,10 +176,11 @@ final class UpstreamPool: @unchecked Sendable {
     func release(_ origin: Origin, _ connection: (any Channel, UpstreamHandler)) {
         eventLoop.preconditionInEventLoop()
         connection.1.delegate = nil
-        guard connection.0.isActive, (idle[origin.key]?.count ?? 0) < Self.maxIdlePerOrigin else {
+        let key = origin.key
+        guard connection.0.isActive, (idle[key]?.count ?? 0) < Self.maxIdlePerOrigin else {
             connection.0.close(promise: nil)
             return
         }
-        idle[origin.key, default: []].append(connection)
+        idle[key, default: []].append(connection)
     }
 }

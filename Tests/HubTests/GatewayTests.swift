@@ -175,6 +175,9 @@ import Testing
             // Disabled until enabled; then denied until granted.
             var reply = try await Self.call(fixture, "\(Self.path)/echo/a", key: fixture.consumerKey)
             #expect(reply.head.status.code == 503)
+            // A message id the gateway gives is a version 4 UUID, lowercase.
+            let given = try #require(reply.head.headerFields[HTTPField.Name("X-Road-Id")!])
+            #expect(UUID(uuidString: given) != nil && given == given.lowercased() && Array(given)[14] == "4")
             _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
             try await fixture.gateway.reloadRegistry()
             reply = try await Self.call(fixture, "\(Self.path)/echo/a", key: fixture.consumerKey)
