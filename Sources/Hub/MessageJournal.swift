@@ -341,17 +341,23 @@ enum JournalLine {
         for (index, field) in fields.enumerated() {
             if index > 0 { line.append(UInt8(ascii: "\t")) }
             guard let field else {
-                line += [UInt8(ascii: "\\"), UInt8(ascii: "N")]
+                line.append(UInt8(ascii: "\\"))
+                line.append(UInt8(ascii: "N"))
                 continue
             }
             for byte in field.utf8 {
+                let escape: UInt8
                 switch byte {
-                case UInt8(ascii: "\\"): line += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-                case UInt8(ascii: "\t"): line += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-                case UInt8(ascii: "\n"): line += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-                case UInt8(ascii: "\r"): line += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-                default: line.append(byte)
+                case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
+                case UInt8(ascii: "\t"): escape = UInt8(ascii: "t")
+                case UInt8(ascii: "\n"): escape = UInt8(ascii: "n")
+                case UInt8(ascii: "\r"): escape = UInt8(ascii: "r")
+                default:
+                    line.append(byte)
+                    continue
                 }
+                line.append(UInt8(ascii: "\\"))
+                line.append(escape)
             }
         }
         line.append(UInt8(ascii: "\n"))

@@ -39,24 +39,27 @@ public struct MessageRecord: Sendable, Codable, Equatable {
         ]
         var text: [UInt8] = [UInt8(ascii: "[")]
         text.reserveCapacity(512)
+        // Byte by byte, without an array for each escape: the importer hashes every record.
+        func escaped(_ byte: UInt8) {
+            text.append(UInt8(ascii: "\\"))
+            text.append(byte)
+        }
         for (index, field) in fields.enumerated() {
             if index > 0 { text.append(UInt8(ascii: ",")) }
             guard let field else {
-                text.append(contentsOf: Array("null".utf8))
+                text.append(contentsOf: "null".utf8)
                 continue
             }
             text.append(UInt8(ascii: "\""))
             for byte in field.utf8 {
                 switch byte {
-                case UInt8(ascii: "\""): text.append(contentsOf: [92, 34])
-                case UInt8(ascii: "\\"): text.append(contentsOf: [92, 92])
-                case UInt8(ascii: "/"): text.append(contentsOf: [92, 47])
-                case 0x0A: text.append(contentsOf: [92, UInt8(ascii: "n")])
-                case 0x0D: text.append(contentsOf: [92, UInt8(ascii: "r")])
-                case 0x09: text.append(contentsOf: [92, UInt8(ascii: "t")])
-                case 0x08: text.append(contentsOf: [92, UInt8(ascii: "b")])
-                case 0x0C: text.append(contentsOf: [92, UInt8(ascii: "f")])
-                case 0..<0x20: text.append(contentsOf: Array(String(format: "\\u%04x", byte).utf8))
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): escaped(byte)
+                case 0x0A: escaped(UInt8(ascii: "n"))
+                case 0x0D: escaped(UInt8(ascii: "r"))
+                case 0x09: escaped(UInt8(ascii: "t"))
+                case 0x08: escaped(UInt8(ascii: "b"))
+                case 0x0C: escaped(UInt8(ascii: "f"))
+                case 0..<0x20: text.append(contentsOf: String(format: "\\u%04x", byte).utf8)
                 default: text.append(byte)
                 }
             }

@@ -278,13 +278,12 @@ public enum Timestamp {
         var text: [UInt8] = []
         text.reserveCapacity(24)
         func append(_ value: Int64, width: Int) {
-            var digits = [UInt8](repeating: 48, count: width)
-            var remaining = value
-            for index in stride(from: width - 1, through: 0, by: -1) {
-                digits[index] = 48 + UInt8(remaining % 10)
-                remaining /= 10
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                text.append(48 + UInt8(value / divisor % 10))
+                divisor /= 10
             }
-            text.append(contentsOf: digits)
         }
         append(year, width: 4)
         text.append(45)
