@@ -136,32 +136,26 @@ public enum MessageLog {
             "seq", "message_id", "consumer", "service", "method", "path", "status", "error", "request_bytes", "response_bytes",
             "request_sha256", "response_sha256", "received_at", "forwarded_at", "answered_at", "prev_hash", "hash",
         ]
-        // SQLite allows 32,766 parameters a statement: 500 records of 17 columns a statement.
-        for part in stride(from: 0, to: chained.count, by: 500) {
-            var insert = db.insert(into: "hub_messages").columns(columns)
-            for record in chained[part..<min(part + 500, chained.count)] {
-                insert = insert.values([
-                    SQLBind(record.seq), SQLBind(record.messageID), SQLBind(record.consumer), SQLBind(record.service),
-                    SQLBind(record.method), SQLBind(record.path), SQLBind(record.status), SQLBind(record.error),
-                    SQLBind(record.requestBytes), SQLBind(record.responseBytes), SQLBind(record.requestSHA256),
-                    SQLBind(record.responseSHA256), SQLBind(record.receivedAt), SQLBind(record.forwardedAt),
-                    SQLBind(record.answeredAt), SQLBind(record.prevHash), SQLBind(record.hash),
-                ])
-            }
-            try await insert.run()
+        let rows = chained.map { record -> [RowValue] in
+            [
+                .integer(record.seq), .text(record.messageID), .text(record.consumer), .text(record.service), .text(record.method),
+                .text(record.path), .integer(record.status), RowValue(record.error), .integer(record.requestBytes),
+                .integer(record.responseBytes), .text(record.requestSHA256), .text(record.responseSHA256), .text(record.receivedAt),
+                RowValue(record.forwardedAt), .text(record.answeredAt), .text(record.prevHash), .text(record.hash),
+            ]
         }
-        let logged = zip(chained, bodies).compactMap { record, bodies in bodies.map { (record.seq, $0) } }
-        for part in stride(from: 0, to: logged.count, by: 500) {
-            var bodyInsert = db.insert(into: "hub_message_bodies").columns(
-                "seq", "request_body", "response_body", "request_truncated", "response_truncated", "expires_at")
-            for (seq, bodies) in logged[part..<min(part + 500, logged.count)] {
-                bodyInsert = bodyInsert.values([
-                    SQLBind(seq), SQLBind(bodies.request.base64EncodedString()), SQLBind(bodies.response.base64EncodedString()),
-                    SQLBind(bodies.requestTruncated ? 1 : 0), SQLBind(bodies.responseTruncated ? 1 : 0), SQLBind(bodies.expiresAt),
-                ])
+        try await insertRows(into: "hub_messages", columns: columns, rows: rows, in: db)
+        let kept = zip(chained, bodies).compactMap { record, bodies -> [RowValue]? in
+            bodies.map {
+                [
+                    .integer(record.seq), .text($0.request.base64EncodedString()), .text($0.response.base64EncodedString()),
+                    .integer($0.requestTruncated ? 1 : 0), .integer($0.responseTruncated ? 1 : 0), .text($0.expiresAt),
+                ]
             }
-            try await bodyInsert.run()
         }
+        try await insertRows(
+            into: "hub_message_bodies", columns: ["seq", "request_body", "response_body", "request_truncated", "response_truncated", "expires_at"],
+            rows: kept, in: db)
         if stored == nil {
             try await db.raw("INSERT INTO hub_message_head (id, seq, hash) VALUES (1, \(bind: seq), \(bind: previous))").run()
         } else {

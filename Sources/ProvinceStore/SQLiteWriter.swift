@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import SQLKit
 import SQLiteKit
 import Synchronization
@@ -81,7 +82,7 @@ final class SQLiteWriter: Sendable {
     }
 
     private func drain() async {
-        let database = connection.sql()
+        let database = SQLiteWriterDatabase(connection: connection, base: connection.sql())
         while true {
             let batch = state.withLock { state -> [Job] in
                 let batch = Array(state.queue.prefix(Self.maxBatch))
@@ -118,5 +119,25 @@ final class SQLiteWriter: Sendable {
 
     func close() async {
         try? await connection.close()
+    }
+}
+
+/// The writer connection as SQLKit sees it, with the connection itself at hand for ``insertRows(into:columns:rows:in:)``.
+struct SQLiteWriterDatabase: SQLDatabase {
+    let connection: SQLiteConnection
+    let base: any SQLDatabase
+
+    var logger: Logger { base.logger }
+    var eventLoop: any EventLoop { base.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { base.version }
+    var dialect: any SQLDialect { base.dialect }
+    var queryLogLevel: Logger.Level? { base.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        base.execute(sql: query, onRow)
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        try await base.execute(sql: query, onRow)
     }
 }
