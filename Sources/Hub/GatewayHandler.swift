@@ -442,15 +442,13 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     func connect(fresh: Bool = false) {
         guard let origin, let eventLoop = handler.eventLoop else { return }
         phase = .connecting
-        let timeout = TimeAmount.milliseconds(Int64(timeoutMilliseconds))
-        defer {
-            // An idle pooled connection is handed over at once (the request is already forwarded by now): only a
-            // connection still being opened needs a timer.
-            if case .connecting = phase {
-                self.timeout = eventLoop.scheduleTask(in: timeout) { [weak self] in self?.timeoutFired() }
-            }
+        if !fresh, let idle = handler.upstreams.takeIdle(origin) {
+            attach(idle)
+            return
         }
-        handler.upstreams.acquire(origin, connectTimeout: timeout, fresh: fresh).whenComplete { [weak self] result in
+        let timeout = TimeAmount.milliseconds(Int64(timeoutMilliseconds))
+        self.timeout = eventLoop.scheduleTask(in: timeout) { [weak self] in self?.timeoutFired() }
+        handler.upstreams.connect(origin, connectTimeout: timeout).whenComplete { [weak self] result in
             guard let self else { return }
             switch result {
             case .success(let connection):
@@ -458,16 +456,21 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
                     self.handler.upstreams.release(origin, connection)
                     return
                 }
-                self.upstream = connection
-                connection.1.delegate = self
-                connection.1.uses += 1
-                self.reusedConnection = connection.1.uses > 1
-                self.forward()
+                self.attach(connection)
             case .failure:
                 self.fail(
                     GatewayError(status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The service's provider cannot be reached."))
             }
         }
+    }
+
+    /// Takes a connection to the provider and sends the call on it.
+    func attach(_ connection: (any Channel, UpstreamHandler)) {
+        upstream = connection
+        connection.1.delegate = self
+        connection.1.uses += 1
+        reusedConnection = connection.1.uses > 1
+        forward()
     }
 
     func forward() {

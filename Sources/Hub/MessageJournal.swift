@@ -345,6 +345,11 @@ enum JournalLine {
                 line.append(UInt8(ascii: "N"))
                 continue
             }
+            // Most fields need no escape: copied whole.
+            if !field.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+                line.append(contentsOf: field.utf8)
+                continue
+            }
             for byte in field.utf8 {
                 let escape: UInt8
                 switch byte {

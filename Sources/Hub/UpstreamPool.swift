@@ -129,13 +129,18 @@ final class UpstreamPool: @unchecked Sendable {
         self.tls = tls
     }
 
-    /// An open connection to `origin`: an idle one if there is (unless `fresh`), else a new one.
-    func acquire(_ origin: Origin, connectTimeout: TimeAmount, fresh: Bool = false) -> EventLoopFuture<(any Channel, UpstreamHandler)> {
+    /// An idle open connection to `origin`, if there is one.
+    func takeIdle(_ origin: Origin) -> (any Channel, UpstreamHandler)? {
         eventLoop.preconditionInEventLoop()
         let key = origin.key
-        while !fresh, let last = idle[key]?.popLast() {
-            if last.0.isActive { return eventLoop.makeSucceededFuture(last) }
+        while let last = idle[key]?.popLast() {
+            if last.0.isActive { return last }
         }
+        return nil
+    }
+
+    /// A new connection to `origin`.
+    func connect(_ origin: Origin, connectTimeout: TimeAmount) -> EventLoopFuture<(any Channel, UpstreamHandler)> {
         let handler = UpstreamHandler()
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
