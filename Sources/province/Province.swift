@@ -337,8 +337,15 @@ struct MessageLogCommand: AsyncParsableCommand {
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {
-            let (chain, seals) = try await storage.open().use {
-                (try await MessageLog.verify($0.database), try await MessageLog.verifySeals($0.database))
+            let (chain, seals) = try await storage.open().use { platform in
+                // Exchanges a stopped gateway journaled but did not import yet are part of the log.
+                do {
+                    let imported = try await platform.hubJournal.importPending()
+                    if imported > 0 { print("Imported \(imported) records from the gateway's journal first.") }
+                } catch {
+                    FileHandle.standardError.write(Data("warning: the gateway's journal could not be imported: \(error)\n".utf8))
+                }
+                return (try await MessageLog.verify(platform.database), try await MessageLog.verifySeals(platform.database))
             }
             if !chain.isIntact {
                 print("Message log BROKEN at record \(chain.firstBadSeq.map(String.init) ?? "?"): \(chain.problem ?? "")")

@@ -92,6 +92,9 @@ def test_kill9_loses_no_answered_exchange(servers, data_dir):
         server.kill9()
         stop.set()
     assert len(answered) > 50, f"too few exchanges answered before the kill: {len(answered)}"
+    # With the hub down, the command imports what its journal holds and checks the chain.
+    offline = subprocess.run([BINARY, "messagelog", "verify", "--data-dir", data_dir], capture_output=True, text=True, timeout=60)
+    assert offline.returncode == 0 and "Message log intact" in offline.stdout, offline.stdout + offline.stderr
 
     restarted = servers(data_dir)
     token = restarted.token("admin")
