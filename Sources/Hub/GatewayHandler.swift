@@ -159,8 +159,8 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Random bytes for message ids, drawn from the system 256 at a time rather than 16 per call.
     private var random: [UInt8] = []
     private var randomUsed = 0
-    /// The last key presented on this connection and its digest: a client sends the same key call after call.
-    private var lastKey: (secret: String, digest: String)?
+    /// The last consumer authenticated by key on this connection, with what proved it.
+    fileprivate var lastConsumer: (version: Int, client: String, secret: String, consumerID: String)?
 
     fileprivate func randomBytes16() -> ArraySlice<UInt8> {
         if randomUsed + 16 > random.count {
@@ -171,17 +171,10 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
         defer { randomUsed += 16 }
         return random[randomUsed..<randomUsed + 16]
     }
-
-    fileprivate func digest(ofKey secret: String) -> String {
-        if let lastKey, lastKey.secret == secret { return lastKey.digest }
-        let digest = Tokens.digest(secret)
-        lastKey = (secret, digest)
-        return digest
-    }
 }
 
 /// The state of one exchange; confined to its connection's event loop.
-private final class Exchange: UpstreamDelegate, @unchecked Sendable {
+private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     enum Phase {
         /// The gateway answers itself once the request has been read.
         case answering(LocalAnswer)
@@ -223,7 +216,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     var bodyHash512 = SHA512()
     var responseHash = SHA256()
     var responseStatus = 0
-    var timeout: Scheduled<Void>?
+    /// When the provider's time runs out (connecting, or answering once it has the request); nil when not waiting.
+    var deadline: NIODeadline?
     var timedOut = false
     var keepAlive: Bool
     /// Body parts written but not yet taken by the other side: reading pauses while there are any (backpressure).
@@ -388,9 +382,23 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         }
     }
 
-    /// The calling subsystem: named by `X-Road-Client`, proved by its key.
+    /// The calling subsystem: named by `X-Road-Client`, proved by its key. A connection's last success is kept for
+    /// the same header, key and registry version: a client sends them call after call.
     func authenticate(_ snapshot: RegistrySnapshot) throws -> String {
-        guard let clientHeader = head.headers.first(name: "X-Road-Client"), let client = ClientIdentifier(clientHeader),
+        let clientHeader = head.headers.first(name: "X-Road-Client")
+        let secret = handler.presented == nil ? credential() : nil
+        if let clientHeader, let secret, let known = handler.lastConsumer, known.version == snapshot.version, known.client == clientHeader,
+            known.secret == secret
+        {
+            return known.consumerID
+        }
+        let consumerID = try authenticate(clientHeader: clientHeader, secret: secret, snapshot)
+        if let clientHeader, let secret { handler.lastConsumer = (snapshot.version, clientHeader, secret, consumerID) }
+        return consumerID
+    }
+
+    func authenticate(clientHeader: String?, secret: String?, _ snapshot: RegistrySnapshot) throws -> String {
+        guard let clientHeader, let client = ClientIdentifier(clientHeader),
             client.subsystemCode != nil
         else {
             throw GatewayError.badRequest("The X-Road-Client header must name the calling subsystem: INSTANCE/CLASS/MEMBER/SUBSYSTEM.")
@@ -398,7 +406,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         if let presented = handler.presented {
             return try authenticate(certificate: presented.fingerprint, client: client, snapshot)
         }
-        guard let secret = credential(), let consumerID = snapshot.credentials[handler.digest(ofKey: secret)] else {
+        guard let secret, let consumerID = snapshot.credentials[Tokens.digest(secret)] else {
             throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "Present the subsystem's API key in X-Road-Client-Key.")
         }
         guard consumerID == client.description else {
@@ -440,14 +448,14 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     }
 
     func connect(fresh: Bool = false) {
-        guard let origin, let eventLoop = handler.eventLoop else { return }
+        guard let origin, handler.eventLoop != nil else { return }
         phase = .connecting
         if !fresh, let idle = handler.upstreams.takeIdle(origin) {
             attach(idle)
             return
         }
         let timeout = TimeAmount.milliseconds(Int64(timeoutMilliseconds))
-        self.timeout = eventLoop.scheduleTask(in: timeout) { [weak self] in self?.timeoutFired() }
+        handler.upstreams.deadlines.watch(self, for: timeout)
         handler.upstreams.connect(origin, connectTimeout: timeout).whenComplete { [weak self] result in
             guard let self else { return }
             switch result {
@@ -478,15 +486,12 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         phase = .forwarding
         forwardedAt = Date()
         // The provider's time starts once it has the whole request: a slow upload is not its delay.
-        timeout?.cancel()
-        timeout = nil
-        var headers = HTTPHeaders()
+        deadline = nil
         let connectionTokens = Self.connectionTokens(head.headers)
-        for (name, value) in head.headers
-        where !Self.isHopByHop(name, connectionTokens) && !Self.isCredential(name, value) && !Self.equalsIgnoringCase(name, "host") {
-            headers.add(name: name, value: value)
+        var headers = Self.kept(head.headers) { name, value in
+            !Self.isHopByHop(name, connectionTokens) && !Self.isCredential(name, value) && !Self.equalsIgnoringCase(name, "host")
         }
-        headers.replaceOrAdd(name: "Host", value: origin.hostHeader)
+        headers.add(name: "Host", value: origin.hostHeader)
         headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
         let upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: forwardPath, headers: headers)
         var canonical: [UInt8] = []
@@ -568,10 +573,10 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
 
     /// From the end of the request, the provider has the service's timeout to start answering.
     func startResponseTimeout() {
-        guard let eventLoop = handler.eventLoop else { return }
-        timeout?.cancel()
-        timeout = eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutMilliseconds))) { [weak self] in self?.timeoutFired() }
+        handler.upstreams.deadlines.watch(self, for: .milliseconds(Int64(timeoutMilliseconds)))
     }
+
+    func expired() { timeoutFired() }
 
     /// base64(SHA512(SHA512(headers) + SHA512(body))), as X-Road's message protocol for REST defines the request
     /// hash; the headers are the forwarded request line and headers, one `name: value` a line.
@@ -588,18 +593,15 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
         switch part {
         case .head(let response):
             guard case .forwarding = phase else { return }
-            timeout?.cancel()
+            deadline = nil
             phase = .responding
             responseStatus = Int(response.status.code)
-            var headers = HTTPHeaders()
             let connectionTokens = Self.connectionTokens(response.headers)
             // A peer hub's own error type is passed on; any other X-Road header is this hub's to set.
             let fromPeer = origin.map { if case .pinned = $0.security { true } else { false } } ?? false
-            for (name, value) in response.headers
-            where !Self.isHopByHop(name, connectionTokens)
-                && (!Self.hasXRoadPrefix(name) || (fromPeer && Self.equalsIgnoringCase(name, "x-road-error")))
-            {
-                headers.add(name: name, value: value)
+            var headers = Self.kept(response.headers) { name, _ in
+                !Self.isHopByHop(name, connectionTokens)
+                    && (!Self.hasXRoadPrefix(name) || (fromPeer && Self.equalsIgnoringCase(name, "x-road-error")))
             }
             headers.add(name: "X-Road-Id", value: messageID)
             headers.add(name: "X-Road-Client", value: consumer)
@@ -680,8 +682,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
             // A pooled connection the provider closed as the call went out (its keep-alive ended): nothing was
             // answered, and a bodiless GET, HEAD or OPTIONS may be sent again, once, on a new connection.
             resent = true
-            timeout?.cancel()
-            timeout = nil
+            deadline = nil
             connect(fresh: true)
         case .connecting, .forwarding:
             if timedOut {
@@ -723,7 +724,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
 
     /// Gives up on the provider: answers with `error` now if the request has been read, else once it has.
     func fail(_ error: GatewayError) {
-        timeout?.cancel()
+        deadline = nil
         if let (channel, _) = upstream {
             channel.close(promise: nil)
             upstream = nil
@@ -771,7 +772,8 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     func commit(error: String?, then: @escaping (Bool) -> Void) {
         let record = MessageRecord(
             messageID: messageID, consumer: consumer, service: serviceID, method: head.method.rawValue,
-            path: String(head.uri.prefix(2048)), status: responseStatus, error: error, requestBytes: requestBytes,
+            path: head.uri.utf8.count <= 2048 ? head.uri : String(head.uri.prefix(2048)), status: responseStatus, error: error,
+            requestBytes: requestBytes,
             responseBytes: responseBytes, requestSHA256: Self.hex(requestHash.finalize()), responseSHA256: Self.hex(responseHash.finalize()),
             receivedAt: Timestamp.string(receivedAt), forwardedAt: forwardedAt.map(Timestamp.string), answeredAt: Timestamp.now())
         handler.env.monitor.record(
@@ -781,7 +783,7 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     }
 
     func clientGone() {
-        timeout?.cancel()
+        deadline = nil
         upstream?.0.close(promise: nil)
         upstream = nil
         phase = .done
@@ -805,6 +807,14 @@ private final class Exchange: UpstreamDelegate, @unchecked Sendable {
     /// Hop-by-hop headers, and those the `Connection` header names, never cross the gateway.
     static func isHopByHop(_ name: String, _ connectionTokens: [String]) -> Bool {
         hopByHop.contains { equalsIgnoringCase(name, $0) } || connectionTokens.contains { equalsIgnoringCase(name, $0) }
+    }
+
+    /// The headers `keep` accepts: the same headers when it accepts all (the usual case, with no copy made).
+    static func kept(_ headers: HTTPHeaders, where keep: (String, String) -> Bool) -> HTTPHeaders {
+        guard headers.contains(where: { !keep($0.name, $0.value) }) else { return headers }
+        var kept = HTTPHeaders()
+        for (name, value) in headers where keep(name, value) { kept.add(name: name, value: value) }
+        return kept
     }
 
     /// The consumer's credentials for the hub stay at the hub.

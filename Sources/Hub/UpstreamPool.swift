@@ -122,11 +122,14 @@ final class UpstreamPool: @unchecked Sendable {
     private let eventLoop: any EventLoop
     private let tls: UpstreamTLS
     private var idle: [Origin.Key: [(any Channel, UpstreamHandler)]] = [:]
+    /// The deadlines of this loop's exchanges.
+    let deadlines: DeadlineSweeper
     static let maxIdlePerOrigin = 128
 
     init(eventLoop: any EventLoop, tls: UpstreamTLS) {
         self.eventLoop = eventLoop
         self.tls = tls
+        deadlines = DeadlineSweeper(eventLoop: eventLoop)
     }
 
     /// An idle open connection to `origin`, if there is one.
@@ -187,5 +190,52 @@ final class UpstreamPool: @unchecked Sendable {
             return
         }
         idle[key, default: []].append(connection)
+    }
+}
+
+/// Something on an event loop that waits until a deadline: an exchange waiting on its provider.
+protocol Expiring: AnyObject {
+    /// When it gives up; nil while it does not wait.
+    var deadline: NIODeadline? { get set }
+    func expired()
+}
+
+/// The deadlines of one event loop's exchanges, checked every `resolution` by one repeating task (which runs only
+/// while something waits), rather than a timer scheduled and cancelled for every call. Confined to its loop.
+final class DeadlineSweeper: @unchecked Sendable {
+    /// How late past its deadline an exchange may give up.
+    static let resolution = TimeAmount.milliseconds(20)
+    private struct Watched { weak var target: (any Expiring)? }
+    private let eventLoop: any EventLoop
+    private var watched: [Watched] = []
+    private var task: RepeatedTask?
+
+    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    /// Gives `target` `amount` from now; setting its deadline to nil cancels.
+    func watch(_ target: any Expiring, for amount: TimeAmount) {
+        eventLoop.preconditionInEventLoop()
+        if target.deadline == nil { watched.append(Watched(target: target)) }
+        target.deadline = .now() + amount
+        if task == nil {
+            task = eventLoop.scheduleRepeatedTask(initialDelay: Self.resolution, delay: Self.resolution) { [weak self] _ in self?.sweep() }
+        }
+    }
+
+    private func sweep() {
+        let now = NIODeadline.now()
+        var due: [any Expiring] = []
+        watched.removeAll { entry in
+            guard let target = entry.target, let deadline = target.deadline else { return true }
+            guard deadline <= now else { return false }
+            target.deadline = nil
+            due.append(target)
+            return true
+        }
+        if watched.isEmpty {
+            task?.cancel()
+            task = nil
+        }
+        for target in due { target.expired() }
     }
 }
