@@ -51,17 +51,34 @@ public final class MessageJournal: Sendable {
         return try await importer.importAll()
     }
 
-    /// Imports what the loops write, every `interval`, until the task is cancelled.
+    /// Bytes the journal files hold that are not yet in the database, as of the last import: it grows while the
+    /// database cannot be written (the gateway goes on answering; the records wait in the journal).
+    public var backlogBytes: Int {
+        get async { await importer.backlogBytes }
+    }
+
+    /// The backlog in Prometheus's text format, for `/metrics`.
+    public func prometheusText() async -> String {
+        "# HELP hub_journal_backlog_bytes Journaled exchanges not yet in the message log's database.\n"
+            + "# TYPE hub_journal_backlog_bytes gauge\nhub_journal_backlog_bytes \(await backlogBytes)\n"
+    }
+
+    /// Imports what the loops write, every `interval`, until the task is cancelled; after a failure (the database
+    /// unreachable), every second, with one log line per outage.
     public func run(interval: Duration = .milliseconds(100)) async {
+        var failing = false
         while !Task.isCancelled {
-            if written.isRaised {
+            if written.isRaised || failing {
                 do {
                     try await importPending()
+                    if failing { logger.notice("importing the message journal works again") }
+                    failing = false
                 } catch {
-                    logger.error("importing the message journal failed: \(error)")
+                    if !failing { logger.error("importing the message journal failed (retried every second): \(error)") }
+                    failing = true
                 }
             }
-            try? await Task.sleep(for: interval)
+            try? await Task.sleep(for: failing ? .seconds(1) : interval)
         }
     }
 }
@@ -192,6 +209,12 @@ actor JournalImporter {
     /// `chunkBytes` each), puts the records of all loops in the order they were answered, and commits them in one
     /// transaction. A file no process writes any more is removed once all of it is in.
     func importAll() async throws -> Int {
+        // Measured after failures too: the backlog is what grows while the database is out of reach.
+        defer { backlogBytes = measureBacklog() }
+        return try await importPasses()
+    }
+
+    private func importPasses() async throws -> Int {
         var imported = 0
         while true {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".journal") }.sorted()
@@ -249,6 +272,7 @@ actor JournalImporter {
             // Each file is in answer order already; the loops' records are merged by the time they were answered.
             let ordered = lines.enumerated().sorted { ($0.element.record.answeredAt, $0.offset) < ($1.element.record.answeredAt, $1.offset) }
             guard try await commit(ordered.map(\.element.record), ordered.map(\.element.bodies), slices) else { continue }
+            for slice in slices { knownPositions[slice.file] = slice.to }
             for name in importedWhole { try await remove(name) }
             imported += lines.count
             if !more { return imported }
@@ -299,14 +323,29 @@ actor JournalImporter {
         try await database.write { db in try await db.raw("DELETE FROM hub_journal_imports WHERE file = \(bind: name)").run() }
     }
 
+    /// What the journal files hold beyond what is imported, as of the last import.
+    private(set) var backlogBytes = 0
+
+    /// How far each file is imported, as last read or committed.
+    private var knownPositions: [String: Int] = [:]
+
+    private func measureBacklog() -> Int {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".journal") }
+        return names.reduce(0) { total, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.size] as? Int) ?? 0
+            return total + max(0, size - (knownPositions[name] ?? 0))
+        }
+    }
+
     private func importedBytes() async throws -> [String: Int] {
-        try await database.read { db in
+        knownPositions = try await database.read { db in
             var positions: [String: Int] = [:]
             for row in try await db.raw("SELECT file, imported_bytes FROM hub_journal_imports").all() {
                 positions[try row.string("file")] = try row.int("imported_bytes")
             }
             return positions
         }
+        return knownPositions
     }
 
     private static func read(_ descriptor: CInt, at offset: Int, upTo limit: Int) -> [UInt8] {

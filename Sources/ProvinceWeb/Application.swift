@@ -56,7 +56,8 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
 
     let openAPI = try Data(contentsOf: Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")!)
     SystemController(
-        database: platform.database, registry: MetricsBootstrap.registry, hubMonitor: platform.hubMonitor, openAPI: ByteBuffer(data: openAPI)
+        database: platform.database, registry: MetricsBootstrap.registry, hubMonitor: platform.hubMonitor, hubJournal: platform.hubJournal,
+        openAPI: ByteBuffer(data: openAPI)
     )
     .addRoutes(to: router)
     let api = router.group("api/v1")

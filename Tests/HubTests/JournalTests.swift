@@ -47,6 +47,7 @@ import Testing
             #expect(try await journal.importPending() == 3)
             #expect(!FileManager.default.fileExists(atPath: orphan))
             #expect(try await journal.importPending() == 0)
+            #expect(await journal.backlogBytes == 0)
             let records = try await MessageLog.records(limit: 10, in: database)
             #expect(records.map(\.seq) == [3, 2, 1])
             #expect(try await MessageLog.verify(database).isIntact)
@@ -69,10 +70,41 @@ import Testing
                 }.flatMap { $0 }.get()
                 #expect(written)
                 #expect(try await journal.importPending() == 5)
+                #expect(await journal.backlogBytes == 0)
                 #expect(try FileManager.default.contentsOfDirectory(atPath: journal.directory).count == 1)
             }
             #expect(try await MessageLog.records(limit: 20, in: database).count == 10)
             #expect(try await MessageLog.verify(database).isIntact)
         }
+    }
+
+    /// While the database cannot be written, the records wait in the journal and the backlog says how much; a
+    /// process that can write it imports them.
+    @Test func recordsWaitInTheJournalWhileTheDatabaseIsOutOfReach() async throws {
+        let directory = TestDatabase.temporaryDirectory()
+        let (location, cleanup) = try await TestDatabase.fresh(in: directory)
+        let unreachable = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
+        try await Migrations.run(on: unreachable)
+        await unreachable.close()
+        let journal = MessageJournal(directory: directory + "/hub-journal", database: unreachable, logger: TestDatabase.logger)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let written = try await loop.submit {
+            let promise = loop.makePromise(of: Bool.self)
+            for index in 1...3 {
+                journal.file(for: loop).append(SealTests.record(index), bodies: nil) { if index == 3 { promise.succeed($0) } }
+            }
+            return promise.futureResult
+        }.flatMap { $0 }.get()
+        #expect(written, "the gateway answers while the database is out of reach")
+        await #expect(throws: (any Error).self) { try await journal.importPending() }
+        #expect(await journal.backlogBytes > 0)
+
+        let database = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
+        let recovered = MessageJournal(directory: journal.directory, database: database, logger: TestDatabase.logger)
+        #expect(try await recovered.importPending() == 3)
+        #expect(await recovered.backlogBytes == 0)
+        #expect(try await MessageLog.verify(database).recordsChecked == 3)
+        await database.close()
+        await cleanup()
     }
 }

@@ -11,6 +11,7 @@ struct SystemController {
     let database: ProvinceDatabase
     let registry: PrometheusCollectorRegistry
     let hubMonitor: HubMonitor
+    let hubJournal: MessageJournal
     let openAPI: ByteBuffer
 
     func addRoutes(to router: Router<AppContext>) {
@@ -38,7 +39,9 @@ struct SystemController {
     @Sendable func metrics(_ request: Request, context: AppContext) async throws -> Response {
         Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer() + Array(hubMonitor.prometheusText().utf8))))
+            body: .init(
+                byteBuffer: ByteBuffer(
+                    bytes: registry.emitToBuffer() + Array(hubMonitor.prometheusText().utf8) + Array(await hubJournal.prometheusText().utf8))))
     }
 
     @Sendable func document(_ request: Request, context: AppContext) async throws -> Response {
