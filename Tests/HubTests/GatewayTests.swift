@@ -175,9 +175,12 @@ import Testing
             // Disabled until enabled; then denied until granted.
             var reply = try await Self.call(fixture, "\(Self.path)/echo/a", key: fixture.consumerKey)
             #expect(reply.head.status.code == 503)
-            // A message id the gateway gives is a version 4 UUID, lowercase.
+            // A message id the gateway gives is a time-ordered (version 7) UUID, lowercase, its first 48 bits the time.
             let given = try #require(reply.head.headerFields[HTTPField.Name("X-Road-Id")!])
-            #expect(UUID(uuidString: given) != nil && given == given.lowercased() && Array(given)[14] == "4")
+            #expect(UUID(uuidString: given) != nil && given == given.lowercased() && Array(given)[14] == "7")
+            let millisecondsHex = given.replacingOccurrences(of: "-", with: "").prefix(12)
+            let stamped = Double(UInt64(millisecondsHex, radix: 16) ?? 0) / 1000
+            #expect(abs(stamped - Date().timeIntervalSince1970) < 60)
             _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
             try await fixture.gateway.reloadRegistry()
             reply = try await Self.call(fixture, "\(Self.path)/echo/a", key: fixture.consumerKey)
