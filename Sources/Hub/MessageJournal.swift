@@ -270,8 +270,9 @@ actor JournalImporter {
             for name in finishedFiles { try await remove(name) }
             if slices.isEmpty { return imported }
             // Each file is in answer order already; the loops' records are merged by the time they were answered.
-            let ordered = lines.enumerated().sorted { ($0.element.record.answeredAt, $0.offset) < ($1.element.record.answeredAt, $1.offset) }
-            guard try await commit(ordered.map(\.element.record), ordered.map(\.element.bodies), slices) else { continue }
+            // Positions are sorted, not the records: a record is 16 strings to copy.
+            let order = lines.indices.sorted { (lines[$0].record.answeredAt, $0) < (lines[$1].record.answeredAt, $1) }
+            guard try await commit(order.map { lines[$0].record }, order.map { lines[$0].bodies }, slices) else { continue }
             for slice in slices { knownPositions[slice.file] = slice.to }
             for name in importedWhole { try await remove(name) }
             imported += lines.count

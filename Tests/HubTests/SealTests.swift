@@ -23,6 +23,8 @@ import Testing
                 #expect(MerkleTree.root(leaf: leaves[index], path: MerkleTree.proof(index, leaves[...])) == root, "\(index) of \(count)")
             }
         }
+        #expect(Data(hexString: "0aFf") == Data([10, 255]))
+        #expect(Data(hexString: "0g") == nil && Data(hexString: "abc") == nil)
         // RFC 6962's shape for three leaves: ((a b) c).
         let abc = (0..<3).map { Data([UInt8($0)]) }
         #expect(MerkleTree.root(abc[...]) == MerkleTree.node(MerkleTree.node(abc[0], abc[1]), abc[2]))
