@@ -45,7 +45,7 @@ public final class HubGateway: Service, Sendable {
         self.journal = journal
         self.monitor = monitor
         self.probeInterval = probeInterval
-        sealer = sealingKey.map { Sealer(database: database, key: $0) }
+        sealer = sealingKey.map { Sealer(database: database, key: $0, recent: journal.recentHashes) }
         self.sealInterval = sealInterval
         self.host = host
         requestedPort = port

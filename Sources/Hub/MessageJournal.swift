@@ -21,6 +21,8 @@ public final class MessageJournal: Sendable {
     let logger: Logger
     private let files: [ObjectIdentifier: JournalFile]
     private let importer: JournalImporter
+    /// The hashes of the records this journal imported last, for the sealer.
+    public let recentHashes = RecentHashes()
     /// Raised by a loop's write, taken by the importer: an idle hub does not scan its directory.
     private let written = JournalSignal()
 
@@ -28,7 +30,7 @@ public final class MessageJournal: Sendable {
         self.directory = directory
         self.database = database
         self.logger = logger
-        importer = JournalImporter(directory: directory, database: database, logger: logger)
+        importer = JournalImporter(directory: directory, database: database, recentHashes: recentHashes, logger: logger)
         let prefix = "\(Int64(Date().timeIntervalSince1970 * 1000))-\(getpid())"
         var files: [ObjectIdentifier: JournalFile] = [:]
         for (index, loop) in MultiThreadedEventLoopGroup.singleton.makeIterator().enumerated() {
@@ -199,9 +201,12 @@ actor JournalImporter {
         var to: Int
     }
 
-    init(directory: String, database: ProvinceDatabase, logger: Logger) {
+    let recentHashes: RecentHashes
+
+    init(directory: String, database: ProvinceDatabase, recentHashes: RecentHashes, logger: Logger) {
         self.directory = directory
         self.database = database
+        self.recentHashes = recentHashes
         self.logger = logger
     }
 
@@ -288,7 +293,7 @@ actor JournalImporter {
         for attempt in 0..<2 {
             let known = attempt == 0 ? head : nil
             do {
-                head = try await database.write { db in
+                let (head, chain) = try await database.write { db in
                     for slice in slices {
                         let stored =
                             try await db.raw(
@@ -296,7 +301,8 @@ actor JournalImporter {
                             ).first()?.int("imported_bytes") ?? 0
                         guard stored == slice.from else { throw JournalImportMoved() }
                     }
-                    let head = try await MessageLog.insert(records, bodies: bodies, after: known, in: db, database: database)
+                    var chain: (Int, [String]) = (0, [])
+                    let head = try await MessageLog.insert(records, bodies: bodies, after: known, in: db, database: database) { chain = ($0, $1) }
                     for slice in slices {
                         try await db.raw(
                             """
@@ -305,8 +311,10 @@ actor JournalImporter {
                             """
                         ).run()
                     }
-                    return head
+                    return (head, chain)
                 }
+                self.head = head
+                recentHashes.append(firstSeq: chain.0, chain.1)
                 return true
             } catch is JournalImportMoved {
                 head = nil

@@ -110,10 +110,11 @@ public enum MessageLog {
 
     /// Chains and inserts a batch after `known` (the head this writer last committed), or after the stored head
     /// when it knows none. Another process that appended meanwhile makes the insert collide on `seq`: the caller
-    /// then forgets its head and tries once more. Returns the new head.
-    static func insert(_ records: [MessageRecord], bodies: [MessageBodies?], after known: Head?, in db: any SQLDatabase, database: ProvinceDatabase)
-        async throws -> Head
-    {
+    /// then forgets its head and tries once more. Returns the new head; `chained` is given the records' hashes.
+    static func insert(
+        _ records: [MessageRecord], bodies: [MessageBodies?], after known: Head?, in db: any SQLDatabase, database: ProvinceDatabase,
+        chained onChained: (_ firstSeq: Int, _ hashes: [String]) -> Void = { _, _ in }
+    ) async throws -> Head {
         var stored = known
         if records.isEmpty, let known { return known }
         if stored == nil {
@@ -136,6 +137,7 @@ public enum MessageLog {
             "seq", "message_id", "consumer", "service", "method", "path", "status", "error", "request_bytes", "response_bytes",
             "request_sha256", "response_sha256", "received_at", "forwarded_at", "answered_at", "prev_hash", "hash",
         ]
+        onChained(chained[0].seq, chained.map(\.hash))
         let rows = chained.map { record -> [RowValue] in
             [
                 .integer(record.seq), .text(record.messageID), .text(record.consumer), .text(record.service), .text(record.method),

@@ -4,6 +4,7 @@ import Logging
 import ProvinceCore
 import ProvinceStore
 import SQLKit
+import Synchronization
 
 /// Merkle trees over message records' hashes, as RFC 6962 (Certificate Transparency) defines them:
 /// a leaf is SHA-256(0x00 ‖ record hash), a node SHA-256(0x01 ‖ left ‖ right), the split at the largest power of two.
@@ -125,16 +126,53 @@ public struct SealingKey: Sendable {
     func sign(_ text: String) throws -> String { try privateKey.signature(for: Data(text.utf8)).base64EncodedString() }
 }
 
+/// The hashes of the records this process imported last, in order: the sealer takes them from here rather than
+/// reading back what was just written.
+public final class RecentHashes: Sendable {
+    private let state = Mutex<(first: Int, hashes: [String])>((0, []))
+    static let capacity = 50_000
+
+    public init() {}
+
+    /// Adds the hashes of records `firstSeq`…; a run that does not follow the held one replaces it.
+    func append(firstSeq: Int, _ hashes: [String]) {
+        state.withLock { state in
+            guard !state.hashes.isEmpty, state.first + state.hashes.count == firstSeq else {
+                state = (firstSeq, hashes)
+                return
+            }
+            state.hashes += hashes
+            if state.hashes.count > Self.capacity {
+                let excess = state.hashes.count - Self.capacity
+                state.hashes.removeFirst(excess)
+                state.first += excess
+            }
+        }
+    }
+
+    /// Up to `limit` hashes from record `seq` on, when record `seq` is held.
+    func hashes(from seq: Int, limit: Int) -> [String]? {
+        state.withLock { state in
+            guard seq >= state.first, seq < state.first + state.hashes.count else { return nil }
+            let start = seq - state.first
+            return Array(state.hashes[start..<min(start + limit, state.hashes.count)])
+        }
+    }
+}
+
 /// Seals the records not yet sealed: one seal over each run of up to `maxRecords` records.
 public struct Sealer: Sendable {
     let database: ProvinceDatabase
     let key: SealingKey
     let maxRecords: Int
+    /// The hashes this process imported last, if it imports any.
+    let recent: RecentHashes?
 
-    public init(database: ProvinceDatabase, key: SealingKey, maxRecords: Int = 10_000) {
+    public init(database: ProvinceDatabase, key: SealingKey, maxRecords: Int = 10_000, recent: RecentHashes? = nil) {
         self.database = database
         self.key = key
         self.maxRecords = maxRecords
+        self.recent = recent
     }
 
     /// Seals what is unsealed; returns the seals made.
@@ -155,13 +193,17 @@ public struct Sealer: Sendable {
         }
         let sealSeq = (try last?.int("seq") ?? 0) + 1
         let first = (try last?.int("last_record") ?? 0) + 1
-        let rows = try await database.read { [maxRecords] db in
-            try await db.raw("SELECT seq, hash FROM hub_messages WHERE seq >= \(bind: first) ORDER BY seq LIMIT \(bind: maxRecords)").all()
+        var hashes = recent?.hashes(from: first, limit: maxRecords) ?? []
+        if hashes.isEmpty {
+            hashes = try await database.read { [maxRecords] db in
+                try await db.raw("SELECT seq, hash FROM hub_messages WHERE seq >= \(bind: first) ORDER BY seq LIMIT \(bind: maxRecords)").all()
+                    .map { try $0.string("hash") }
+            }
         }
-        guard !rows.isEmpty else { return nil }
-        let leaves = try rows.map { MerkleTree.leaf(Data(hexString: try $0.string("hash")) ?? Data()) }
+        guard !hashes.isEmpty else { return nil }
+        let leaves = hashes.map { MerkleTree.leaf(Data(hexString: $0) ?? Data()) }
         var seal = Seal(
-            seq: sealSeq, firstRecord: first, lastRecord: first + rows.count - 1,
+            seq: sealSeq, firstRecord: first, lastRecord: first + hashes.count - 1,
             merkleRoot: MerkleTree.hex(MerkleTree.root(leaves[...])), keyID: key.keyID, signature: "", sealedAt: Timestamp.now())
         seal.signature = try key.sign(seal.signedText)
         let made = seal

@@ -7,6 +7,17 @@ import Testing
 @testable import Hub
 
 @Suite struct JournalTests {
+    @Test func recentHashesHoldOneRunFromItsFirstRecord() {
+        let recent = RecentHashes()
+        recent.append(firstSeq: 5, ["a", "b"])
+        recent.append(firstSeq: 7, ["c"])
+        #expect(recent.hashes(from: 6, limit: 10) == ["b", "c"])
+        #expect(recent.hashes(from: 4, limit: 10) == nil && recent.hashes(from: 8, limit: 10) == nil)
+        recent.append(firstSeq: 20, ["x"])  // another process wrote 8…19: the run starts again
+        #expect(recent.hashes(from: 5, limit: 10) == nil)
+        #expect(recent.hashes(from: 20, limit: 10) == ["x"])
+    }
+
     @Test func aLineGivesBackItsRecordAndBodies() throws {
         var record = SealTests.record(1)
         record.path = "/r1/VN/GOV/A/B/s/tab\there\\back\nline\rreturn ?q=ư"
@@ -51,6 +62,11 @@ import Testing
             let records = try await MessageLog.records(limit: 10, in: database)
             #expect(records.map(\.seq) == [3, 2, 1])
             #expect(try await MessageLog.verify(database).isIntact)
+            // The sealer takes the imported records' hashes from memory; its seal checks out against the stored ones.
+            #expect(journal.recentHashes.hashes(from: 1, limit: 10)?.count == 3)
+            let sealer = Sealer(database: database, key: try SealingKey.load(directory: directory), recent: journal.recentHashes)
+            #expect(try await sealer.sealPending().map(\.lastRecord) == [3])
+            #expect(try await MessageLog.verifySeals(database).firstBadSeal == nil)
         }
     }
 
