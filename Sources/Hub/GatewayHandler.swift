@@ -165,7 +165,11 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     fileprivate func randomBytes16() -> ArraySlice<UInt8> {
         if randomUsed + 16 > random.count {
             var generator = SystemRandomNumberGenerator()
-            random = (0..<32).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } }
+            if random.isEmpty { random = [UInt8](repeating: 0, count: 256) }
+            for word in 0..<32 {
+                let value: UInt64 = generator.next()
+                for byte in 0..<8 { random[word * 8 + byte] = UInt8(truncatingIfNeeded: value >> (byte * 8)) }
+            }
             randomUsed = 0
         }
         defer { randomUsed += 16 }
@@ -800,7 +804,15 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
 
     /// The header names a `Connection` header lists, lowercased (usually none).
     static func connectionTokens(_ headers: HTTPHeaders) -> [String] {
-        guard headers.contains(name: "Connection") else { return [] }
+        var count = 0
+        var value = ""
+        for (name, given) in headers where equalsIgnoringCase(name, "connection") {
+            count += 1
+            value = given
+        }
+        guard count > 0 else { return [] }
+        // The usual lone `keep-alive` or `close` names a header that is hop-by-hop anyway.
+        if count == 1 && (equalsIgnoringCase(value, "keep-alive") || equalsIgnoringCase(value, "close")) { return [] }
         return headers[canonicalForm: "connection"].map { asciiLowercased(String($0)) }
     }
 

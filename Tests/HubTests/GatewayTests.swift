@@ -240,6 +240,16 @@ import Testing
             #expect(try await MessageLog.verify(fixture.database).isIntact)
             try await fixture.database.write { db in try await db.raw("UPDATE hub_messages SET status = 201 WHERE seq = 2").run() }
             #expect(try await MessageLog.verify(fixture.database).firstBadSeq == 2)
+
+            // A header named by a second Connection header is dropped too.
+            var twoConnections = HTTPFields()
+            twoConnections.append(HTTPField(name: .connection, value: "keep-alive"))
+            twoConnections.append(HTTPField(name: .connection, value: "X-Secret-Hop"))
+            twoConnections[HTTPField.Name("X-Secret-Hop")!] = "drop me"
+            reply = try await Self.call(fixture, "\(Self.path)/echo/c", key: fixture.consumerKey, headers: twoConnections)
+            #expect(reply.head.status.code == 200)
+            let echoed = (Self.json(reply)["headers"] as? [String: String] ?? [:]).keys.map { $0.lowercased() }
+            #expect(!echoed.contains("x-secret-hop"))
         }
     }
 
