@@ -2,6 +2,8 @@
 # The hub's gateway against nginx as a reverse proxy, in one run, all on loopback (wrk, 1 thread):
 #   direct   wrk -> nginx answering a small JSON body itself (the origin)
 #   nginx    wrk -> nginx proxying (keep-alive upstream) -> origin
+#   bare_nio wrk -> a bare SwiftNIO proxy (benchmarks/bare-proxy: NIOHTTP1 both sides, one upstream connection per
+#            client connection, no authentication, no log) -> origin
 #   hub      wrk -> province's gateway (key check, right check, message log) -> origin
 #   hub_bodies  the same through a service that also keeps both bodies in the message log
 # and a 1 MiB response through nginx and through the hub. Release build, SQLite, demo province.
@@ -17,11 +19,14 @@ if [ ${#missing[@]} -gt 0 ]; then apt-get update -qq && apt-get install -y -qq "
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 swift build -c release --product province 2>&1 | tail -n 1
+swift build -c release --package-path benchmarks/bare-proxy 2>&1 | tail -n 1
+bare_binary=benchmarks/bare-proxy/.build/release/bare-proxy
 binary=.build/release/province
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-origin_port=$(free_port); proxy_port=$(free_port); web_port=$(free_port); hub_port=$(free_port)
-cleanup() { kill "$province_pid" 2>/dev/null || true; "$nginx_bin" -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
+origin_port=$(free_port); proxy_port=$(free_port); web_port=$(free_port); hub_port=$(free_port); bare_port=$(free_port)
+cleanup() { kill "$province_pid" "$bare_pid" 2>/dev/null || true; "$nginx_bin" -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
+province_pid= bare_pid=
 trap cleanup EXIT
 
 chmod 755 "$work"
@@ -47,6 +52,8 @@ http {
 }
 CONF
 "$nginx_bin" -p "$work" -c "$work/nginx.conf"
+"$bare_binary" "$bare_port" "$origin_port" >"$work/bare.log" 2>&1 &
+bare_pid=$!
 
 "$binary" serve --demo --data-dir "$work/data" --port "$web_port" --hub-port "$hub_port" --hub-tls-port 0 >"$work/province.log" 2>&1 &
 province_pid=$!
@@ -71,34 +78,42 @@ hub="http://127.0.0.1:$hub_port/r1/VN/GOV/000.00.02.H38/DATA/origin"
 headers=(-H "X-Road-Client: VN/GOV/000.00.07.H38/YTE" -H "X-Road-Client-Key: $key")
 curl -sf "${headers[@]}" "$hub/" >/dev/null || { echo "the hub did not forward:"; curl -s "${headers[@]}" "$hub/"; exit 1; }
 
-run() {  # name url [wrk args...]
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system time of a process, in clock ticks
+run() {  # name url [wrk args...]; with $measured set to a pid, also that process's CPU time per request
     local name=$1 url=$2; shift 2
-    local out
+    local out before=0
+    [ -n "${measured:-}" ] && before=$(cpu_ticks "$measured")
     out=$(wrk -t1 -c"$connections" -d"${duration}s" --latency "$@" "$url")
-    local rps p50 p99 errors
+    local rps p50 p99 errors cpu=""
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
     errors=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-    printf '  %-28s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+    if [ -n "${measured:-}" ]; then
+        cpu=$(awk -v ticks=$(($(cpu_ticks "$measured") - before)) -v hz="$(getconf CLK_TCK)" -v rps="$rps" -v s="$duration" \
+            'BEGIN { printf "   proxy CPU %.0f us/req (%.2f cores)", ticks / hz / (rps * s) * 1e6, ticks / hz / s }')
+    fi
+    printf '  %-28s %10s req/s   p50 %8s   p99 %8s   non-2xx %s%s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$cpu"
     eval "rps_$name=$rps"
 }
 messages_before=$(call GET "/hub/messages/verify" "" | python3 -c 'import json,sys; print(json.load(sys.stdin)["recordsChecked"])')
 echo "Hub gateway benchmark ($(nproc) cores, wrk 1 thread, $connections connections, ${duration}s a run, $(date -u +%Y-%m-%dT%H:%MZ))"
 run direct "http://127.0.0.1:$origin_port/"
 run nginx "http://127.0.0.1:$proxy_port/"
+measured=$bare_pid run bare_nio "http://127.0.0.1:$bare_port/"
 if [ -n "${PROFILE:-}" ]; then  # PROFILE=file.data: sample the province process while the hub run lasts
     perf record -e cpu-clock -g -p "$province_pid" -o "$PROFILE" -- sleep "$duration" >/dev/null 2>&1 &
 fi
-run hub "$hub/" "${headers[@]}"
-run hub_bodies "${hub%/origin}/bodies/" "${headers[@]}"
+measured=$province_pid run hub "$hub/" "${headers[@]}"
+measured=$province_pid run hub_bodies "${hub%/origin}/bodies/" "${headers[@]}"
 run nginx_1MiB "http://127.0.0.1:$proxy_port/big"
 run hub_1MiB "$hub/big" "${headers[@]}"
 verify=$(call GET "/hub/messages/verify" "")
 echo "  message log after the runs: $verify (records before: $messages_before)"
-python3 - "$rps_hub" "$rps_nginx" "$rps_hub_1MiB" "$rps_nginx_1MiB" "$rps_hub_bodies" <<'PY'
+python3 - "$rps_hub" "$rps_nginx" "$rps_hub_1MiB" "$rps_nginx_1MiB" "$rps_hub_bodies" "$rps_bare_nio" <<'PY'
 import sys
-hub, nginx, hub_big, nginx_big, hub_bodies = map(float, sys.argv[1:])
+hub, nginx, hub_big, nginx_big, hub_bodies, bare = map(float, sys.argv[1:])
 print(f"  hub / nginx (small): {hub / nginx:.2f}   with bodies: {hub_bodies / nginx:.2f}   hub / nginx (1 MiB): {hub_big / nginx_big:.2f}")
+print(f"  bare SwiftNIO proxy / nginx: {bare / nginx:.2f}   hub / bare SwiftNIO proxy: {hub / bare:.2f}")
 PY
 echo "reproduce: benchmarks/hub.sh $duration $connections"
