@@ -156,25 +156,40 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
 
     fileprivate func closeConnection() { context?.close(promise: nil) }
 
-    /// Random bytes for message ids, drawn from the system 256 at a time rather than 16 per call.
-    private var random: [UInt8] = []
-    private var randomUsed = 0
+    /// Random bytes for message ids, drawn from the system 256 at a time (one `getrandom` call) rather than 16 per call.
+    private var random = [UInt8](repeating: 0, count: 256)
+    private var randomUsed = 256
     /// The last consumer authenticated by key on this connection, with what proved it.
     fileprivate var lastConsumer: (version: Int, client: String, secret: String, consumerID: String)?
+    /// The last call forwarded on this connection, routed and authorized: a client calls the same path again and again.
+    fileprivate var lastRoute: Route?
 
     fileprivate func randomBytes16() -> ArraySlice<UInt8> {
         if randomUsed + 16 > random.count {
-            var generator = SystemRandomNumberGenerator()
-            if random.isEmpty { random = [UInt8](repeating: 0, count: 256) }
-            for word in 0..<32 {
-                let value: UInt64 = generator.next()
-                for byte in 0..<8 { random[word * 8 + byte] = UInt8(truncatingIfNeeded: value >> (byte * 8)) }
-            }
+            random.withUnsafeMutableBytes { arc4random_buf($0.baseAddress!, $0.count) }
             randomUsed = 0
         }
         defer { randomUsed += 16 }
         return random[randomUsed..<randomUsed + 16]
     }
+}
+
+/// A call routed to a service and authorized, kept by its connection: the next call with the same method, path,
+/// caller and key under the same registry version goes the same way without the registry being consulted again
+/// (its rate limit and body size are still checked).
+private struct Route {
+    let version: Int
+    let method: HTTPMethod
+    /// The request URI up to its query.
+    let path: Substring
+    let client: String
+    let secret: String
+    let consumerID: String
+    let service: HubService
+    let origin: Origin
+    /// Where the call goes on the provider, before the query.
+    let forwardPath: String
+    let rateLimit: Int?
 }
 
 /// The state of one exchange; confined to its connection's event loop.
@@ -215,9 +230,10 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     var requestEnded = false
     var requestBytes = 0
     var responseBytes = 0
-    var requestHash = SHA256()
+    /// The request body's digests, begun with its first bytes: most calls have no body.
+    var requestHash: SHA256?
     var headersHash512 = SHA512()
-    var bodyHash512 = SHA512()
+    var bodyHash512: SHA512?
     var responseHash = SHA256()
     var responseStatus = 0
     /// When the provider's time runs out (connecting, or answering once it has the request); nil when not waiting.
@@ -293,6 +309,16 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
         let path = uri[..<queryStart]
         let query = uri[queryStart...]
+        if let route = handler.lastRoute, route.path == path, route.method == head.method, handler.presented == nil,
+            route.version == handler.env.registry.version, route.client == head.headers.first(name: "X-Road-Client"),
+            route.secret == credential()
+        {
+            consumer = route.consumerID
+            serviceID = route.service.id
+            try checkLimits(route.consumerID, rateLimit: route.rateLimit)
+            take(route, query: query)
+            return nil
+        }
         // Split on the bytes: splitting on Characters would find grapheme boundaries, on every call.
         let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }.dropFirst()
         let afterVersion = Array(segments.dropFirst())
@@ -337,18 +363,31 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                 status: .forbidden, type: "Server.ServerProxy.AccessDenied",
                 message: "\(consumerID) may not call \(head.method.rawValue) \(servicePath) on \(service.id).")
         }
-        try checkLimits(consumerID, snapshot)
+        let rateLimit = snapshot.subsystems[consumerID]?.rateLimitPerSecond
+        try checkLimits(consumerID, rateLimit: rateLimit)
         guard let origin = snapshot.origins[service.id] else {
             throw GatewayError(
                 status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The service's upstream URL cannot be reached by this gateway."
             )
         }
-        self.origin = origin
-        self.service = service
-        timeoutMilliseconds = service.timeoutMilliseconds
-        if service.logBodies { captured = BodyCapture(retentionDays: service.bodyRetentionDays) }
-        forwardPath = origin.basePath + (remaining.isEmpty ? "/" : servicePath) + query
+        let route = Route(
+            version: snapshot.version, method: head.method, path: path, client: head.headers.first(name: "X-Road-Client") ?? "",
+            secret: credential() ?? "", consumerID: consumerID, service: service, origin: origin,
+            forwardPath: origin.basePath + (remaining.isEmpty ? "/" : servicePath), rateLimit: rateLimit)
+        if handler.presented == nil { handler.lastRoute = route }
+        take(route, query: query)
         return nil
+    }
+
+    /// Sends the call the way `route` says, once its limits allow it.
+    func take(_ route: Route, query: Substring) {
+        consumer = route.consumerID
+        serviceID = route.service.id
+        origin = route.origin
+        service = route.service
+        timeoutMilliseconds = route.service.timeoutMilliseconds
+        if route.service.logBodies { captured = BodyCapture(retentionDays: route.service.bodyRetentionDays) }
+        forwardPath = route.forwardPath + query
     }
 
     /// A call for a member registered on a peer hub goes to that hub unchanged, over mutual TLS; the peer checks the
@@ -365,7 +404,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             throw GatewayError(
                 status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The peer hub \(peerID) has no usable address.")
         }
-        try checkLimits(consumerID, snapshot)
+        try checkLimits(consumerID, rateLimit: snapshot.subsystems[consumerID]?.rateLimitPerSecond)
         self.origin = origin
         timeoutMilliseconds = Self.peerTimeoutMilliseconds
         forwardPath = head.uri
@@ -376,8 +415,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     static let peerTimeoutMilliseconds = 120_000
 
     /// The consumer's rate limit, and the body's announced size.
-    func checkLimits(_ consumerID: String, _ snapshot: RegistrySnapshot) throws {
-        if let limit = snapshot.subsystems[consumerID]?.rateLimitPerSecond, !handler.env.limiter.allow(consumerID, perSecond: limit) {
+    func checkLimits(_ consumerID: String, rateLimit: Int?) throws {
+        if let limit = rateLimit, !handler.env.limiter.allow(consumerID, perSecond: limit) {
             throw GatewayError(status: .tooManyRequests, type: "Client.RateLimited", message: "More than \(limit) calls a second.", retryAfter: 1)
         }
         if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > handler.env.maxBodyBytes {
@@ -539,9 +578,13 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                     status: .payloadTooLarge, type: "Client.PayloadTooLarge", message: "The body is larger than \(handler.env.maxBodyBytes) bytes."))
             return
         }
+        if requestHash == nil {
+            requestHash = SHA256()
+            bodyHash512 = SHA512()
+        }
         buffer.withUnsafeReadableBytes { bytes in
-            requestHash.update(bufferPointer: bytes)
-            bodyHash512.update(bufferPointer: bytes)
+            requestHash?.update(bufferPointer: bytes)
+            bodyHash512?.update(bufferPointer: bytes)
         }
         captured?.keep(buffer, of: \.request, truncated: \.requestTruncated)
         switch phase {
@@ -586,10 +629,18 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     /// hash; the headers are the forwarded request line and headers, one `name: value` a line.
     var requestHashHeader: String {
         var outer = SHA512()
-        outer.update(data: Data(headersHash512.finalize()))
-        outer.update(data: Data(bodyHash512.finalize()))
+        headersHash512.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        if let bodyHash512 {
+            bodyHash512.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        } else {
+            Self.emptySHA512.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        }
         return Data(outer.finalize()).base64EncodedString()
     }
+
+    /// The digests of an empty body.
+    static let emptySHA512 = Array(SHA512.hash(data: [UInt8]()))
+    static let emptySHA256 = Hex.string(SHA256.hash(data: [UInt8]()))
 
     // MARK: Response side
 
@@ -778,7 +829,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             messageID: messageID, consumer: consumer, service: serviceID, method: head.method.rawValue,
             path: head.uri.utf8.count <= 2048 ? head.uri : String(head.uri.prefix(2048)), status: responseStatus, error: error,
             requestBytes: requestBytes,
-            responseBytes: responseBytes, requestSHA256: Self.hex(requestHash.finalize()), responseSHA256: Self.hex(responseHash.finalize()),
+            responseBytes: responseBytes, requestSHA256: requestHash.map { Self.hex($0.finalize()) } ?? Self.emptySHA256,
+            responseSHA256: Self.hex(responseHash.finalize()),
             receivedAt: Timestamp.string(receivedAt), forwardedAt: forwardedAt.map(Timestamp.string), answeredAt: Timestamp.now())
         handler.env.monitor.record(
             service: serviceID, consumer: consumer, errorKind: HubMonitor.errorKind(status: responseStatus, gatewayError: error),
@@ -825,6 +877,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     static func kept(_ headers: HTTPHeaders, where keep: (String, String) -> Bool) -> HTTPHeaders {
         guard headers.contains(where: { !keep($0.name, $0.value) }) else { return headers }
         var kept = HTTPHeaders()
+        // Room for the headers the gateway adds, so that adding them does not grow the storage again.
+        kept.reserveCapacity(headers.count + 4)
         for (name, value) in headers where keep(name, value) { kept.add(name: name, value: value) }
         return kept
     }

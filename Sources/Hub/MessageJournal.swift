@@ -133,10 +133,15 @@ final class JournalFile: @unchecked Sendable {
         flushScheduled = false
         let complete = write(buffer)
         buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
-        let callbacks = waiting
-        waiting.removeAll(keepingCapacity: true)
+        // Swapped rather than copied: callbacks may queue records for the next write.
+        var callbacks: [(Bool) -> Void] = []
+        swap(&callbacks, &waiting)
         written.raise()
         for callback in callbacks { callback(complete) }
+        if waiting.isEmpty {
+            callbacks.removeAll(keepingCapacity: true)
+            swap(&callbacks, &waiting)
+        }
     }
 
     private func write(_ bytes: [UInt8]) -> Bool {
@@ -227,7 +232,7 @@ actor JournalImporter {
             let positions = try await importedBytes()
             let share = max(Self.chunkBytes / names.count, 1 << 16)
             var slices: [Slice] = []
-            var lines: [(record: MessageRecord, bodies: MessageBodies?)] = []
+            var lines: [JournalFields] = []
             var finishedFiles: [String] = []
             var importedWhole: [String] = []
             var more = false
@@ -257,7 +262,7 @@ actor JournalImporter {
                 }
                 more = more || chunk.count == limit
                 for line in chunk[..<lastNewline].split(separator: UInt8(ascii: "\n")) {
-                    guard let decoded = JournalLine.decode(line) else {
+                    guard let decoded = JournalFields(line) else {
                         logger.error("message journal \(name) has a line that is not a record after byte \(position): skipped")
                         continue
                     }
@@ -275,9 +280,14 @@ actor JournalImporter {
             for name in finishedFiles { try await remove(name) }
             if slices.isEmpty { return imported }
             // Each file is in answer order already; the loops' records are merged by the time they were answered.
-            // Positions are sorted, not the records: a record is 16 strings to copy.
-            let order = lines.indices.sorted { (lines[$0].record.answeredAt, $0) < (lines[$1].record.answeredAt, $1) }
-            guard try await commit(order.map { lines[$0].record }, order.map { lines[$0].bodies }, slices) else { continue }
+            // Positions are sorted, then the lines taken in that order.
+            let order = lines.indices.sorted { first, second in
+                let (a, b) = (lines[first].answeredAt, lines[second].answeredAt)
+                return a == b ? first < second : a.lexicographicallyPrecedes(b)
+            }
+            // Bodies are decoded only where a line has them (services that log bodies).
+            let bodies = order.map { lines[$0].isNull(14) ? nil : lines[$0].bodies }
+            guard try await commit(order.map { lines[$0] }, bodies, slices) else { continue }
             for slice in slices { knownPositions[slice.file] = slice.to }
             for name in importedWhole { try await remove(name) }
             imported += lines.count
@@ -288,7 +298,7 @@ actor JournalImporter {
     /// Inserts records and advances the files' imported bytes in one transaction. Another process that imported or
     /// appended meanwhile makes it collide: the head is read again, and the next pass goes on from the stored bytes
     /// (false is returned).
-    private func commit(_ records: [MessageRecord], _ bodies: [MessageBodies?], _ slices: [Slice]) async throws -> Bool {
+    private func commit(_ records: [JournalFields], _ bodies: [MessageBodies?], _ slices: [Slice]) async throws -> Bool {
         let database = self.database
         for attempt in 0..<2 {
             let known = attempt == 0 ? head : nil
@@ -380,67 +390,83 @@ enum JournalLine {
     static let fieldCount = 19
 
     static func encode(_ record: MessageRecord, _ bodies: MessageBodies?, into line: inout [UInt8]) {
-        let fields: [String?] = [
-            record.messageID, record.consumer, record.service, record.method, record.path, String(record.status), record.error,
-            String(record.requestBytes), String(record.responseBytes), record.requestSHA256, record.responseSHA256, record.receivedAt,
-            record.forwardedAt, record.answeredAt, bodies?.request.base64EncodedString(), bodies?.response.base64EncodedString(),
-            bodies.map { $0.requestTruncated ? "1" : "0" }, bodies.map { $0.responseTruncated ? "1" : "0" }, bodies?.expiresAt,
-        ]
-        for (index, field) in fields.enumerated() {
-            if index > 0 { line.append(UInt8(ascii: "\t")) }
-            guard let field else {
-                line.append(UInt8(ascii: "\\"))
-                line.append(UInt8(ascii: "N"))
-                continue
-            }
-            // Most fields need no escape: copied whole.
-            if !field.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-                line.append(contentsOf: field.utf8)
-                continue
-            }
-            for byte in field.utf8 {
-                let escape: UInt8
-                switch byte {
-                case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
-                case UInt8(ascii: "\t"): escape = UInt8(ascii: "t")
-                case UInt8(ascii: "\n"): escape = UInt8(ascii: "n")
-                case UInt8(ascii: "\r"): escape = UInt8(ascii: "r")
-                default:
-                    line.append(byte)
-                    continue
-                }
-                line.append(UInt8(ascii: "\\"))
-                line.append(escape)
-            }
+        // Field by field, without an array of them: every exchange's record is encoded on its event loop.
+        put(record.messageID, into: &line)
+        put(record.consumer, into: &line)
+        put(record.service, into: &line)
+        put(record.method, into: &line)
+        put(record.path, into: &line)
+        put(record.status, into: &line)
+        put(record.error, into: &line)
+        put(record.requestBytes, into: &line)
+        put(record.responseBytes, into: &line)
+        put(record.requestSHA256, into: &line)
+        put(record.responseSHA256, into: &line)
+        put(record.receivedAt, into: &line)
+        put(record.forwardedAt, into: &line)
+        put(record.answeredAt, into: &line)
+        put(bodies?.request.base64EncodedString(), into: &line)
+        put(bodies?.response.base64EncodedString(), into: &line)
+        put(bodies.map { $0.requestTruncated ? "1" : "0" }, into: &line)
+        put(bodies.map { $0.responseTruncated ? "1" : "0" }, into: &line)
+        put(bodies?.expiresAt, into: &line, last: true)
+    }
+
+    /// Appends a field and the tab after it (a newline after the last).
+    private static func put(_ field: String?, into line: inout [UInt8], last: Bool = false) {
+        defer { line.append(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t")) }
+        guard let field else {
+            line.append(UInt8(ascii: "\\"))
+            line.append(UInt8(ascii: "N"))
+            return
         }
-        line.append(UInt8(ascii: "\n"))
+        // Most fields need no escape: copied whole.
+        if !field.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            line.append(contentsOf: field.utf8)
+            return
+        }
+        for byte in field.utf8 {
+            let escape: UInt8
+            switch byte {
+            case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
+            case UInt8(ascii: "\t"): escape = UInt8(ascii: "t")
+            case UInt8(ascii: "\n"): escape = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): escape = UInt8(ascii: "r")
+            default:
+                line.append(byte)
+                continue
+            }
+            line.append(UInt8(ascii: "\\"))
+            line.append(escape)
+        }
+    }
+
+    /// Appends a number's decimal digits and the tab after it.
+    private static func put(_ number: Int, into line: inout [UInt8]) {
+        guard number > 0 else {
+            put(String(number), into: &line)
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        var rest = number
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while rest > 0 {
+                buffer[23 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            }
+            line.append(contentsOf: buffer[(24 - count)...])
+        }
+        line.append(UInt8(ascii: "\t"))
     }
 
     static func decode(_ line: ArraySlice<UInt8>) -> (MessageRecord, MessageBodies?)? {
-        let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false).map(field)
-        guard fields.count == fieldCount, let status = fields[5].flatMap({ Int($0) }), let requestBytes = fields[7].flatMap({ Int($0) }),
-            let responseBytes = fields[8].flatMap({ Int($0) })
-        else { return nil }
-        func text(_ index: Int) -> String? { fields[index] }
-        guard let messageID = text(0), let consumer = text(1), let service = text(2), let method = text(3), let path = text(4),
-            let requestSHA256 = text(9), let responseSHA256 = text(10), let receivedAt = text(11), let answeredAt = text(13)
-        else { return nil }
-        let record = MessageRecord(
-            messageID: messageID, consumer: consumer, service: service, method: method, path: path, status: status, error: text(6),
-            requestBytes: requestBytes, responseBytes: responseBytes, requestSHA256: requestSHA256, responseSHA256: responseSHA256,
-            receivedAt: receivedAt, forwardedAt: text(12), answeredAt: answeredAt)
-        var bodies: MessageBodies?
-        if let request = text(14).flatMap({ Data(base64Encoded: $0) }), let response = text(15).flatMap({ Data(base64Encoded: $0) }),
-            let expiresAt = text(18)
-        {
-            bodies = MessageBodies(
-                request: request, response: response, requestTruncated: text(16) == "1", responseTruncated: text(17) == "1", expiresAt: expiresAt)
-        }
-        return (record, bodies)
+        JournalFields(line).map { ($0.record, $0.bodies) }
     }
 
     /// One field's text, unescaped; nil for `\N`.
-    private static func field(_ bytes: ArraySlice<UInt8>) -> String? {
+    static func field(_ bytes: ArraySlice<UInt8>) -> String? {
         if bytes.elementsEqual([UInt8(ascii: "\\"), UInt8(ascii: "N")]) { return nil }
         guard bytes.contains(UInt8(ascii: "\\")) else { return String(decoding: bytes, as: UTF8.self) }
         var text: [UInt8] = []
@@ -462,5 +488,114 @@ enum JournalLine {
             }
         }
         return String(decoding: text, as: UTF8.self)
+    }
+}
+
+/// A journal line split into its fields, without a String made for any: the importer hashes the record from these
+/// bytes and makes Strings only for the values SQLite is given.
+struct JournalFields {
+    let line: ArraySlice<UInt8>
+    /// Where each field starts in `line`; the last, one past the line's end.
+    private let starts: InlineArray<20, Int32>
+    let status: Int
+    let requestBytes: Int
+    let responseBytes: Int
+
+    /// The fields of a record line; nil when it is not one (a cut line, a field missing or malformed).
+    init?(_ line: ArraySlice<UInt8>) {
+        self.line = line
+        var field = 0
+        var starts = InlineArray<20, Int32>(repeating: 0)
+        starts[0] = Int32(line.startIndex)
+        let cut = line.withUnsafeBufferPointer { bytes -> Bool in
+            for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\t") {
+                field += 1
+                if field == JournalLine.fieldCount { return true }
+                starts[field] = Int32(line.startIndex + offset + 1)
+            }
+            return false
+        }
+        guard !cut, field == JournalLine.fieldCount - 1 else { return nil }
+        starts[JournalLine.fieldCount] = Int32(line.endIndex + 1)
+        self.starts = starts
+        guard let status = Self.integer(line, starts, 5), let requestBytes = Self.integer(line, starts, 7),
+            let responseBytes = Self.integer(line, starts, 8)
+        else { return nil }
+        self.status = status
+        self.requestBytes = requestBytes
+        self.responseBytes = responseBytes
+        for required in [0, 1, 2, 3, 4, 9, 10, 11, 13] where isNull(required) { return nil }
+    }
+
+    private static func integer(_ line: ArraySlice<UInt8>, _ starts: InlineArray<20, Int32>, _ index: Int) -> Int? {
+        let bytes = line[Int(starts[index])..<Int(starts[index + 1]) - 1]
+        guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+            return Int(String(decoding: bytes, as: UTF8.self))
+        }
+        return bytes.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+    }
+
+    /// Field `index` as written: escaped, `\N` for none.
+    func bytes(_ index: Int) -> ArraySlice<UInt8> { line[Int(starts[index])..<Int(starts[index + 1]) - 1] }
+
+    func isNull(_ index: Int) -> Bool {
+        let field = bytes(index)
+        return field.count == 2 && field.first == UInt8(ascii: "\\") && field.last == UInt8(ascii: "N")
+    }
+
+    /// Field `index`'s text, unescaped; nil for none.
+    func text(_ index: Int) -> String? { JournalLine.field(bytes(index)) }
+
+    /// When the exchange was answered: records are put in this order.
+    var answeredAt: ArraySlice<UInt8> { bytes(13) }
+
+    var record: MessageRecord {
+        MessageRecord(
+            messageID: text(0)!, consumer: text(1)!, service: text(2)!, method: text(3)!, path: text(4)!, status: status, error: text(6),
+            requestBytes: requestBytes, responseBytes: responseBytes, requestSHA256: text(9)!, responseSHA256: text(10)!,
+            receivedAt: text(11)!, forwardedAt: text(12), answeredAt: text(13)!)
+    }
+
+    var bodies: MessageBodies? {
+        guard let request = text(14).flatMap({ Data(base64Encoded: $0) }), let response = text(15).flatMap({ Data(base64Encoded: $0) }),
+            let expiresAt = text(18)
+        else { return nil }
+        return MessageBodies(
+            request: request, response: response, requestTruncated: text(16) == "1", responseTruncated: text(17) == "1", expiresAt: expiresAt)
+    }
+}
+
+extension JournalFields: ChainableRecord {
+    func appendCanonicalForm(seq: Int, prevHash: String, to text: inout [UInt8]) {
+        text.append(UInt8(ascii: "["))
+        CanonicalJSON.append(String(seq), to: &text)
+        for index in 0...4 { appendJournalField(index, to: &text) }
+        CanonicalJSON.append(String(status), to: &text, comma: true)
+        appendJournalField(6, to: &text)
+        CanonicalJSON.append(String(requestBytes), to: &text, comma: true)
+        CanonicalJSON.append(String(responseBytes), to: &text, comma: true)
+        for index in 9...13 { appendJournalField(index, to: &text) }
+        CanonicalJSON.append(prevHash, to: &text, comma: true)
+        text.append(UInt8(ascii: "]"))
+    }
+
+    /// A field as the canonical form has it: unescaped from the journal's form, escaped as JSON.
+    private func appendJournalField(_ index: Int, to text: inout [UInt8]) {
+        let field = bytes(index)
+        if isNull(index) {
+            CanonicalJSON.append(nil, to: &text, comma: true)
+        } else if !field.contains(UInt8(ascii: "\\")) {
+            field.withUnsafeBufferPointer { CanonicalJSON.append(bytes: $0, to: &text, comma: true) }
+        } else {
+            CanonicalJSON.append(JournalLine.field(field), to: &text, comma: true)
+        }
+    }
+
+    func row(seq: Int, prevHash: String, hash: String) -> [RowValue] {
+        [
+            .integer(seq), .text(text(0)!), .text(text(1)!), .text(text(2)!), .text(text(3)!), .text(text(4)!), .integer(status),
+            RowValue(text(6)), .integer(requestBytes), .integer(responseBytes), .text(text(9)!), .text(text(10)!), .text(text(11)!),
+            RowValue(text(12)), .text(text(13)!), .text(prevHash), .text(hash),
+        ]
     }
 }

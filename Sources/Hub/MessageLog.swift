@@ -33,43 +33,83 @@ public struct MessageRecord: Sendable, Codable, Equatable {
     /// escaped as "\/" (as Foundation's JSONEncoder writes it): what the hash covers. scripts/verify-proof.py
     /// rebuilds the same text.
     var canonicalForm: Data {
-        let fields: [String?] = [
-            String(seq), messageID, consumer, service, method, path, String(status), error, String(requestBytes), String(responseBytes),
-            requestSHA256, responseSHA256, receivedAt, forwardedAt, answeredAt, prevHash,
-        ]
-        var text: [UInt8] = [UInt8(ascii: "[")]
-        text.reserveCapacity(512)
-        // Byte by byte, without an array for each escape: the importer hashes every record.
-        func escaped(_ byte: UInt8) {
-            text.append(UInt8(ascii: "\\"))
-            text.append(byte)
-        }
-        for (index, field) in fields.enumerated() {
-            if index > 0 { text.append(UInt8(ascii: ",")) }
-            guard let field else {
-                text.append(contentsOf: "null".utf8)
-                continue
-            }
-            text.append(UInt8(ascii: "\""))
-            for byte in field.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): escaped(byte)
-                case 0x0A: escaped(UInt8(ascii: "n"))
-                case 0x0D: escaped(UInt8(ascii: "r"))
-                case 0x09: escaped(UInt8(ascii: "t"))
-                case 0x08: escaped(UInt8(ascii: "b"))
-                case 0x0C: escaped(UInt8(ascii: "f"))
-                case 0..<0x20: text.append(contentsOf: String(format: "\\u%04x", byte).utf8)
-                default: text.append(byte)
-                }
-            }
-            text.append(UInt8(ascii: "\""))
-        }
-        text.append(UInt8(ascii: "]"))
+        var text: [UInt8] = []
+        appendCanonicalForm(seq: seq, prevHash: prevHash, to: &text)
         return Data(text)
     }
 
     var computedHash: String { Hex.string(SHA256.hash(data: canonicalForm)) }
+}
+
+/// A record the chain can take: its canonical form and its row, for a given number and previous hash.
+protocol ChainableRecord {
+    func appendCanonicalForm(seq: Int, prevHash: String, to text: inout [UInt8])
+    func row(seq: Int, prevHash: String, hash: String) -> [RowValue]
+}
+
+extension MessageRecord: ChainableRecord {
+    func appendCanonicalForm(seq: Int, prevHash: String, to text: inout [UInt8]) {
+        text.append(UInt8(ascii: "["))
+        CanonicalJSON.append(String(seq), to: &text)
+        for field in [messageID, consumer, service, method, path, String(status), error, String(requestBytes), String(responseBytes)] {
+            CanonicalJSON.append(field, to: &text, comma: true)
+        }
+        for field in [requestSHA256, responseSHA256, receivedAt, forwardedAt, answeredAt, prevHash] {
+            CanonicalJSON.append(field, to: &text, comma: true)
+        }
+        text.append(UInt8(ascii: "]"))
+    }
+
+    func row(seq: Int, prevHash: String, hash: String) -> [RowValue] {
+        [
+            .integer(seq), .text(messageID), .text(consumer), .text(service), .text(method), .text(path), .integer(status), RowValue(error),
+            .integer(requestBytes), .integer(responseBytes), .text(requestSHA256), .text(responseSHA256), .text(receivedAt),
+            RowValue(forwardedAt), .text(answeredAt), .text(prevHash), .text(hash),
+        ]
+    }
+}
+
+/// The JSON the canonical form is written in: strings escaped as Foundation's JSONEncoder escapes them.
+enum CanonicalJSON {
+    /// A JSON string, or null; after a comma when `comma`.
+    static func append(_ field: String?, to text: inout [UInt8], comma: Bool = false) {
+        guard var field else {
+            if comma { text.append(UInt8(ascii: ",")) }
+            text.append(contentsOf: "null".utf8)
+            return
+        }
+        field.withUTF8 { append(bytes: $0, to: &text, comma: comma) }
+    }
+
+    /// UTF-8 bytes as a JSON string; runs of bytes that need no escape are copied whole.
+    static func append(bytes: UnsafeBufferPointer<UInt8>, to text: inout [UInt8], comma: Bool = false) {
+        if comma { text.append(UInt8(ascii: ",")) }
+        text.append(UInt8(ascii: "\""))
+        var runStart = 0
+        for (index, byte) in bytes.enumerated() {
+            let escape: UInt8
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): escape = byte
+            case 0x0A: escape = UInt8(ascii: "n")
+            case 0x0D: escape = UInt8(ascii: "r")
+            case 0x09: escape = UInt8(ascii: "t")
+            case 0x08: escape = UInt8(ascii: "b")
+            case 0x0C: escape = UInt8(ascii: "f")
+            case 0..<0x20: escape = 0
+            default: continue
+            }
+            text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            runStart = index + 1
+            if escape == 0 {
+                text.append(contentsOf: String(format: "\\u%04x", byte).utf8)
+            } else {
+                text.append(UInt8(ascii: "\\"))
+                text.append(escape)
+            }
+        }
+        text.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
+        text.append(UInt8(ascii: "\""))
+    }
 }
 
 /// The bodies of one exchange, for services that log them: each kept up to `MessageBodies.limit` bytes.
@@ -111,8 +151,8 @@ public enum MessageLog {
     /// Chains and inserts a batch after `known` (the head this writer last committed), or after the stored head
     /// when it knows none. Another process that appended meanwhile makes the insert collide on `seq`: the caller
     /// then forgets its head and tries once more. Returns the new head; `chained` is given the records' hashes.
-    static func insert(
-        _ records: [MessageRecord], bodies: [MessageBodies?], after known: Head?, in db: any SQLDatabase, database: ProvinceDatabase,
+    static func insert<Record: ChainableRecord>(
+        _ records: [Record], bodies: [MessageBodies?], after known: Head?, in db: any SQLDatabase, database: ProvinceDatabase,
         chained onChained: (_ firstSeq: Int, _ hashes: [String]) -> Void = { _, _ in }
     ) async throws -> Head {
         var stored = known
@@ -121,36 +161,35 @@ public enum MessageLog {
             let row = try await db.raw("SELECT seq, hash FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
             if let row { stored = Head(seq: try row.int("seq"), hash: try row.string("hash")) }
         }
-        var seq = stored?.seq ?? 0
+        let firstSeq = (stored?.seq ?? 0) + 1
         var previous = stored?.hash ?? genesisHash
-        if records.isEmpty { return Head(seq: seq, hash: previous) }
-        var chained: [MessageRecord] = []
-        for var record in records {
-            seq += 1
-            record.seq = seq
-            record.prevHash = previous
-            record.hash = record.computedHash
-            previous = record.hash
-            chained.append(record)
+        if records.isEmpty { return Head(seq: firstSeq - 1, hash: previous) }
+        var rows: [[RowValue]] = []
+        var hashes: [String] = []
+        rows.reserveCapacity(records.count)
+        hashes.reserveCapacity(records.count)
+        // One buffer for every record's canonical form: the importer hashes thousands a second.
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(1024)
+        for (offset, record) in records.enumerated() {
+            canonical.removeAll(keepingCapacity: true)
+            record.appendCanonicalForm(seq: firstSeq + offset, prevHash: previous, to: &canonical)
+            let hash = Hex.string(SHA256.hash(data: canonical))
+            rows.append(record.row(seq: firstSeq + offset, prevHash: previous, hash: hash))
+            hashes.append(hash)
+            previous = hash
         }
+        let seq = firstSeq + records.count - 1
         let columns = [
             "seq", "message_id", "consumer", "service", "method", "path", "status", "error", "request_bytes", "response_bytes",
             "request_sha256", "response_sha256", "received_at", "forwarded_at", "answered_at", "prev_hash", "hash",
         ]
-        onChained(chained[0].seq, chained.map(\.hash))
-        let rows = chained.map { record -> [RowValue] in
-            [
-                .integer(record.seq), .text(record.messageID), .text(record.consumer), .text(record.service), .text(record.method),
-                .text(record.path), .integer(record.status), RowValue(record.error), .integer(record.requestBytes),
-                .integer(record.responseBytes), .text(record.requestSHA256), .text(record.responseSHA256), .text(record.receivedAt),
-                RowValue(record.forwardedAt), .text(record.answeredAt), .text(record.prevHash), .text(record.hash),
-            ]
-        }
+        onChained(firstSeq, hashes)
         try await insertRows(into: "hub_messages", columns: columns, rows: rows, in: db)
-        let kept = zip(chained, bodies).compactMap { record, bodies -> [RowValue]? in
+        let kept = bodies.enumerated().compactMap { offset, bodies -> [RowValue]? in
             bodies.map {
                 [
-                    .integer(record.seq), .text($0.request.base64EncodedString()), .text($0.response.base64EncodedString()),
+                    .integer(firstSeq + offset), .text($0.request.base64EncodedString()), .text($0.response.base64EncodedString()),
                     .integer($0.requestTruncated ? 1 : 0), .integer($0.responseTruncated ? 1 : 0), .text($0.expiresAt),
                 ]
             }

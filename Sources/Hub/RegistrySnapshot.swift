@@ -108,6 +108,8 @@ public struct RegistrySnapshot: Sendable {
 /// made through another process sharing the database arrive within it).
 public final class RegistryCache: Sendable {
     private let current = Mutex(RegistrySnapshot.empty)
+    /// The snapshot's version, readable without copying the snapshot: the gateway checks it on every call.
+    private let currentVersion = Atomic<Int>(RegistrySnapshot.empty.version)
     let database: ProvinceDatabase
     let interval: Duration
     let logger: Logger
@@ -120,12 +122,18 @@ public final class RegistryCache: Sendable {
 
     public var snapshot: RegistrySnapshot { current.withLock { $0 } }
 
+    /// The version of ``snapshot``.
+    public var version: Int { currentVersion.load(ordering: .acquiring) }
+
     /// Reloads when the stored version differs from the one in memory.
     public func refresh() async throws {
         let stored = try await HubRegistry(database: database).version()
         guard stored != snapshot.version else { return }
         let fresh = try await RegistrySnapshot.load(from: database)
-        current.withLock { $0 = fresh }
+        current.withLock {
+            $0 = fresh
+            currentVersion.store(fresh.version, ordering: .releasing)
+        }
     }
 
     /// Polls until the task is cancelled.

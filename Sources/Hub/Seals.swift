@@ -16,11 +16,18 @@ public enum MerkleTree {
     }
 
     public static func leaf(_ recordHash: Data) -> Data {
-        Data(SHA256.hash(data: Data([0]) + recordHash))
+        var hasher = SHA256()
+        hasher.update(data: [UInt8(0)])
+        hasher.update(data: recordHash)
+        return Data(hasher.finalize())
     }
 
     static func node(_ left: Data, _ right: Data) -> Data {
-        Data(SHA256.hash(data: Data([1]) + left + right))
+        var hasher = SHA256()
+        hasher.update(data: [UInt8(1)])
+        hasher.update(data: left)
+        hasher.update(data: right)
+        return Data(hasher.finalize())
     }
 
     static func split(_ count: Int) -> Int {
