@@ -849,11 +849,6 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         Hex.string(digest)
     }
 
-    static let hopByHop = [
-        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
-        "proxy-connection",
-    ]
-
     /// The header names a `Connection` header lists, lowercased (usually none).
     static func connectionTokens(_ headers: HTTPHeaders) -> [String] {
         var count = 0
@@ -870,7 +865,19 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
 
     /// Hop-by-hop headers, and those the `Connection` header names, never cross the gateway.
     static func isHopByHop(_ name: String, _ connectionTokens: [String]) -> Bool {
-        hopByHop.contains { equalsIgnoringCase(name, $0) } || connectionTokens.contains { equalsIgnoringCase(name, $0) }
+        // By length first: most names are compared with none of the hop-by-hop ones.
+        let hopByHop =
+            switch name.utf8.count {
+            case 2: equalsIgnoringCase(name, "te")
+            case 7: equalsIgnoringCase(name, "trailer") || equalsIgnoringCase(name, "upgrade")
+            case 10: equalsIgnoringCase(name, "connection") || equalsIgnoringCase(name, "keep-alive")
+            case 16: equalsIgnoringCase(name, "proxy-connection")
+            case 17: equalsIgnoringCase(name, "transfer-encoding")
+            case 18: equalsIgnoringCase(name, "proxy-authenticate")
+            case 19: equalsIgnoringCase(name, "proxy-authorization")
+            default: false
+            }
+        return hopByHop || connectionTokens.contains { equalsIgnoringCase(name, $0) }
     }
 
     /// The headers `keep` accepts: the same headers when it accepts all (the usual case, with no copy made).
@@ -890,14 +897,25 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
 
     /// A provider's own `X-Road-*` headers are not passed on: the gateway sets those.
     static func hasXRoadPrefix(_ name: String) -> Bool {
-        let prefix = "x-road-".utf8
-        guard name.utf8.count >= prefix.count else { return false }
-        return zip(name.utf8.prefix(prefix.count), prefix).allSatisfy { asciiLower($0) == $1 }
+        name.utf8.count >= 7 && startsIgnoringCase(name, "x-road-", length: 7)
     }
 
     /// Compares a header name with a lowercase ASCII name, ignoring case, without allocating.
     static func equalsIgnoringCase(_ name: String, _ lowercase: String) -> Bool {
-        name.utf8.count == lowercase.utf8.count && zip(name.utf8, lowercase.utf8).allSatisfy { asciiLower($0) == $1 }
+        name.utf8.count == lowercase.utf8.count && startsIgnoringCase(name, lowercase, length: lowercase.utf8.count)
+    }
+
+    /// Whether the first `length` bytes of `name` (which has as many) are those of `lowercase`, ignoring ASCII case;
+    /// on the strings' contiguous bytes where they have them (header names and literals do).
+    private static func startsIgnoringCase(_ name: String, _ lowercase: String, length: Int) -> Bool {
+        let compared = name.utf8.withContiguousStorageIfAvailable { named in
+            lowercase.utf8.withContiguousStorageIfAvailable { expected in
+                for index in 0..<length where asciiLower(named[index]) != expected[index] { return false }
+                return true
+            }
+        }
+        if let compared = compared ?? nil { return compared }
+        return zip(name.utf8.prefix(length), lowercase.utf8).allSatisfy { asciiLower($0) == $1 }
     }
 
     static func asciiLowercased(_ name: String) -> String {
