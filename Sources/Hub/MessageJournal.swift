@@ -367,17 +367,21 @@ actor JournalImporter {
         return knownPositions
     }
 
+    /// Reads up to `limit` bytes from `offset`: no more than the file holds (a buffer as large as the limit, on every
+    /// pass and file, cost more to allocate than the few bytes a pass usually finds), and not zeroed first.
     private static func read(_ descriptor: CInt, at offset: Int, upTo limit: Int) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: limit)
-        var count = 0
-        while count < limit {
-            let got = bytes.withUnsafeMutableBytes { raw in pread(descriptor, raw.baseAddress! + count, limit - count, off_t(offset + count)) }
-            if got < 0 && errno == EINTR { continue }
-            if got <= 0 { break }
-            count += got
+        var status = stat()
+        let wanted = fstat(descriptor, &status) == 0 ? min(limit, max(0, Int(status.st_size) - offset)) : limit
+        guard wanted > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: wanted) { buffer, count in
+            count = 0
+            while count < wanted {
+                let got = pread(descriptor, buffer.baseAddress! + count, wanted - count, off_t(offset + count))
+                if got < 0 && errno == EINTR { continue }
+                if got <= 0 { break }
+                count += got
+            }
         }
-        bytes.removeSubrange(count...)
-        return bytes
     }
 }
 
