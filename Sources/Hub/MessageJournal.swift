@@ -419,16 +419,18 @@ enum JournalLine {
     /// Appends a field and the tab after it (a newline after the last).
     private static func put(_ field: String?, into line: inout [UInt8], last: Bool = false) {
         defer { line.append(last ? UInt8(ascii: "\n") : UInt8(ascii: "\t")) }
-        guard let field else {
+        guard var field else {
             line.append(UInt8(ascii: "\\"))
             line.append(UInt8(ascii: "N"))
             return
         }
-        // Most fields need no escape: copied whole.
-        if !field.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-            line.append(contentsOf: field.utf8)
-            return
+        // Most fields need no escape: copied whole, from the string's own bytes.
+        let copied = field.withUTF8 { bytes in
+            for byte in bytes where byte == UInt8(ascii: "\\") || byte < 0x20 { return false }
+            line.append(contentsOf: bytes)
+            return true
         }
+        if copied { return }
         for byte in field.utf8 {
             let escape: UInt8
             switch byte {

@@ -27,11 +27,13 @@ public enum RowValue: Sendable, Encodable {
     }
 }
 
-/// Inserts many rows, as many a statement as the engines' parameter limits allow. On SQLite's writer the values
+/// Inserts many rows, up to 256 a statement (within the engines' parameter limits). On SQLite's writer the values
 /// go to SQLite as they are: SQLKit's serializing and encoding of each value costs more than SQLite's insert of it
 /// (the hub imports thousands of message records a second). `table` and `columns` are the caller's own names.
 public func insertRows(into table: String, columns: [String], rows: [[RowValue]], in db: any SQLDatabase) async throws {
-    let perStatement = max(1, 32_000 / columns.count)
+    // A few hundred rows a statement: more would make its values an array large enough to be mapped and unmapped
+    // from the system on every statement, for no fewer steps in SQLite.
+    let perStatement = max(1, min(256, 32_000 / columns.count))
     for start in stride(from: 0, to: rows.count, by: perStatement) {
         let part = rows[start..<min(start + perStatement, rows.count)]
         if let writer = db as? SQLiteWriterDatabase {
