@@ -7,11 +7,14 @@
 #   hub      wrk -> province's gateway (key check, right check, message log) -> origin
 #   hub_bodies  the same through a service that also keeps both bodies in the message log
 # and a 1 MiB response through nginx and through the hub. Release build, SQLite, demo province.
-# Usage: benchmarks/hub.sh [seconds per run, default 10] [connections, default 64]
+# Usage: benchmarks/hub.sh [seconds per run, default 10] [connections, default 64] [rounds, default 1]
+# With several rounds the small-body runs are repeated in turn (nginx, bare proxy, hub, hub with bodies) and the
+# medians reported with the median of each round's ratios: this shared machine's speed drifts within minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
+rounds=${3:-1}
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
@@ -95,8 +98,13 @@ run() {  # name url [wrk args...]; with $measured set to a pid, also that proces
     fi
     printf '  %-28s %10s req/s   p50 %8s   p99 %8s   non-2xx %s%s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$cpu"
     eval "rps_$name=$rps"
+    echo "$round $name $rps $p99" >>"$work/runs"
 }
+round=1
 messages_before=$(call GET "/hub/messages/verify" "" | python3 -c 'import json,sys; print(json.load(sys.stdin)["recordsChecked"])')
+# Two seconds of each proxy's traffic first, unmeasured: pools filled and pages touched, as in steady service.
+for target in "http://127.0.0.1:$proxy_port/" "http://127.0.0.1:$bare_port/"; do wrk -t1 -c"$connections" -d2s "$target" >/dev/null; done
+wrk -t1 -c"$connections" -d2s "${headers[@]}" "$hub/" >/dev/null
 echo "Hub gateway benchmark ($(nproc) cores, wrk 1 thread, $connections connections, ${duration}s a run, $(date -u +%Y-%m-%dT%H:%MZ))"
 run direct "http://127.0.0.1:$origin_port/"
 run nginx "http://127.0.0.1:$proxy_port/"
@@ -108,6 +116,35 @@ measured=$province_pid run hub "$hub/" "${headers[@]}"
 measured=$province_pid run hub_bodies "${hub%/origin}/bodies/" "${headers[@]}"
 run nginx_1MiB "http://127.0.0.1:$proxy_port/big"
 run hub_1MiB "$hub/big" "${headers[@]}"
+for round in $(seq 2 "$rounds"); do
+    echo " round $round"
+    run nginx "http://127.0.0.1:$proxy_port/"
+    measured=$bare_pid run bare_nio "http://127.0.0.1:$bare_port/"
+    measured=$province_pid run hub "$hub/" "${headers[@]}"
+    measured=$province_pid run hub_bodies "${hub%/origin}/bodies/" "${headers[@]}"
+done
+if [ "$rounds" -gt 1 ]; then
+    python3 - "$work/runs" <<'PY'
+import statistics, sys
+runs, tails = {}, {}
+def milliseconds(text):
+    for unit, scale in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit): return float(text[: -len(unit)]) * scale
+for line in open(sys.argv[1]):
+    round_, name, rps, p99 = line.split()
+    runs.setdefault(round_, {})[name] = float(rps)
+    tails.setdefault(round_, {})[name] = milliseconds(p99)
+def median(key): return statistics.median(r[key] for r in runs.values())
+def ratio(a, b): return statistics.median(r[a] / r[b] for r in runs.values())
+print(f"  medians over {len(runs)} rounds: nginx {median('nginx'):,.0f}  bare {median('bare_nio'):,.0f}  hub {median('hub'):,.0f}"
+      f"  hub with bodies {median('hub_bodies'):,.0f} req/s")
+print(f"  median ratios: hub / nginx {ratio('hub', 'nginx'):.2f}  with bodies {ratio('hub_bodies', 'nginx'):.2f}"
+      f"  bare / nginx {ratio('bare_nio', 'nginx'):.2f}  hub / bare {ratio('hub', 'bare_nio'):.2f}")
+print(f"  median p99: nginx {statistics.median(t['nginx'] for t in tails.values()):.2f} ms, hub"
+      f" {statistics.median(t['hub'] for t in tails.values()):.2f} ms, hub minus nginx in the same round"
+      f" {statistics.median(t['hub'] - t['nginx'] for t in tails.values()):+.2f} ms")
+PY
+fi
 verify=$(call GET "/hub/messages/verify" "")
 echo "  message log after the runs: $verify (records before: $messages_before)"
 python3 - "$rps_hub" "$rps_nginx" "$rps_hub_1MiB" "$rps_nginx_1MiB" "$rps_hub_bodies" "$rps_bare_nio" <<'PY'
@@ -116,4 +153,4 @@ hub, nginx, hub_big, nginx_big, hub_bodies, bare = map(float, sys.argv[1:])
 print(f"  hub / nginx (small): {hub / nginx:.2f}   with bodies: {hub_bodies / nginx:.2f}   hub / nginx (1 MiB): {hub_big / nginx_big:.2f}")
 print(f"  bare SwiftNIO proxy / nginx: {bare / nginx:.2f}   hub / bare SwiftNIO proxy: {hub / bare:.2f}")
 PY
-echo "reproduce: benchmarks/hub.sh $duration $connections"
+echo "reproduce: benchmarks/hub.sh $duration $connections $rounds"
