@@ -96,6 +96,11 @@ run() {  # name url [wrk args...]; with $measured set to a pid, also that proces
         cpu=$(awk -v ticks=$(($(cpu_ticks "$measured") - before)) -v hz="$(getconf CLK_TCK)" -v rps="$rps" -v s="$duration" \
             'BEGIN { printf "   proxy CPU %.0f us/req (%.2f cores)", ticks / hz / (rps * s) * 1e6, ticks / hz / s }')
     fi
+    if [ "${measured:-}" = "${province_pid:-}" ]; then
+        # What the journal holds beyond the database when the load stops: a figure bought by letting the import fall
+        # behind would show here (it stays within one import's worth while the import keeps up).
+        cpu="$cpu   backlog $(curl -s "http://127.0.0.1:$web_port/metrics" | awk '/^hub_journal_backlog_bytes/ {print $2}') B"
+    fi
     printf '  %-28s %10s req/s   p50 %8s   p99 %8s   non-2xx %s%s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$cpu"
     eval "rps_$name=$rps"
     echo "$round $name $rps $p99" >>"$work/runs"
