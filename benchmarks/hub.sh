@@ -4,11 +4,12 @@
 #   nginx    wrk -> nginx proxying (keep-alive upstream) -> origin
 #   bare_nio wrk -> a bare SwiftNIO proxy (benchmarks/bare-proxy: NIOHTTP1 both sides, one upstream connection per
 #            client connection, no authentication, no log) -> origin
+#   bytes_nio   the same program passing bytes without reading them as HTTP: SwiftNIO's and the kernel's floor
 #   hub      wrk -> province's gateway (key check, right check, message log) -> origin
 #   hub_bodies  the same through a service that also keeps both bodies in the message log
 # and a 1 MiB response through nginx and through the hub. Release build, SQLite, demo province.
 # Usage: benchmarks/hub.sh [seconds per run, default 10] [connections, default 64] [rounds, default 1]
-# With several rounds the small-body runs are repeated in turn (nginx, bare proxy, hub, hub with bodies) and the
+# With several rounds the small-body runs are repeated in turn (nginx, the bare proxies, hub, hub with bodies) and the
 # medians reported with the median of each round's ratios: this shared machine's speed drifts within minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,9 +28,9 @@ bare_binary=benchmarks/bare-proxy/.build/release/bare-proxy
 binary=.build/release/province
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-origin_port=$(free_port); proxy_port=$(free_port); web_port=$(free_port); hub_port=$(free_port); bare_port=$(free_port)
-cleanup() { kill "$province_pid" "$bare_pid" 2>/dev/null || true; "$nginx_bin" -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
-province_pid= bare_pid=
+origin_port=$(free_port); proxy_port=$(free_port); web_port=$(free_port); hub_port=$(free_port); bare_port=$(free_port); bytes_port=$(free_port)
+cleanup() { kill "$province_pid" "$bare_pid" "$bytes_pid" 2>/dev/null || true; "$nginx_bin" -p "$work" -c "$work/nginx.conf" -s stop 2>/dev/null || true; rm -rf "$work"; }
+province_pid= bare_pid= bytes_pid=
 trap cleanup EXIT
 
 chmod 755 "$work"
@@ -57,6 +58,8 @@ CONF
 "$nginx_bin" -p "$work" -c "$work/nginx.conf"
 "$bare_binary" "$bare_port" "$origin_port" >"$work/bare.log" 2>&1 &
 bare_pid=$!
+"$bare_binary" "$bytes_port" "$origin_port" --bytes >"$work/bytes.log" 2>&1 &
+bytes_pid=$!
 
 "$binary" serve --demo --data-dir "$work/data" --port "$web_port" --hub-port "$hub_port" --hub-tls-port 0 >"$work/province.log" 2>&1 &
 province_pid=$!
@@ -108,12 +111,13 @@ run() {  # name url [wrk args...]; with $measured set to a pid, also that proces
 round=1
 messages_before=$(call GET "/hub/messages/verify" "" | python3 -c 'import json,sys; print(json.load(sys.stdin)["recordsChecked"])')
 # Two seconds of each proxy's traffic first, unmeasured: pools filled and pages touched, as in steady service.
-for target in "http://127.0.0.1:$proxy_port/" "http://127.0.0.1:$bare_port/"; do wrk -t1 -c"$connections" -d2s "$target" >/dev/null; done
+for target in "http://127.0.0.1:$proxy_port/" "http://127.0.0.1:$bare_port/" "http://127.0.0.1:$bytes_port/"; do wrk -t1 -c"$connections" -d2s "$target" >/dev/null; done
 wrk -t1 -c"$connections" -d2s "${headers[@]}" "$hub/" >/dev/null
 echo "Hub gateway benchmark ($(nproc) cores, wrk 1 thread, $connections connections, ${duration}s a run, $(date -u +%Y-%m-%dT%H:%MZ))"
 run direct "http://127.0.0.1:$origin_port/"
 run nginx "http://127.0.0.1:$proxy_port/"
 measured=$bare_pid run bare_nio "http://127.0.0.1:$bare_port/"
+measured=$bytes_pid run bytes_nio "http://127.0.0.1:$bytes_port/"
 if [ -n "${PROFILE:-}" ]; then  # PROFILE=file.data: sample the province process while the hub run lasts
     perf record -e cpu-clock -g -p "$province_pid" -o "$PROFILE" -- sleep "$duration" >/dev/null 2>&1 &
 fi
@@ -125,6 +129,7 @@ for round in $(seq 2 "$rounds"); do
     echo " round $round"
     run nginx "http://127.0.0.1:$proxy_port/"
     measured=$bare_pid run bare_nio "http://127.0.0.1:$bare_port/"
+    measured=$bytes_pid run bytes_nio "http://127.0.0.1:$bytes_port/"
     measured=$province_pid run hub "$hub/" "${headers[@]}"
     measured=$province_pid run hub_bodies "${hub%/origin}/bodies/" "${headers[@]}"
 done
@@ -141,10 +146,12 @@ for line in open(sys.argv[1]):
     tails.setdefault(round_, {})[name] = milliseconds(p99)
 def median(key): return statistics.median(r[key] for r in runs.values())
 def ratio(a, b): return statistics.median(r[a] / r[b] for r in runs.values())
-print(f"  medians over {len(runs)} rounds: nginx {median('nginx'):,.0f}  bare {median('bare_nio'):,.0f}  hub {median('hub'):,.0f}"
+print(f"  medians over {len(runs)} rounds: nginx {median('nginx'):,.0f}  bare {median('bare_nio'):,.0f}"
+      f"  bytes {median('bytes_nio'):,.0f}  hub {median('hub'):,.0f}"
       f"  hub with bodies {median('hub_bodies'):,.0f} req/s")
 print(f"  median ratios: hub / nginx {ratio('hub', 'nginx'):.2f}  with bodies {ratio('hub_bodies', 'nginx'):.2f}"
-      f"  bare / nginx {ratio('bare_nio', 'nginx'):.2f}  hub / bare {ratio('hub', 'bare_nio'):.2f}")
+      f"  bare / nginx {ratio('bare_nio', 'nginx'):.2f}  bytes / nginx {ratio('bytes_nio', 'nginx'):.2f}"
+      f"  hub / bare {ratio('hub', 'bare_nio'):.2f}")
 print(f"  median p99: nginx {statistics.median(t['nginx'] for t in tails.values()):.2f} ms, hub"
       f" {statistics.median(t['hub'] for t in tails.values()):.2f} ms, hub minus nginx in the same round"
       f" {statistics.median(t['hub'] - t['nginx'] for t in tails.values()):+.2f} ms")
