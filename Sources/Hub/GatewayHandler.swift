@@ -379,7 +379,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         return nil
     }
 
-    /// Sends the call the way `route` says, once its limits allow it.
+    /// Takes the service, provider and path `route` gives this call (its limits already checked).
     func take(_ route: Route, query: Substring) {
         consumer = route.consumerID
         serviceID = route.service.id
