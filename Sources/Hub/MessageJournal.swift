@@ -506,6 +506,8 @@ struct JournalFields {
     let status: Int
     let requestBytes: Int
     let responseBytes: Int
+    /// The fields a record cannot lack: id, consumer, service, method, path, both digests, received and answered.
+    private static let requiredFields = [0, 1, 2, 3, 4, 9, 10, 11, 13]
 
     /// The fields of a record line; nil when it is not one (a cut line, a field missing or malformed).
     init?(_ line: ArraySlice<UInt8>) {
@@ -530,7 +532,7 @@ struct JournalFields {
         self.status = status
         self.requestBytes = requestBytes
         self.responseBytes = responseBytes
-        for required in [0, 1, 2, 3, 4, 9, 10, 11, 13] where isNull(required) { return nil }
+        for required in Self.requiredFields where isNull(required) { return nil }
     }
 
     private static func integer(_ line: ArraySlice<UInt8>, _ starts: InlineArray<20, Int32>, _ index: Int) -> Int? {
