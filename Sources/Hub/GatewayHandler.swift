@@ -56,6 +56,18 @@ struct LocalAnswer {
         retryAfter = error.retryAfter
     }
 
+    /// The answer's head; `messageID` nil when the call had none (it was not HTTP).
+    func head(version: HTTPVersion, messageID: String?, keepAlive: Bool) -> HTTPResponseHead {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.count))
+        if let errorType { headers.add(name: "X-Road-Error", value: errorType) }
+        if let messageID { headers.add(name: "X-Road-Id", value: messageID) }
+        if let retryAfter { headers.add(name: "Retry-After", value: String(retryAfter)) }
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        return HTTPResponseHead(version: version, status: status, headers: headers)
+    }
+
     init(status: Int, body: Data, contentType: String) {
         self.status = HTTPResponseStatus(statusCode: status)
         self.body = body
@@ -70,7 +82,7 @@ struct LocalAnswer {
 /// Confined to its channel's event loop, as NIO handlers are.
 final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundOut = ByteBuffer
 
     private let environment: GatewayEnvironment
     private let pool: UpstreamPool
@@ -80,6 +92,11 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     fileprivate let presented: PresentedCertificate?
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
+    /// Parts of calls a client sent before the answer to its previous one (pipelining), in order, taken once it ends.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var takingQueued = false
+    /// How the answer being written delimits its body.
+    private var answerFraming = HTTPWire.Framing.asGiven
 
     init(environment: GatewayEnvironment, pool: UpstreamPool, journal: JournalFile, presented: PresentedCertificate? = nil) {
         self.environment = environment
@@ -99,11 +116,23 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         exchange?.clientGone()
         exchange = nil
+        queued.removeAll()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if case .head = part, exchange != nil {
+            queued.append(part)
+        } else if !queued.isEmpty {
+            queued.append(part)
+        } else {
+            take(part)
+        }
+    }
+
+    private func take(_ part: HTTPServerRequestPart) {
+        switch part {
         case .head(let head):
             let exchange = Exchange(head: head, handler: self)
             self.exchange = exchange
@@ -117,11 +146,22 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         // A read cycle may produce no part (a chunk header alone): read on unless writes to the provider are pending.
-        if exchange?.wantsClientRead ?? true { context.read() }
+        if wantsRead { context.read() }
     }
+
+    /// Whether the client's connection may be read: not while calls wait in the queue or the exchange holds back.
+    private var wantsRead: Bool { queued.isEmpty && (exchange?.wantsClientRead ?? true) }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         environment.logger.debug("gateway connection error: \(error)")
+        if error is HTTPParserError, exchange == nil {
+            // Not HTTP: answered as X-Road answers a malformed call, and the connection closed (its framing is lost).
+            let local = LocalAnswer(
+                GatewayError.badRequest("The request is not well-formed HTTP/1.1."), messageID: Exchange.messageID(random: randomBytes16()))
+            let head = local.head(version: .http1_1, messageID: nil, keepAlive: false)
+            context.write(wrapOutboundOut(HTTPWire.responseHead(head, allocator: context.channel.allocator)), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: local.body)), promise: nil)
+        }
         context.close(promise: nil)
     }
 
@@ -133,25 +173,57 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
 
     fileprivate func readMore() { context?.read() }
 
-    fileprivate func write(_ part: HTTPServerResponsePart, flush: Bool, promise: EventLoopPromise<Void>? = nil) {
+    /// Writes an answer's head (not flushed: it goes with the body's first bytes or the end).
+    fileprivate func writeHead(_ head: HTTPResponseHead, framing: HTTPWire.Framing) {
+        guard let context else { return }
+        answerFraming = framing
+        context.write(wrapOutboundOut(HTTPWire.responseHead(head, allocator: context.channel.allocator)), promise: nil)
+    }
+
+    /// Writes a part of an answer's body, framed as its head said.
+    fileprivate func writeBody(_ buffer: ByteBuffer, flush: Bool, promise: EventLoopPromise<Void>? = nil) {
         guard let context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        if flush {
-            context.writeAndFlush(wrapOutboundOut(part), promise: promise)
+        if case .chunked = answerFraming {
+            guard buffer.readableBytes > 0 else {
+                promise?.succeed()
+                return
+            }
+            context.write(wrapOutboundOut(HTTPWire.chunkHeader(size: buffer.readableBytes, allocator: context.channel.allocator)), promise: nil)
+            context.write(wrapOutboundOut(buffer), promise: nil)
+            context.write(wrapOutboundOut(HTTPWire.crlf), promise: promise)
         } else {
-            context.write(wrapOutboundOut(part), promise: promise)
+            context.write(wrapOutboundOut(buffer), promise: promise)
         }
+        if flush { context.flush() }
+    }
+
+    /// Ends an answer and sends what is written of it.
+    fileprivate func writeEnd() {
+        guard let context else { return }
+        if case .chunked = answerFraming { context.write(wrapOutboundOut(HTTPWire.lastChunk), promise: nil) }
+        answerFraming = .asGiven
+        context.flush()
     }
 
     fileprivate func finished(_ exchange: Exchange, keepAlive: Bool) {
         if self.exchange === exchange { self.exchange = nil }
-        if keepAlive {
-            context?.read()
-        } else {
+        guard keepAlive else {
+            queued.removeAll()
             context?.close(promise: nil)
+            return
         }
+        // An exchange taken from the queue may end at once (an answer the gateway gives itself): the loop below
+        // goes on with the next.
+        guard !takingQueued else { return }
+        takingQueued = true
+        while let next = queued.first, self.exchange == nil || !next.isHead {
+            take(queued.removeFirst())
+        }
+        takingQueued = false
+        if wantsRead { context?.read() }
     }
 
     fileprivate func closeConnection() { context?.close(promise: nil) }
@@ -171,6 +243,13 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         defer { randomUsed += 16 }
         return random[randomUsed..<randomUsed + 16]
+    }
+}
+
+extension HTTPServerRequestPart {
+    var isHead: Bool {
+        if case .head = self { return true }
+        return false
     }
 }
 
@@ -247,6 +326,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     /// would hold a complete answer (its Content-Length satisfied) that the log might not.
     var heldHead: HTTPResponseHead?
     var heldBody: ByteBuffer?
+    /// How the answer's body goes to the consumer.
+    var framing = HTTPWire.Framing.asGiven
 
     init(head: HTTPRequestHead, handler: GatewayHandler) {
         self.head = head
@@ -662,16 +743,26 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             headers.add(name: "X-Road-Client", value: consumer)
             headers.add(name: "X-Road-Service", value: serviceID)
             if requestEnded { headers.add(name: "X-Road-Request-Hash", value: requestHashHeader) }
-            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-            let clientHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
             let bodyless =
                 head.method == .HEAD || [204, 304].contains(response.status.code)
                 || response.headers.first(name: "Content-Length") == "0"
+            framing = .asGiven
+            if !bodyless && !response.headers.contains(name: "Content-Length") {
+                // A body of unknown length is passed on in chunks; an HTTP/1.0 client gets it up to the close.
+                if head.version.minor >= 1 {
+                    framing = .chunked
+                    headers.add(name: "Transfer-Encoding", value: "chunked")
+                } else {
+                    keepAlive = false
+                }
+            }
+            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+            let clientHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
             if bodyless {
                 heldHead = clientHead
             } else {
                 // Flushed with the first body bytes or the end: one write, not two, for a small answer.
-                handler.write(.head(clientHead), flush: false)
+                handler.writeHead(clientHead, framing: framing)
             }
             upstream?.0.read()
         case .body(let buffer):
@@ -691,7 +782,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                 self.writesToConsumer -= 1
                 if self.writesToConsumer == 0 { self.upstream?.0.read() }
             }
-            handler.write(.body(.byteBuffer(previous)), flush: true, promise: promise)
+            handler.writeBody(previous, flush: true, promise: promise)
         case .end:
             guard case .responding = phase else { return }
             commit(error: nil) { [weak self] committed in
@@ -704,11 +795,11 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                     self.handler.closeConnection()
                     return
                 }
-                if let head = self.heldHead { self.handler.write(.head(head), flush: false) }
-                if let body = self.heldBody { self.handler.write(.body(.byteBuffer(body)), flush: false) }
+                if let head = self.heldHead { self.handler.writeHead(head, framing: self.framing) }
+                if let body = self.heldBody { self.handler.writeBody(body, flush: false) }
                 self.heldHead = nil
                 self.heldBody = nil
-                self.handler.write(.end(nil), flush: true)
+                self.handler.writeEnd()
                 if let origin = self.origin, let upstream = self.upstream, self.requestEnded {
                     self.handler.upstreams.release(origin, upstream)
                 } else {
@@ -803,17 +894,10 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         responseHash.update(data: local.body)
         let send: (Bool) -> Void = { [weak self] committed in
             guard let self else { return }
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: local.contentType)
-            headers.add(name: "Content-Length", value: String(local.body.count))
-            if let type = local.errorType { headers.add(name: "X-Road-Error", value: type) }
-            headers.add(name: "X-Road-Id", value: self.messageID)
-            if let retryAfter = local.retryAfter { headers.add(name: "Retry-After", value: String(retryAfter)) }
             let keepAlive = self.keepAlive && committed && self.requestEnded
-            if !keepAlive { headers.add(name: "Connection", value: "close") }
-            self.handler.write(.head(HTTPResponseHead(version: self.head.version, status: local.status, headers: headers)), flush: false)
-            self.handler.write(.body(.byteBuffer(ByteBuffer(bytes: local.body))), flush: false)
-            self.handler.write(.end(nil), flush: true)
+            self.handler.writeHead(local.head(version: self.head.version, messageID: self.messageID, keepAlive: keepAlive), framing: .asGiven)
+            self.handler.writeBody(ByteBuffer(bytes: local.body), flush: false)
+            self.handler.writeEnd()
             self.handler.finished(self, keepAlive: keepAlive)
         }
         if consumer == "-" {

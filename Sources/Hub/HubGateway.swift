@@ -103,9 +103,9 @@ public final class HubGateway: Service, Sendable {
                                 promise.succeed(.certificateVerified)
                             })
                     }
-                    // The gateway writes only headers it parsed or set itself: no second validation on the way out.
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withErrorHandling: true, withOutboundHeaderValidation: false)
+                    // Calls are read by NIOHTTP1; answers are written as bytes (`HTTPWire`) and pipelined calls queued
+                    // by the gateway's handler, which knows each answer's framing.
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
                     try channel.pipeline.syncOperations.addHandler(
                         GatewayHandler(
                             environment: environment, pool: pools[ObjectIdentifier(channel.eventLoop)]!,

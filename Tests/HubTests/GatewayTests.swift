@@ -38,6 +38,15 @@ import Testing
         router.get("download") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: largeBody))
         }
+        router.get("stream") { _, _ in
+            // No length given: Hummingbird sends it in chunks.
+            Response(
+                status: .ok, headers: [.contentType: "text/plain"],
+                body: ResponseBody { writer in
+                    for part in streamedParts { try await writer.write(ByteBuffer(string: part)) }
+                    try await writer.finish(nil)
+                })
+        }
         router.get("hang") { _, _ -> String in
             try await Task.sleep(for: .seconds(30))
             return "late"
@@ -55,6 +64,9 @@ import Testing
         var iterator = stream.makeAsyncIterator()
         return (await iterator.next()!, task)
     }
+
+    /// What `/stream` sends, one chunk each.
+    static let streamedParts = ["Hồ sơ ", "đang ", "được xử lý."]
 
     /// 50 MiB, no two mebibytes alike.
     static let largeBody: ByteBuffer = {
@@ -98,6 +110,14 @@ import Testing
         var consumerKey: String
         var otherKey: String
         var echo: HubService
+
+        /// Enables `echo` and grants the consumer all of it.
+        func openEcho() async throws {
+            let actor = Actor(system: "test")
+            _ = try await registry.updateService(echo.id, ServiceInput(enabled: true), by: actor)
+            _ = try await registry.grant(consumerID: GatewayTests.consumer, serviceID: echo.id, endpoint: nil, by: actor)
+            try await gateway.reloadRegistry()
+        }
     }
 
     static let consumer = "VN/GOV/000.00.07.H38/YTE"
@@ -255,10 +275,7 @@ import Testing
 
     @Test func badCallsGetClearErrors() async throws {
         try await Self.withFixture { fixture in
-            let actor = Actor(system: "test")
-            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
-            _ = try await fixture.registry.grant(consumerID: Self.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
-            try await fixture.gateway.reloadRegistry()
+            try await fixture.openEcho()
             let cases: [(String, String, String?, Int, String)] = [
                 ("/r1/VN/GOV", Self.consumer, fixture.consumerKey, 400, "Client.BadRequest"),
                 ("/r2/VN/GOV/000.00.02.H38/DATA/echo", Self.consumer, fixture.consumerKey, 400, "Client.BadRequest"),

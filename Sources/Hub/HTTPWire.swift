@@ -1,0 +1,49 @@
+import NIOCore
+import NIOHTTP1
+
+/// HTTP/1.1 heads and chunk framing written straight into bytes: the gateway knows each message's framing itself, so
+/// its answers (and its calls to providers) go to the socket without passing through NIOHTTP1's encoders.
+enum HTTPWire {
+    /// How a message's body is delimited on the wire.
+    enum Framing {
+        /// No body at all (a `HEAD` answer, 1xx, 204, 304), or one whose `Content-Length` the head gives: the bytes
+        /// go as they are.
+        case asGiven
+        /// `Transfer-Encoding: chunked`: each part becomes a chunk, the end a last chunk.
+        case chunked
+    }
+
+    /// `HTTP/1.x CODE REASON`, the headers, and the blank line.
+    static func responseHead(_ head: HTTPResponseHead, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 256)
+        buffer.writeStaticString(head.version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        buffer.writeString(String(head.status.code))
+        buffer.writeInteger(UInt8(ascii: " "))
+        buffer.writeString(head.status.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        writeHeaders(head.headers, to: &buffer)
+        return buffer
+    }
+
+    /// Each header as `name: value`, then the blank line that ends a head.
+    static func writeHeaders(_ headers: HTTPHeaders, to buffer: inout ByteBuffer) {
+        for (name, value) in headers {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// The line that opens a chunk of `size` bytes.
+    static func chunkHeader(size: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 18)
+        buffer.writeString(String(size, radix: 16))
+        buffer.writeStaticString("\r\n")
+        return buffer
+    }
+
+    static let crlf = ByteBuffer(staticString: "\r\n")
+    static let lastChunk = ByteBuffer(staticString: "0\r\n\r\n")
+}

@@ -1,0 +1,109 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import ProvinceCore
+import Testing
+
+@testable import Hub
+
+/// What the gateway writes on the wire itself: answers to calls that are not HTTP, and bodies of unknown length
+/// passed on in chunks (HTTP/1.1) or up to the close (HTTP/1.0).
+@Suite struct WireTests {
+    /// Sends `request` as it is on a new connection and returns every byte the gateway sends until it closes.
+    /// Gives up after ten seconds: a gateway that neither answers nor closes fails the test rather than hanging it.
+    static func exchange(port: Int, _ request: String) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        let received = try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask {
+                try await channel.executeThenClose { inbound, outbound in
+                    try await outbound.write(ByteBuffer(string: request))
+                    var received = ByteBuffer()
+                    for try await buffer in inbound { received.writeImmutableBuffer(buffer) }
+                    return String(buffer: received)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                channel.channel.close(promise: nil)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        return try #require(received, "the gateway neither finished answering nor closed the connection within 10 s")
+    }
+
+    /// The head and the body of a raw answer.
+    static func split(_ answer: String) -> (head: String, body: String) {
+        guard let end = answer.range(of: "\r\n\r\n") else { return (answer, "") }
+        return (String(answer[..<end.lowerBound]), String(answer[end.upperBound...]))
+    }
+
+    /// A chunked body's content; nil when its framing is wrong.
+    static func dechunked(_ body: String) -> String? {
+        var bytes = Substring(body)
+        var content = ""
+        while true {
+            guard let lineEnd = bytes.range(of: "\r\n"), let size = Int(bytes[..<lineEnd.lowerBound], radix: 16) else { return nil }
+            bytes = bytes[lineEnd.upperBound...]
+            if size == 0 { return bytes == "\r\n" ? content : nil }
+            let data = Array(bytes.utf8)
+            guard data.count >= size + 2, data[size] == UInt8(ascii: "\r"), data[size + 1] == UInt8(ascii: "\n") else { return nil }
+            content += String(decoding: data[..<size], as: UTF8.self)
+            bytes = Substring(String(decoding: data[(size + 2)...], as: UTF8.self))
+        }
+    }
+
+    @Test func aCallThatIsNotHTTPGetsAProblemAndTheConnectionCloses() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let answer = try await Self.exchange(port: fixture.gatewayPort, "GET /r1/VN HTTP/1.1\r\nHost gateway\r\n\r\n")
+            let (head, body) = Self.split(answer)
+            #expect(head.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+            #expect(head.contains("\r\nContent-Type: application/problem+json\r\n"))
+            #expect(head.contains("\r\nX-Road-Error: Client.BadRequest\r\n"))
+            #expect(head.contains("\r\nConnection: close"))
+            let problem = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+            #expect(problem?["status"] as? Int == 400)
+            #expect(problem?["type"] as? String == "Client.BadRequest")
+        }
+    }
+
+    @Test func aBodyOfUnknownLengthIsPassedOnInChunksOrUpToTheClose() async throws {
+        try await GatewayTests.withFixture { fixture in
+            try await fixture.openEcho()
+            let call = { (version: String, connection: String) in
+                "GET \(GatewayTests.path)/stream \(version)\r\nHost: gateway\r\nX-Road-Client: \(GatewayTests.consumer)\r\n"
+                    + "X-Road-Client-Key: \(fixture.consumerKey)\r\n\(connection)\r\n"
+            }
+            let expected = GatewayTests.streamedParts.joined()
+
+            // HTTP/1.1: chunks, the connection kept until the caller's second call asks for it to close.
+            let twice = try await Self.exchange(port: fixture.gatewayPort, call("HTTP/1.1", "") + call("HTTP/1.1", "Connection: close\r\n"))
+            let answers = twice.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst()
+            #expect(answers.count == 2)
+            for answer in answers {
+                let (head, body) = Self.split("HTTP/1.1 200 OK\r\n" + answer)
+                #expect(head.contains("\r\nTransfer-Encoding: chunked"))
+                #expect(!head.contains("Content-Length"))
+                #expect(head.contains("\r\nX-Road-Id: "))
+                #expect(Self.dechunked(body) == expected)
+            }
+            #expect(answers.last.map { Self.split($0).head.contains("\r\nConnection: close") } == true)
+
+            // HTTP/1.0: the body as it is, ended by the close.
+            let (head, body) = Self.split(try await Self.exchange(port: fixture.gatewayPort, call("HTTP/1.0", "Connection: keep-alive\r\n")))
+            #expect(head.hasPrefix("HTTP/1.0 200 OK\r\n"))
+            #expect(!head.contains("Transfer-Encoding"))
+            #expect(head.contains("\r\nConnection: close"))
+            #expect(body == expected)
+
+            try await fixture.gateway.journal.importPending()
+            let records = try await MessageLog.records(limit: 100, in: fixture.database)
+            #expect(records.filter { $0.path.hasSuffix("/stream") }.map(\.responseBytes) == Array(repeating: expected.utf8.count, count: 3))
+        }
+    }
+}
