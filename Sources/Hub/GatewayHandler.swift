@@ -174,11 +174,13 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     fileprivate func readMore() { context?.read() }
 
     /// Writes an answer's head (not flushed: it goes with the body's first bytes or the end).
-    fileprivate func writeHead(_ head: HTTPResponseHead, framing: HTTPWire.Framing) {
+    fileprivate func writeHead(_ head: ByteBuffer, framing: HTTPWire.Framing) {
         guard let context else { return }
         answerFraming = framing
-        context.write(wrapOutboundOut(HTTPWire.responseHead(head, allocator: context.channel.allocator)), promise: nil)
+        context.write(wrapOutboundOut(head), promise: nil)
     }
+
+    fileprivate var allocator: ByteBufferAllocator { context?.channel.allocator ?? ByteBufferAllocator() }
 
     /// Writes a part of an answer's body, framed as its head said.
     fileprivate func writeBody(_ buffer: ByteBuffer, flush: Bool, promise: EventLoopPromise<Void>? = nil) {
@@ -324,8 +326,10 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     var writesToConsumer = 0
     /// The answer's last bytes are held back until the exchange is in the message log: with them the consumer
     /// would hold a complete answer (its Content-Length satisfied) that the log might not.
-    var heldHead: HTTPResponseHead?
+    var heldHead: ByteBuffer?
     var heldBody: ByteBuffer?
+    /// Whether the provider's whole answer has been read.
+    var answerRead = false
     /// How the answer's body goes to the consumer.
     var framing = HTTPWire.Framing.asGiven
 
@@ -631,6 +635,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             canonical.append(UInt8(ascii: "\n"))
         }
         if !headersHashed { headersHash512.update(data: canonical) }
+        if head.method == .HEAD { upstream?.1.expectNoBody() }
         headersHashed = true
         channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
         for buffer in pending { channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil) }
@@ -725,90 +730,94 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
 
     // MARK: Response side
 
-    func upstreamRead(_ part: HTTPClientResponsePart) {
-        switch part {
-        case .head(let response):
-            guard case .forwarding = phase else { return }
-            deadline = nil
-            phase = .responding
-            responseStatus = Int(response.status.code)
-            let connectionTokens = Self.connectionTokens(response.headers)
-            // A peer hub's own error type is passed on; any other X-Road header is this hub's to set.
-            let fromPeer = origin.map { if case .pinned = $0.security { true } else { false } } ?? false
-            var headers = Self.kept(response.headers) { name, _ in
-                !Self.isHopByHop(name, connectionTokens)
-                    && (!Self.hasXRoadPrefix(name) || (fromPeer && Self.equalsIgnoringCase(name, "x-road-error")))
-            }
-            headers.add(name: "X-Road-Id", value: messageID)
-            headers.add(name: "X-Road-Client", value: consumer)
-            headers.add(name: "X-Road-Service", value: serviceID)
-            if requestEnded { headers.add(name: "X-Road-Request-Hash", value: requestHashHeader) }
-            let bodyless =
-                head.method == .HEAD || [204, 304].contains(response.status.code)
-                || response.headers.first(name: "Content-Length") == "0"
-            framing = .asGiven
-            if !bodyless && !response.headers.contains(name: "Content-Length") {
-                // A body of unknown length is passed on in chunks; an HTTP/1.0 client gets it up to the close.
-                if head.version.minor >= 1 {
-                    framing = .chunked
-                    headers.add(name: "Transfer-Encoding", value: "chunked")
-                } else {
-                    keepAlive = false
-                }
-            }
-            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-            let clientHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
-            if bodyless {
-                heldHead = clientHead
+    func upstreamHead(_ response: ResponseHead) {
+        guard case .forwarding = phase else { return }
+        deadline = nil
+        phase = .responding
+        responseStatus = response.status
+        let connectionTokens = response.connectionTokens
+        // A peer hub's own error type is passed on; any other X-Road header is this hub's to set.
+        let fromPeer = origin.map { if case .pinned = $0.security { true } else { false } } ?? false
+        let bodyless = head.method == .HEAD || response.status == 204 || response.status == 304 || response.contentLength == 0
+        framing = .asGiven
+        if !bodyless && response.contentLength == nil {
+            // A body of unknown length is passed on in chunks; an HTTP/1.0 client gets it up to the close.
+            if head.version.minor >= 1 {
+                framing = .chunked
             } else {
-                // Flushed with the first body bytes or the end: one write, not two, for a small answer.
-                handler.writeHead(clientHead, framing: framing)
+                keepAlive = false
             }
-            upstream?.0.read()
-        case .body(let buffer):
-            responseBytes += buffer.readableBytes
-            buffer.withUnsafeReadableBytes { responseHash.update(bufferPointer: $0) }
-            captured?.keep(buffer, of: \.response, truncated: \.responseTruncated)
-            guard let previous = heldBody else {
-                heldBody = buffer
-                upstream?.0.read()
-                return
-            }
+        }
+        let clientHead = response.answerHead(
+            minorVersion: Int(head.version.minor), allocator: handler.allocator,
+            keep: { raw, field in
+                !HopByHop.contains(raw, field.nameStart, field.nameLength, connectionTokens)
+                    && (!HeaderName.hasPrefix(raw, field.nameStart, field.nameLength, "x-road-")
+                        || (fromPeer && HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-error")))
+            },
+            adding: { out in
+                HTTPWire.writeHeader("X-Road-Id", messageID, to: &out)
+                HTTPWire.writeHeader("X-Road-Client", consumer, to: &out)
+                HTTPWire.writeHeader("X-Road-Service", serviceID, to: &out)
+                if requestEnded { HTTPWire.writeHeader("X-Road-Request-Hash", requestHashHeader, to: &out) }
+                if case .chunked = framing { HTTPWire.writeHeader("Transfer-Encoding", "chunked", to: &out) }
+                if !keepAlive { HTTPWire.writeHeader("Connection", "close", to: &out) }
+            })
+        if bodyless {
+            heldHead = clientHead
+        } else {
+            // Flushed with the first body bytes or the end: one write, not two, for a small answer.
+            handler.writeHead(clientHead, framing: framing)
+        }
+        upstream?.0.read()
+    }
+
+    func upstreamBody(_ buffer: ByteBuffer) {
+        responseBytes += buffer.readableBytes
+        buffer.withUnsafeReadableBytes { responseHash.update(bufferPointer: $0) }
+        captured?.keep(buffer, of: \.response, truncated: \.responseTruncated)
+        guard let previous = heldBody else {
             heldBody = buffer
-            writesToConsumer += 1
-            let promise = upstream?.0.eventLoop.makePromise(of: Void.self)
-            promise?.futureResult.whenSuccess { [weak self] in
-                guard let self else { return }
-                self.writesToConsumer -= 1
-                if self.writesToConsumer == 0 { self.upstream?.0.read() }
-            }
-            handler.writeBody(previous, flush: true, promise: promise)
-        case .end:
-            guard case .responding = phase else { return }
-            commit(error: nil) { [weak self] committed in
-                guard let self else { return }
-                guard committed else {
-                    // Not in the log: the consumer must not get a complete answer.
-                    self.upstream?.0.close(promise: nil)
-                    self.upstream = nil
-                    self.phase = .done
-                    self.handler.closeConnection()
-                    return
-                }
-                if let head = self.heldHead { self.handler.writeHead(head, framing: self.framing) }
-                if let body = self.heldBody { self.handler.writeBody(body, flush: false) }
-                self.heldHead = nil
-                self.heldBody = nil
-                self.handler.writeEnd()
-                if let origin = self.origin, let upstream = self.upstream, self.requestEnded {
-                    self.handler.upstreams.release(origin, upstream)
-                } else {
-                    self.upstream?.0.close(promise: nil)
-                }
+            upstream?.0.read()
+            return
+        }
+        heldBody = buffer
+        writesToConsumer += 1
+        let promise = upstream?.0.eventLoop.makePromise(of: Void.self)
+        promise?.futureResult.whenSuccess { [weak self] in
+            guard let self else { return }
+            self.writesToConsumer -= 1
+            if self.writesToConsumer == 0 { self.upstream?.0.read() }
+        }
+        handler.writeBody(previous, flush: true, promise: promise)
+    }
+
+    func upstreamEnd() {
+        guard case .responding = phase else { return }
+        answerRead = true
+        commit(error: nil) { [weak self] committed in
+            guard let self else { return }
+            guard committed else {
+                // Not in the log: the consumer must not get a complete answer.
+                self.upstream?.0.close(promise: nil)
                 self.upstream = nil
                 self.phase = .done
-                self.handler.finished(self, keepAlive: self.keepAlive && self.requestEnded)
+                self.handler.closeConnection()
+                return
             }
+            if let head = self.heldHead { self.handler.writeHead(head, framing: self.framing) }
+            if let body = self.heldBody { self.handler.writeBody(body, flush: false) }
+            self.heldHead = nil
+            self.heldBody = nil
+            self.handler.writeEnd()
+            if let origin = self.origin, let upstream = self.upstream, self.requestEnded {
+                self.handler.upstreams.release(origin, upstream)
+            } else {
+                self.upstream?.0.close(promise: nil)
+            }
+            self.upstream = nil
+            self.phase = .done
+            self.handler.finished(self, keepAlive: self.keepAlive && self.requestEnded)
         }
     }
 
@@ -840,6 +849,9 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                         status: .badGateway, type: "Server.ServerProxy.ServiceFailed",
                         message: "The provider closed the connection without an answer."))
             }
+        case .responding where answerRead:
+            // An answer that ran to the close is whole: it is being committed.
+            break
         case .responding:
             // The answer was cut off: the consumer's connection is closed so that it does not take it as complete.
             phase = .done
@@ -895,7 +907,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         let send: (Bool) -> Void = { [weak self] committed in
             guard let self else { return }
             let keepAlive = self.keepAlive && committed && self.requestEnded
-            self.handler.writeHead(local.head(version: self.head.version, messageID: self.messageID, keepAlive: keepAlive), framing: .asGiven)
+            let head = local.head(version: self.head.version, messageID: self.messageID, keepAlive: keepAlive)
+            self.handler.writeHead(HTTPWire.responseHead(head, allocator: self.handler.allocator), framing: .asGiven)
             self.handler.writeBody(ByteBuffer(bytes: local.body), flush: false)
             self.handler.writeEnd()
             self.handler.finished(self, keepAlive: keepAlive)
@@ -944,24 +957,13 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         guard count > 0 else { return [] }
         // The usual lone `keep-alive` or `close` names a header that is hop-by-hop anyway.
         if count == 1 && (equalsIgnoringCase(value, "keep-alive") || equalsIgnoringCase(value, "close")) { return [] }
-        return headers[canonicalForm: "connection"].map { asciiLowercased(String($0)) }
+        return headers[canonicalForm: "connection"].map { HeaderName.lowercased(String($0)) }
     }
 
     /// Hop-by-hop headers, and those the `Connection` header names, never cross the gateway.
     static func isHopByHop(_ name: String, _ connectionTokens: [String]) -> Bool {
-        // By length first: most names are compared with none of the hop-by-hop ones.
-        let hopByHop =
-            switch name.utf8.count {
-            case 2: equalsIgnoringCase(name, "te")
-            case 7: equalsIgnoringCase(name, "trailer") || equalsIgnoringCase(name, "upgrade")
-            case 10: equalsIgnoringCase(name, "connection") || equalsIgnoringCase(name, "keep-alive")
-            case 16: equalsIgnoringCase(name, "proxy-connection")
-            case 17: equalsIgnoringCase(name, "transfer-encoding")
-            case 18: equalsIgnoringCase(name, "proxy-authenticate")
-            case 19: equalsIgnoringCase(name, "proxy-authorization")
-            default: false
-            }
-        return hopByHop || connectionTokens.contains { equalsIgnoringCase(name, $0) }
+        var name = name
+        return name.withUTF8 { HopByHop.contains(UnsafeRawBufferPointer($0), 0, $0.count, connectionTokens) }
     }
 
     /// The headers `keep` accepts: the same headers when it accepts all (the usual case, with no copy made).
@@ -977,11 +979,6 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     /// The consumer's credentials for the hub stay at the hub.
     static func isCredential(_ name: String, _ value: String) -> Bool {
         equalsIgnoringCase(name, "x-road-client-key") || (equalsIgnoringCase(name, "authorization") && value.hasPrefix("Bearer hub_"))
-    }
-
-    /// A provider's own `X-Road-*` headers are not passed on: the gateway sets those.
-    static func hasXRoadPrefix(_ name: String) -> Bool {
-        name.utf8.count >= 7 && startsIgnoringCase(name, "x-road-", length: 7)
     }
 
     /// Compares a header name with a lowercase ASCII name, ignoring case, without allocating.
@@ -1002,13 +999,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         return zip(name.utf8.prefix(length), lowercase.utf8).allSatisfy { asciiLower($0) == $1 }
     }
 
-    static func asciiLowercased(_ name: String) -> String {
-        String(decoding: name.utf8.map(asciiLower), as: UTF8.self)
-    }
-
-    static func asciiLower(_ byte: UInt8) -> UInt8 {
-        (65...90).contains(byte) ? byte + 32 : byte
-    }
+    static func asciiLower(_ byte: UInt8) -> UInt8 { HeaderName.lower(byte) }
 
     /// A time-ordered (version 7, RFC 9562) UUID, lowercase: the milliseconds since 1970 in its first 48 bits, then
     /// random bits. Ids that grow with time keep the message log's index on them appended to at its end, rather than

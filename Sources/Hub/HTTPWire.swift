@@ -27,12 +27,15 @@ enum HTTPWire {
 
     /// Each header as `name: value`, then the blank line that ends a head.
     static func writeHeaders(_ headers: HTTPHeaders, to buffer: inout ByteBuffer) {
-        for (name, value) in headers {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
+        for (name, value) in headers { writeHeader(name, value, to: &buffer) }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// One header line.
+    static func writeHeader(_ name: String, _ value: String, to buffer: inout ByteBuffer) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
         buffer.writeStaticString("\r\n")
     }
 

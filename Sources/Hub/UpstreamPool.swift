@@ -80,24 +80,50 @@ struct URLComponentsLite {
 
 /// Receives what an upstream connection reads while it serves one exchange.
 protocol UpstreamDelegate: AnyObject {
-    func upstreamRead(_ part: HTTPClientResponsePart)
-    /// A read cycle ended; it may have produced no part at all (a chunk header alone), so the exchange decides
+    func upstreamHead(_ head: ResponseHead)
+    func upstreamBody(_ buffer: ByteBuffer)
+    func upstreamEnd()
+    /// A read cycle ended; it may have produced nothing at all (a chunk header alone), so the exchange decides
     /// here whether to read on.
     func upstreamReadComplete()
     func upstreamClosed(_ error: (any Error)?)
 }
 
-/// Handler at the end of an upstream connection's pipeline: passes every part to the exchange using it.
-/// Confined to its channel's event loop (as NIO handlers are), hence unchecked.
+/// Handler at the end of an upstream connection's pipeline: reads the provider's answers (`ResponseReader`) and
+/// passes them to the exchange using the connection. Confined to its channel's event loop (as NIO handlers are),
+/// hence unchecked.
 final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
     weak var delegate: (any UpstreamDelegate)?
     private var failure: (any Error)?
+    private var reader = ResponseReader()
     /// Exchanges that have used this connection: above one, it came from the pool.
     var uses = 0
+    /// Whether the provider said it closes the connection after its answer, or sent more than the answer.
+    private(set) var closing = false
+
+    /// The next answer is to a `HEAD` call: it has no body.
+    func expectNoBody() { reader.expectsNoBody = true }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        delegate?.upstreamRead(unwrapInboundIn(data))
+        reader.append(unwrapInboundIn(data))
+        do {
+            while let event = try reader.next() {
+                // The exchange may close the connection as it takes an event: what follows is no one's.
+                guard let delegate else { return }
+                switch event {
+                case .head(let head):
+                    if head.closes { closing = true }
+                    delegate.upstreamHead(head)
+                case .body(let buffer):
+                    delegate.upstreamBody(buffer)
+                case .end:
+                    delegate.upstreamEnd()
+                }
+            }
+        } catch {
+            errorCaught(context: context, error: error)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -112,6 +138,11 @@ final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         let delegate = self.delegate
         self.delegate = nil
+        // An answer without a length ends with the connection.
+        if failure == nil, reader.closed() {
+            closing = true
+            delegate?.upstreamEnd()
+        }
         delegate?.upstreamClosed(failure)
     }
 }
@@ -153,7 +184,7 @@ final class UpstreamPool: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if let handler = try Self.tlsHandler(for: origin, tls) { try channel.pipeline.syncOperations.addHandler(handler) }
                     // The gateway writes only headers it parsed or set itself: no second validation on the way out.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
+                    try channel.pipeline.syncOperations.addHandler(HTTPRequestEncoder())
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
@@ -185,7 +216,7 @@ final class UpstreamPool: @unchecked Sendable {
         eventLoop.preconditionInEventLoop()
         connection.1.delegate = nil
         let key = origin.key
-        guard connection.0.isActive, (idle[key]?.count ?? 0) < Self.maxIdlePerOrigin else {
+        guard connection.0.isActive, !connection.1.closing, (idle[key]?.count ?? 0) < Self.maxIdlePerOrigin else {
             connection.0.close(promise: nil)
             return
         }
