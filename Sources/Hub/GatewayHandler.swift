@@ -81,7 +81,7 @@ struct LocalAnswer {
 /// answer back, and releases the answer's last bytes only after the exchange is committed to the message log.
 /// Confined to its channel's event loop, as NIO handlers are.
 final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let environment: GatewayEnvironment
@@ -92,9 +92,10 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     fileprivate let presented: PresentedCertificate?
     private var context: ChannelHandlerContext?
     private var exchange: Exchange?
-    /// Parts of calls a client sent before the answer to its previous one (pipelining), in order, taken once it ends.
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
-    private var takingQueued = false
+    /// Reads calls from the client's bytes; a call sent before the answer to the one before it (pipelining) waits
+    /// there, unread, until that exchange has ended.
+    private var reader = HTTPReader<RequestHead>()
+    private var takingCalls = false
     /// How the answer being written delimits its body.
     private var answerFraming = HTTPWire.Framing.asGiven
 
@@ -116,31 +117,37 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         exchange?.clientGone()
         exchange = nil
-        queued.removeAll()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if case .head = part, exchange != nil {
-            queued.append(part)
-        } else if !queued.isEmpty {
-            queued.append(part)
-        } else {
-            take(part)
-        }
+        reader.append(unwrapInboundIn(data))
+        takeCalls()
     }
 
-    private func take(_ part: HTTPServerRequestPart) {
-        switch part {
-        case .head(let head):
-            let exchange = Exchange(head: head, handler: self)
-            self.exchange = exchange
-            exchange.start()
-        case .body(let buffer):
-            exchange?.requestBody(buffer)
-        case .end:
-            exchange?.requestEnd()
+    /// Passes what the client sent to the exchange it belongs to, starting one for each call; stops at a call that
+    /// comes while the exchange before it has not ended.
+    private func takeCalls() {
+        guard !takingCalls else { return }
+        takingCalls = true
+        defer { takingCalls = false }
+        do {
+            while context != nil {
+                if let exchange, exchange.requestEnded { return }
+                guard let event = try reader.next() else { return }
+                switch event {
+                case .head(let head):
+                    let exchange = Exchange(head: head, handler: self)
+                    self.exchange = exchange
+                    exchange.start()
+                case .body(let buffer):
+                    exchange?.requestBody(buffer)
+                case .end:
+                    exchange?.requestEnd()
+                }
+            }
+        } catch {
+            refuse(error)
         }
     }
 
@@ -149,19 +156,26 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
         if wantsRead { context.read() }
     }
 
-    /// Whether the client's connection may be read: not while calls wait in the queue or the exchange holds back.
-    private var wantsRead: Bool { queued.isEmpty && (exchange?.wantsClientRead ?? true) }
+    /// Whether the client's connection may be read: not while the exchange holds back or waits on its provider.
+    private var wantsRead: Bool { exchange?.wantsClientRead ?? true }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        environment.logger.debug("gateway connection error: \(error)")
-        if error is HTTPParserError, exchange == nil {
-            // Not HTTP: answered as X-Road answers a malformed call, and the connection closed (its framing is lost).
+    /// Bytes that are not HTTP end the connection, since where the next call begins is lost; when no call is under
+    /// way they are answered first, as X-Road answers a malformed call.
+    private func refuse(_ error: any Error) {
+        environment.logger.debug("gateway connection refused: \(error)")
+        guard let context else { return }
+        if exchange == nil {
             let local = LocalAnswer(
                 GatewayError.badRequest("The request is not well-formed HTTP/1.1."), messageID: Exchange.messageID(random: randomBytes16()))
             let head = local.head(version: .http1_1, messageID: nil, keepAlive: false)
             context.write(wrapOutboundOut(HTTPWire.responseHead(head, allocator: context.channel.allocator)), promise: nil)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: local.body)), promise: nil)
         }
+        context.close(promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        environment.logger.debug("gateway connection error: \(error)")
         context.close(promise: nil)
     }
 
@@ -188,16 +202,8 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        if case .chunked = answerFraming {
-            guard buffer.readableBytes > 0 else {
-                promise?.succeed()
-                return
-            }
-            context.write(wrapOutboundOut(HTTPWire.chunkHeader(size: buffer.readableBytes, allocator: context.channel.allocator)), promise: nil)
-            context.write(wrapOutboundOut(buffer), promise: nil)
-            context.write(wrapOutboundOut(HTTPWire.crlf), promise: promise)
-        } else {
-            context.write(wrapOutboundOut(buffer), promise: promise)
+        HTTPWire.writeBody(buffer, framing: answerFraming, allocator: context.channel.allocator, promise: promise) {
+            context.write(wrapOutboundOut($0), promise: $1)
         }
         if flush { context.flush() }
     }
@@ -213,18 +219,12 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     fileprivate func finished(_ exchange: Exchange, keepAlive: Bool) {
         if self.exchange === exchange { self.exchange = nil }
         guard keepAlive else {
-            queued.removeAll()
             context?.close(promise: nil)
             return
         }
-        // An exchange taken from the queue may end at once (an answer the gateway gives itself): the loop below
-        // goes on with the next.
-        guard !takingQueued else { return }
-        takingQueued = true
-        while let next = queued.first, self.exchange == nil || !next.isHead {
-            take(queued.removeFirst())
-        }
-        takingQueued = false
+        // Within `takeCalls` (an answer the gateway gave at once) its loop goes on with the next call.
+        guard !takingCalls else { return }
+        takeCalls()
         if wantsRead { context?.read() }
     }
 
@@ -245,13 +245,6 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
         }
         defer { randomUsed += 16 }
         return random[randomUsed..<randomUsed + 16]
-    }
-}
-
-extension HTTPServerRequestPart {
-    var isHead: Bool {
-        if case .head = self { return true }
-        return false
     }
 }
 
@@ -284,7 +277,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         case done
     }
 
-    let head: HTTPRequestHead
+    let head: RequestHead
     unowned let handler: GatewayHandler
     var phase: Phase = .connecting
     let messageID: String
@@ -330,14 +323,16 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     var heldBody: ByteBuffer?
     /// Whether the provider's whole answer has been read.
     var answerRead = false
+    /// How the request's body goes to the provider.
+    var requestFraming = HTTPWire.Framing.asGiven
     /// How the answer's body goes to the consumer.
     var framing = HTTPWire.Framing.asGiven
 
-    init(head: HTTPRequestHead, handler: GatewayHandler) {
+    init(head: RequestHead, handler: GatewayHandler) {
         self.head = head
         self.handler = handler
         keepAlive = head.isKeepAlive
-        if let given = head.headers.first(name: "X-Road-Id"), UUID(uuidString: given) != nil {
+        if let given = head.first(name: "x-road-id"), UUID(uuidString: given) != nil {
             messageID = given
         } else {
             messageID = Self.messageID(random: handler.randomBytes16())
@@ -395,7 +390,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         let path = uri[..<queryStart]
         let query = uri[queryStart...]
         if let route = handler.lastRoute, route.path == path, route.method == head.method, handler.presented == nil,
-            route.version == handler.env.registry.version, route.client == head.headers.first(name: "X-Road-Client"),
+            route.version == handler.env.registry.version, route.client == head.first(name: "x-road-client"),
             route.secret == credential()
         {
             consumer = route.consumerID
@@ -456,7 +451,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             )
         }
         let route = Route(
-            version: snapshot.version, method: head.method, path: path, client: head.headers.first(name: "X-Road-Client") ?? "",
+            version: snapshot.version, method: head.method, path: path, client: head.first(name: "x-road-client") ?? "",
             secret: credential() ?? "", consumerID: consumerID, service: service, origin: origin,
             forwardPath: origin.basePath + (remaining.isEmpty ? "/" : servicePath), rateLimit: rateLimit)
         if handler.presented == nil { handler.lastRoute = route }
@@ -504,7 +499,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         if let limit = rateLimit, !handler.env.limiter.allow(consumerID, perSecond: limit) {
             throw GatewayError(status: .tooManyRequests, type: "Client.RateLimited", message: "More than \(limit) calls a second.", retryAfter: 1)
         }
-        if let length = head.headers.first(name: "Content-Length").flatMap(Int.init), length > handler.env.maxBodyBytes {
+        if let length = head.lines.contentLength, length > handler.env.maxBodyBytes {
             throw GatewayError(
                 status: .payloadTooLarge, type: "Client.PayloadTooLarge", message: "The body is larger than \(handler.env.maxBodyBytes) bytes.")
         }
@@ -513,7 +508,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     /// The calling subsystem: named by `X-Road-Client`, proved by its key. A connection's last success is kept for
     /// the same header, key and registry version: a client sends them call after call.
     func authenticate(_ snapshot: RegistrySnapshot) throws -> String {
-        let clientHeader = head.headers.first(name: "X-Road-Client")
+        let clientHeader = head.first(name: "x-road-client")
         let secret = handler.presented == nil ? credential() : nil
         if let clientHeader, let secret, let known = handler.lastConsumer, known.version == snapshot.version, known.client == clientHeader,
             known.secret == secret
@@ -568,8 +563,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     }
 
     func credential() -> String? {
-        if let key = head.headers.first(name: "X-Road-Client-Key") { return key }
-        if let authorization = head.headers.first(name: "Authorization"), authorization.hasPrefix("Bearer hub_") {
+        if let key = head.first(name: "x-road-client-key") { return key }
+        if let authorization = head.first(name: "authorization"), authorization.hasPrefix("Bearer hub_") {
             return String(authorization.dropFirst(7))
         }
         return nil
@@ -615,41 +610,74 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         forwardedAt = Date()
         // The provider's time starts once it has the whole request: a slow upload is not its delay.
         deadline = nil
-        let connectionTokens = Self.connectionTokens(head.headers)
-        var headers = Self.kept(head.headers) { name, value in
-            !Self.isHopByHop(name, connectionTokens) && !Self.isCredential(name, value) && !Self.equalsIgnoringCase(name, "host")
-        }
-        headers.add(name: "Host", value: origin.hostHeader)
-        headers.replaceOrAdd(name: "X-Road-Id", value: messageID)
-        let upstreamHead = HTTPRequestHead(version: .http1_1, method: head.method, uri: forwardPath, headers: headers)
+        // POST, PUT and PATCH without a length go in chunks, as a body of unknown length would.
+        requestFraming =
+            head.lines.chunked || (head.lines.contentLength == nil && [.POST, .PUT, .PATCH].contains(head.method)) ? .chunked : .asGiven
+        var out = channel.allocator.buffer(capacity: head.bytes.readableBytes + 256)
+        out.writeString(head.method.rawValue)
+        out.writeStaticString(" ")
+        out.writeString(forwardPath)
+        out.writeStaticString(" HTTP/1.1\r\n")
+        // The request hash covers the request line and the headers forwarded, `name: value` a line, names lowercased.
         var canonical: [UInt8] = []
-        canonical.reserveCapacity(1024)
+        canonical.reserveCapacity(headersHashed ? 0 : head.bytes.readableBytes + 128)
         canonical += head.method.rawValue.utf8
         canonical.append(UInt8(ascii: " "))
         canonical += forwardPath.utf8
         canonical.append(UInt8(ascii: "\n"))
-        for (name, value) in headers {
-            canonical += name.utf8.lazy.map(Self.asciiLower)
+        head.bytes.withUnsafeReadableBytes { raw in
+            let connectionTokens = head.lines.connectionTokens(raw)
+            let kept = { (field: HeaderLines.Field) in
+                !HopByHop.contains(raw, field.nameStart, field.nameLength, connectionTokens) && !Self.isCredential(raw, field)
+                    && !HeaderName.equals(raw, field.nameStart, field.nameLength, "host")
+                    && !HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-id")
+            }
+            head.lines.write(raw, to: &out, keep: kept)
+            for field in head.lines.fields where kept(field) {
+                canonical += raw[field.nameStart..<field.nameStart + field.nameLength].lazy.map(HeaderName.lower)
+                canonical += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+                canonical += raw[field.valueStart..<field.valueStart + field.valueLength]
+                canonical.append(UInt8(ascii: "\n"))
+            }
+        }
+        for (name, value) in [("Host", origin.hostHeader), ("X-Road-Id", messageID)] {
+            HTTPWire.writeHeader(name, value, to: &out)
+            canonical += name.utf8.lazy.map(HeaderName.lower)
             canonical += [UInt8(ascii: ":"), UInt8(ascii: " ")]
             canonical += value.utf8
             canonical.append(UInt8(ascii: "\n"))
         }
+        if case .chunked = requestFraming { HTTPWire.writeHeader("Transfer-Encoding", "chunked", to: &out) }
+        out.writeStaticString("\r\n")
         if !headersHashed { headersHash512.update(data: canonical) }
-        if head.method == .HEAD { upstream?.1.expectNoBody() }
         headersHashed = true
-        channel.write(HTTPClientRequestPart.head(upstreamHead), promise: nil)
-        for buffer in pending { channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil) }
+        if head.method == .HEAD { upstream?.1.expectNoBody() }
+        channel.write(out, promise: nil)
+        for buffer in pending { writeToProvider(buffer, promise: nil) }
         pending.removeAll()
         if requestEnded {
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            endToProvider()
             startResponseTimeout()
         } else {
             // The head goes out with the body's first bytes or the end, which usually follow in the same read: one
             // write to the provider, not two. A caller waiting for `100 Continue` needs the head now.
-            if head.headers.contains(name: "Expect") { channel.flush() }
+            if head.contains(name: "expect") { channel.flush() }
             handler.readMore()
         }
         channel.read()
+    }
+
+    /// Writes a part of the request's body to the provider, framed as the forwarded head said.
+    func writeToProvider(_ buffer: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        guard let (channel, _) = upstream else { return }
+        HTTPWire.writeBody(buffer, framing: requestFraming, allocator: channel.allocator, promise: promise) { channel.write($0, promise: $1) }
+    }
+
+    /// Ends the request to the provider and sends what is written of it.
+    func endToProvider() {
+        guard let (channel, _) = upstream else { return }
+        if case .chunked = requestFraming { channel.write(HTTPWire.lastChunk, promise: nil) }
+        channel.flush()
     }
 
     func requestBody(_ buffer: ByteBuffer) {
@@ -685,7 +713,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                 self.writesToProvider -= 1
                 if self.wantsClientRead { self.handler.readMore() }
             }
-            channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: promise)
+            writeToProvider(buffer, promise: promise)
+            channel.flush()
         default:
             break
         }
@@ -697,7 +726,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         case .answering(let local):
             answer(local)
         case .forwarding, .responding:
-            upstream?.0.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            endToProvider()
             if case .forwarding = phase { startResponseTimeout() }
         default:
             break
@@ -738,20 +767,23 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         let connectionTokens = response.connectionTokens
         // A peer hub's own error type is passed on; any other X-Road header is this hub's to set.
         let fromPeer = origin.map { if case .pinned = $0.security { true } else { false } } ?? false
-        let bodyless = head.method == .HEAD || response.status == 204 || response.status == 304 || response.contentLength == 0
+        // A length is passed on only when the provider framed its body by it.
+        let length = response.lines.transferEncoding ? nil : response.lines.contentLength
+        let bodyless = head.method == .HEAD || response.status == 204 || response.status == 304 || length == 0
         framing = .asGiven
-        if !bodyless && response.contentLength == nil {
+        if !bodyless && length == nil {
             // A body of unknown length is passed on in chunks; an HTTP/1.0 client gets it up to the close.
-            if head.version.minor >= 1 {
+            if head.minorVersion >= 1 {
                 framing = .chunked
             } else {
                 keepAlive = false
             }
         }
         let clientHead = response.answerHead(
-            minorVersion: Int(head.version.minor), allocator: handler.allocator,
+            minorVersion: head.minorVersion, allocator: handler.allocator,
             keep: { raw, field in
                 !HopByHop.contains(raw, field.nameStart, field.nameLength, connectionTokens)
+                    && (length != nil || !HeaderName.equals(raw, field.nameStart, field.nameLength, "content-length"))
                     && (!HeaderName.hasPrefix(raw, field.nameStart, field.nameLength, "x-road-")
                         || (fromPeer && HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-error")))
             },
@@ -946,60 +978,12 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         Hex.string(digest)
     }
 
-    /// The header names a `Connection` header lists, lowercased (usually none).
-    static func connectionTokens(_ headers: HTTPHeaders) -> [String] {
-        var count = 0
-        var value = ""
-        for (name, given) in headers where equalsIgnoringCase(name, "connection") {
-            count += 1
-            value = given
-        }
-        guard count > 0 else { return [] }
-        // The usual lone `keep-alive` or `close` names a header that is hop-by-hop anyway.
-        if count == 1 && (equalsIgnoringCase(value, "keep-alive") || equalsIgnoringCase(value, "close")) { return [] }
-        return headers[canonicalForm: "connection"].map { HeaderName.lowercased(String($0)) }
-    }
-
-    /// Hop-by-hop headers, and those the `Connection` header names, never cross the gateway.
-    static func isHopByHop(_ name: String, _ connectionTokens: [String]) -> Bool {
-        var name = name
-        return name.withUTF8 { HopByHop.contains(UnsafeRawBufferPointer($0), 0, $0.count, connectionTokens) }
-    }
-
-    /// The headers `keep` accepts: the same headers when it accepts all (the usual case, with no copy made).
-    static func kept(_ headers: HTTPHeaders, where keep: (String, String) -> Bool) -> HTTPHeaders {
-        guard headers.contains(where: { !keep($0.name, $0.value) }) else { return headers }
-        var kept = HTTPHeaders()
-        // Room for the headers the gateway adds, so that adding them does not grow the storage again.
-        kept.reserveCapacity(headers.count + 4)
-        for (name, value) in headers where keep(name, value) { kept.add(name: name, value: value) }
-        return kept
-    }
-
     /// The consumer's credentials for the hub stay at the hub.
-    static func isCredential(_ name: String, _ value: String) -> Bool {
-        equalsIgnoringCase(name, "x-road-client-key") || (equalsIgnoringCase(name, "authorization") && value.hasPrefix("Bearer hub_"))
+    static func isCredential(_ raw: UnsafeRawBufferPointer, _ field: HeaderLines.Field) -> Bool {
+        HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-client-key")
+            || (HeaderName.equals(raw, field.nameStart, field.nameLength, "authorization") && field.valueLength >= 11
+                && raw[field.valueStart..<field.valueStart + 11].elementsEqual("Bearer hub_".utf8))
     }
-
-    /// Compares a header name with a lowercase ASCII name, ignoring case, without allocating.
-    static func equalsIgnoringCase(_ name: String, _ lowercase: String) -> Bool {
-        name.utf8.count == lowercase.utf8.count && startsIgnoringCase(name, lowercase, length: lowercase.utf8.count)
-    }
-
-    /// Whether the first `length` bytes of `name` (which has as many) are those of `lowercase`, ignoring ASCII case;
-    /// on the strings' contiguous bytes where they have them (header names and literals do).
-    private static func startsIgnoringCase(_ name: String, _ lowercase: String, length: Int) -> Bool {
-        let compared = name.utf8.withContiguousStorageIfAvailable { named in
-            lowercase.utf8.withContiguousStorageIfAvailable { expected in
-                for index in 0..<length where asciiLower(named[index]) != expected[index] { return false }
-                return true
-            }
-        }
-        if let compared = compared ?? nil { return compared }
-        return zip(name.utf8.prefix(length), lowercase.utf8).allSatisfy { asciiLower($0) == $1 }
-    }
-
-    static func asciiLower(_ byte: UInt8) -> UInt8 { HeaderName.lower(byte) }
 
     /// A time-ordered (version 7, RFC 9562) UUID, lowercase: the milliseconds since 1970 in its first 48 bits, then
     /// random bits. Ids that grow with time keep the message log's index on them appended to at its end, rather than

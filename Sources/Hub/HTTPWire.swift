@@ -47,6 +47,24 @@ enum HTTPWire {
         return buffer
     }
 
+    /// Writes a part of a body with `write`, as a chunk when `framing` says so (the promise goes with its last bytes).
+    static func writeBody(
+        _ buffer: ByteBuffer, framing: Framing, allocator: ByteBufferAllocator, promise: EventLoopPromise<Void>?,
+        write: (ByteBuffer, EventLoopPromise<Void>?) -> Void
+    ) {
+        guard case .chunked = framing else {
+            write(buffer, promise)
+            return
+        }
+        guard buffer.readableBytes > 0 else {
+            promise?.succeed()
+            return
+        }
+        write(chunkHeader(size: buffer.readableBytes, allocator: allocator), nil)
+        write(buffer, nil)
+        write(crlf, promise)
+    }
+
     static let crlf = ByteBuffer(staticString: "\r\n")
     static let lastChunk = ByteBuffer(staticString: "0\r\n\r\n")
 }

@@ -103,9 +103,7 @@ public final class HubGateway: Service, Sendable {
                                 promise.succeed(.certificateVerified)
                             })
                     }
-                    // Calls are read by NIOHTTP1; answers are written as bytes (`HTTPWire`) and pipelined calls queued
-                    // by the gateway's handler, which knows each answer's framing.
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    // The handler reads calls from the bytes and writes answers as bytes (`HTTPReader`, `HTTPWire`).
                     try channel.pipeline.syncOperations.addHandler(
                         GatewayHandler(
                             environment: environment, pool: pools[ObjectIdentifier(channel.eventLoop)]!,

@@ -96,7 +96,7 @@ final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     weak var delegate: (any UpstreamDelegate)?
     private var failure: (any Error)?
-    private var reader = ResponseReader()
+    private var reader = HTTPReader<ResponseHead>()
     /// Exchanges that have used this connection: above one, it came from the pool.
     var uses = 0
     /// Whether the provider said it closes the connection after its answer, or sent more than the answer.
@@ -183,8 +183,6 @@ final class UpstreamPool: @unchecked Sendable {
             .channelInitializer { [tls] channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let handler = try Self.tlsHandler(for: origin, tls) { try channel.pipeline.syncOperations.addHandler(handler) }
-                    // The gateway writes only headers it parsed or set itself: no second validation on the way out.
-                    try channel.pipeline.syncOperations.addHandler(HTTPRequestEncoder())
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

@@ -106,4 +106,44 @@ import Testing
             #expect(records.filter { $0.path.hasSuffix("/stream") }.map(\.responseBytes) == Array(repeating: expected.utf8.count, count: 3))
         }
     }
+
+    @Test func aChunkedCallIsForwardedWholeAndTheNextCallWaitsItsTurn() async throws {
+        try await GatewayTests.withFixture { fixture in
+            try await fixture.openEcho()
+            let headers = "Host: gateway\r\nX-Road-Client: \(GatewayTests.consumer)\r\nX-Road-Client-Key: \(fixture.consumerKey)\r\n"
+            let content = "Đơn đề nghị cấp phép xây dựng"
+            let bytes = Array(content.utf8)
+            let chunked =
+                "4;part=1\r\n" + String(decoding: bytes[..<4], as: UTF8.self) + "\r\n"
+                + String(bytes.count - 4, radix: 16) + "\r\n" + String(decoding: bytes[4...], as: UTF8.self) + "\r\n0\r\nX-Trailer: t\r\n\r\n"
+            let answer = try await Self.exchange(
+                port: fixture.gatewayPort,
+                "POST \(GatewayTests.path)/upload HTTP/1.1\r\n\(headers)Transfer-Encoding: chunked\r\n\r\n\(chunked)"
+                    + "GET \(GatewayTests.path)/echo/2 HTTP/1.1\r\n\(headers)Connection: close\r\n\r\n")
+            let answers = answer.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst().map { Self.split("HTTP/1.1 200 OK\r\n" + $0) }
+            #expect(answers.count == 2)
+            let digest = GatewayTests.sha256(ByteBuffer(string: content))
+            #expect(answers.first?.body == "\(bytes.count) \(digest)")
+            #expect(answers.last?.body.contains(#""uri":"\/echo\/2""#) == true)
+
+            try await fixture.gateway.journal.importPending()
+            let records = try await MessageLog.records(limit: 100, in: fixture.database)
+            let upload = try #require(records.first { $0.path.hasSuffix("/upload") })
+            #expect(upload.requestBytes == bytes.count)
+            #expect(upload.requestSHA256 == digest)
+        }
+    }
+
+    @Test func aCallWithTwoFramingsIsRefused() async throws {
+        try await GatewayTests.withFixture { fixture in
+            try await fixture.openEcho()
+            // A length and chunks both: one request could hide another (request smuggling).
+            let answer = try await Self.exchange(
+                port: fixture.gatewayPort,
+                "POST \(GatewayTests.path)/upload HTTP/1.1\r\nHost: gateway\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "0\r\n\r\nGET /r1/x HTTP/1.1\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+            #expect(answer.components(separatedBy: "HTTP/1.1 ").count == 2)
+        }
+    }
 }

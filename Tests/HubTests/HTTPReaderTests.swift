@@ -4,15 +4,15 @@ import Testing
 @testable import Hub
 
 /// A provider's answers as the gateway reads them off the wire, however the bytes are split between reads.
-@Suite struct ResponseReaderTests {
+@Suite struct HTTPReaderTests {
     /// What the reader made of `wire` fed `step` bytes at a time: heads as `status`, bodies joined, `end` marks.
     static func read(_ wire: String, step: Int, noBody: Bool = false, closeAtEnd: Bool = false) throws -> [String] {
-        var reader = ResponseReader()
+        var reader = HTTPReader<ResponseHead>()
         reader.expectsNoBody = noBody
         var events: [String] = []
         // A body's bytes joined before they are read as text: a read may end inside a character.
         var body: [UInt8]?
-        let emit = { (event: ResponseReader.Event) in
+        let emit = { (event: HTTPReader<ResponseHead>.Event) in
             if case .body(let buffer) = event {
                 body = (body ?? []) + Array(buffer.readableBytesView)
                 return
@@ -62,11 +62,11 @@ import Testing
     }
 
     @Test func headsAreReadAsTheyCame() throws {
-        let head = try ResponseReader.parseHead(
+        let head = try ResponseHead.parse(
             ByteBuffer(string: "HTTP/1.1 503 Busy Now\r\nConnection: close, X-Hop\r\nX-Road-Error: Server.X\r\nContent-Length: 0\r\n\r\n"))
         #expect(head.status == 503)
         #expect(head.closes)
-        #expect(head.contentLength == 0)
+        #expect(head.lines.contentLength == 0)
         #expect(head.connectionTokens == ["x-hop"])
         let answer = head.answerHead(
             minorVersion: 1, allocator: ByteBufferAllocator(),
@@ -84,6 +84,42 @@ import Testing
             #expect(throws: (any Error).self, "\(wire.debugDescription)") { _ = try Self.read(wire, step: wire.utf8.count) }
         }
         let endless = "HTTP/1.1 200 OK\r\n" + String(repeating: "X-Filler: 0123456789\r\n", count: 4000)
-        #expect(throws: ResponseReader.Failure.headTooLarge) { _ = try Self.read(endless, step: 1000) }
+        #expect(throws: HTTPReaderFailure.headTooLarge) { _ = try Self.read(endless, step: 1000) }
+    }
+
+    @Test func callsAreReadWithTheirFramingAndConnection() throws {
+        var reader = HTTPReader<RequestHead>()
+        reader.append(
+            ByteBuffer(
+                string: "POST /r1/VN/a?b=c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nX-Road-Client: VN/GOV/1/A\r\n\r\n"
+                    + "3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nDELETE /x HTTP/1.1\r\nConnection: close\r\n\r\n"))
+        var calls: [String] = []
+        while let event = try reader.next() {
+            switch event {
+            case .head(let head):
+                calls.append("\(head.method.rawValue) \(head.uri) 1.\(head.minorVersion) keep-alive \(head.isKeepAlive)")
+                if let client = head.first(name: "x-road-client") { calls.append("client " + client) }
+            case .body(let buffer): calls.append("body " + String(buffer: buffer))
+            case .end: calls.append("end")
+            }
+        }
+        #expect(
+            calls == [
+                "POST /r1/VN/a?b=c 1.1 keep-alive true", "client VN/GOV/1/A", "body abc", "end", "GET / 1.0 keep-alive true", "end",
+                "DELETE /x 1.1 keep-alive false", "end",
+            ])
+        #expect(!reader.isInMessage)
+    }
+
+    @Test func malformedCallsAreRefused() throws {
+        for wire in [
+            "get / HTTP/1.1\r\n\r\n", "GET  HTTP/1.1\r\n\r\n", "GET / HTTP/2.0\r\n\r\n", "GET / HTTP/1.1\r\nX: a\nb\r\n\r\n",
+            "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ] {
+            var reader = HTTPReader<RequestHead>()
+            reader.append(ByteBuffer(string: wire))
+            #expect(throws: (any Error).self, "\(wire.debugDescription)") { while try reader.next() != nil {} }
+        }
     }
 }
