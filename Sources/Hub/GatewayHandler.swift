@@ -635,18 +635,22 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             head.lines.write(raw, to: &out, keep: kept)
             for field in head.lines.fields where kept(field) {
                 canonical += raw[field.nameStart..<field.nameStart + field.nameLength].lazy.map(HeaderName.lower)
-                canonical += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+                canonical.append(UInt8(ascii: ":"))
+                canonical.append(UInt8(ascii: " "))
                 canonical += raw[field.valueStart..<field.valueStart + field.valueLength]
                 canonical.append(UInt8(ascii: "\n"))
             }
         }
-        for (name, value) in [("Host", origin.hostHeader), ("X-Road-Id", messageID)] {
+        func add(_ name: String, _ value: String) {
             HTTPWire.writeHeader(name, value, to: &out)
             canonical += name.utf8.lazy.map(HeaderName.lower)
-            canonical += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+            canonical.append(UInt8(ascii: ":"))
+            canonical.append(UInt8(ascii: " "))
             canonical += value.utf8
             canonical.append(UInt8(ascii: "\n"))
         }
+        add("Host", origin.hostHeader)
+        add("X-Road-Id", messageID)
         if case .chunked = requestFraming { HTTPWire.writeHeader("Transfer-Encoding", "chunked", to: &out) }
         out.writeStaticString("\r\n")
         if !headersHashed { headersHash512.update(data: canonical) }

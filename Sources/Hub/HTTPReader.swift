@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 import NIOHTTP1
 
@@ -90,9 +89,12 @@ struct HeaderLines {
     func connectionTokens(_ raw: UnsafeRawBufferPointer) -> [String] {
         var tokens: [String] = []
         for field in fields where HeaderName.equals(raw, field.nameStart, field.nameLength, "connection") {
-            for token in Self.value(raw, field).split(separator: ",") {
-                let name = HeaderName.lowercased(token.trimmingCharacters(in: .whitespaces))
-                if name != "keep-alive" && name != "close" && !name.isEmpty { tokens.append(name) }
+            Self.forEachToken(raw, field.valueStart, field.valueStart + field.valueLength) { start, end in
+                guard !HeaderName.equals(raw, start, end - start, "keep-alive") && !HeaderName.equals(raw, start, end - start, "close") else {
+                    return false
+                }
+                tokens.append(String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<end]).lazy.map(HeaderName.lower), as: UTF8.self))
+                return false
             }
         }
         return tokens
@@ -124,6 +126,12 @@ struct HeaderLines {
 
     /// Whether the comma-separated value holds `token` (lowercase), ignoring case.
     static func containsToken(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ token: String) -> Bool {
+        forEachToken(raw, start, end) { HeaderName.equals(raw, $0, $1 - $0, token) }
+    }
+
+    /// Calls `body` with where each token of a comma-separated value starts and ends, until it returns true.
+    @discardableResult
+    static func forEachToken(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ body: (Int, Int) -> Bool) -> Bool {
         var index = start
         while index < end {
             while index < end && (raw[index] == 32 || raw[index] == 9 || raw[index] == 44) { index += 1 }
@@ -131,7 +139,7 @@ struct HeaderLines {
             while index < end && raw[index] != 44 { index += 1 }
             var tokenEnd = index
             while tokenEnd > tokenStart && (raw[tokenEnd - 1] == 32 || raw[tokenEnd - 1] == 9) { tokenEnd -= 1 }
-            if HeaderName.equals(raw, tokenStart, tokenEnd - tokenStart, token) { return true }
+            if tokenEnd > tokenStart && body(tokenStart, tokenEnd) { return true }
         }
         return false
     }

@@ -26,6 +26,7 @@ struct Origin: Hashable, Sendable {
         security = components.scheme == "https" ? .verified : .plain
         port = components.port ?? (security == .plain ? 80 : 443)
         basePath = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
+        hostHeader = port == (security == .plain ? 80 : 443) ? host : "\(host):\(port)"
     }
 
     /// A peer hub's gateway, its certificate pinned.
@@ -36,7 +37,8 @@ struct Origin: Hashable, Sendable {
     }
 
     var isTLS: Bool { security != .plain }
-    var hostHeader: String { port == (isTLS ? 443 : 80) ? host : "\(host):\(port)" }
+    /// What the `Host` header of a call to it says.
+    var hostHeader: String
     /// What a pooled connection is good for: the same address, reached the same way.
     var key: Key { Key(host: host, port: port, security: security) }
 
