@@ -40,7 +40,13 @@ public func insertRows(into table: String, columns: [String], rows: [[RowValue]]
             let row = "(" + repeatElement("?", count: columns.count).joined(separator: ",") + ")"
             let sql =
                 "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES " + repeatElement(row, count: part.count).joined(separator: ",")
-            try await writer.connection.query(sql, part.flatMap { $0.map(\.sqliteData) }) { _ in }
+            // One array of every value, filled in place: no array made per row on the way.
+            var values: [SQLiteData] = []
+            values.reserveCapacity(part.count * columns.count)
+            for row in part {
+                for value in row { values.append(value.sqliteData) }
+            }
+            try await writer.connection.query(sql, values) { _ in }
         } else {
             var insert = db.insert(into: table).columns(columns)
             for row in part { insert = insert.values(row.map { SQLBind($0) }) }
