@@ -120,6 +120,10 @@ final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
                 case .body(let buffer):
                     delegate.upstreamBody(buffer)
                 case .end:
+                    // The exchange has its answer: nothing more read here is its. Bytes beyond the answer are no
+                    // answer to any call, so the connection is not used again.
+                    self.delegate = nil
+                    if reader.isInMessage { closing = true }
                     delegate.upstreamEnd()
                 }
             }

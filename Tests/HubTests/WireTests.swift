@@ -146,4 +146,41 @@ import Testing
             #expect(answer.components(separatedBy: "HTTP/1.1 ").count == 2)
         }
     }
+
+    /// A provider that answers every call it reads, on a kept connection, with `answer` and then bytes no call asked for.
+    final class Overanswering: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        static let answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        static let extra = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nextra"
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: Self.answer + Self.extra)), promise: nil)
+        }
+    }
+
+    @Test func bytesAProviderSendsBeyondItsAnswerReachNoOne() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let provider = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Overanswering()) }
+                }
+                .bind(host: "127.0.0.1", port: 0).get()
+            defer { provider.close(promise: nil) }
+            let actor = Actor(system: "test")
+            let service = try await fixture.registry.createService(
+                subsystemID: GatewayTests.provider,
+                ServiceInput(serviceCode: "extra", upstreamURL: "http://127.0.0.1:\(provider.localAddress!.port!)"), by: actor)
+            _ = try await fixture.registry.updateService(service.id, ServiceInput(enabled: true), by: actor)
+            _ = try await fixture.registry.grant(consumerID: GatewayTests.consumer, serviceID: service.id, endpoint: nil, by: actor)
+            try await fixture.gateway.reloadRegistry()
+            let call =
+                "GET /r1/VN/GOV/000.00.02.H38/DATA/extra/x HTTP/1.1\r\nHost: gateway\r\nX-Road-Client: \(GatewayTests.consumer)\r\n"
+                + "X-Road-Client-Key: \(fixture.consumerKey)\r\n"
+            // Three calls on one connection: each gets the provider's answer, never the bytes after an earlier one.
+            let answers = try await Self.exchange(port: fixture.gatewayPort, call + "\r\n" + call + "\r\n" + call + "Connection: close\r\n\r\n")
+            let bodies = answers.components(separatedBy: "HTTP/1.1 ").dropFirst().map { Self.split($0).body }
+            #expect(bodies == ["ok", "ok", "ok"])
+        }
+    }
 }
