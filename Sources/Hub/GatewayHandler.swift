@@ -144,6 +144,8 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
                     exchange?.requestBody(buffer)
                 case .end:
                     exchange?.requestEnd()
+                case .interim:
+                    break  // calls have no interim heads
                 }
             }
         } catch {
@@ -206,6 +208,11 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
             context.write(wrapOutboundOut($0), promise: $1)
         }
         if flush { context.flush() }
+    }
+
+    /// Tells the client to send the body it holds back for `Expect: 100-continue`.
+    fileprivate func writeContinue() {
+        context?.writeAndFlush(wrapOutboundOut(HTTPWire.continueHead), promise: nil)
     }
 
     /// Ends an answer and sends what is written of it.
@@ -806,6 +813,14 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             handler.writeHead(clientHead, framing: framing)
         }
         upstream?.0.read()
+    }
+
+    /// The provider's `100 Continue` goes to a consumer that waits for it (`Expect`), so that it sends its body now.
+    func upstreamInterim(_ response: ResponseHead) {
+        guard response.status == 100, case .forwarding = phase, !requestEnded, head.minorVersion >= 1, head.contains(name: "expect") else {
+            return
+        }
+        handler.writeContinue()
     }
 
     func upstreamBody(_ buffer: ByteBuffer) {

@@ -157,7 +157,8 @@ enum BodyFraming {
 protocol ReadableHead {
     /// The head whose bytes run from its first line to its blank line.
     static func parse(_ bytes: ByteBuffer) throws -> Self
-    /// How its body is delimited; nil for a head that is skipped (an informational answer).
+    /// How its body is delimited; nil for an interim head (an informational answer), which has none and is followed
+    /// by the final one.
     func framing(noBody: Bool) throws -> BodyFraming?
 }
 
@@ -325,6 +326,8 @@ private let emptyBuffer = ByteBuffer()
 struct HTTPReader<Head: ReadableHead> {
     /// What reading produced.
     enum Event {
+        /// An informational answer (`100 Continue`), before the final one.
+        case interim(Head)
         case head(Head)
         case body(ByteBuffer)
         case end
@@ -388,8 +391,8 @@ struct HTTPReader<Head: ReadableHead> {
     private mutating func step() throws -> Event? {
         switch state {
         case .head:
-            while let head = try takeHead() {
-                guard let framing = try head.framing(noBody: expectsNoBody) else { continue }
+            if let head = try takeHead() {
+                guard let framing = try head.framing(noBody: expectsNoBody) else { return .interim(head) }
                 switch framing {
                 case .none: state = .end
                 case .length(let length): state = .length(remaining: length)

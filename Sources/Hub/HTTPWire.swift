@@ -66,5 +66,6 @@ enum HTTPWire {
     }
 
     static let crlf = ByteBuffer(staticString: "\r\n")
+    static let continueHead = ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")
     static let lastChunk = ByteBuffer(staticString: "0\r\n\r\n")
 }

@@ -82,6 +82,8 @@ struct URLComponentsLite {
 
 /// Receives what an upstream connection reads while it serves one exchange.
 protocol UpstreamDelegate: AnyObject {
+    /// An informational answer, before the final one.
+    func upstreamInterim(_ head: ResponseHead)
     func upstreamHead(_ head: ResponseHead)
     func upstreamBody(_ buffer: ByteBuffer)
     func upstreamEnd()
@@ -114,6 +116,8 @@ final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
                 // The exchange may close the connection as it takes an event: what follows is no one's.
                 guard let delegate else { return }
                 switch event {
+                case .interim(let head):
+                    delegate.upstreamInterim(head)
                 case .head(let head):
                     if head.closes { closing = true }
                     delegate.upstreamHead(head)

@@ -20,6 +20,7 @@ import Testing
             if let bytes = body { events.append("body " + String(decoding: bytes, as: UTF8.self)) }
             body = nil
             switch event {
+            case .interim(let head): events.append("interim \(head.status)")
             case .head(let head): events.append("head \(head.status)")
             case .body: break
             case .end: events.append("end")
@@ -52,7 +53,7 @@ import Testing
         let chunked =
             "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
             + "5;name=value\r\nHồ \r\n8\r\nsơ đã\r\n0\r\nExpires: never\r\n\r\n"
-        #expect(try Self.everySplit(chunked) == ["head 200", "body Hồ sơ đã", "end"])
+        #expect(try Self.everySplit(chunked) == ["interim 100", "head 200", "body Hồ sơ đã", "end"])
 
         let toClose = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nup to the close"
         #expect(try Self.everySplit(toClose, closeAtEnd: true) == ["head 200", "body up to the close", "end"])
@@ -101,6 +102,7 @@ import Testing
                 if let client = head.first(name: "x-road-client") { calls.append("client " + client) }
             case .body(let buffer): calls.append("body " + String(buffer: buffer))
             case .end: calls.append("end")
+            case .interim: calls.append("interim")
             }
         }
         #expect(

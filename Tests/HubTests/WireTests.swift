@@ -11,7 +11,8 @@ import Testing
 @Suite struct WireTests {
     /// Sends `request` as it is on a new connection and returns every byte the gateway sends until it closes.
     /// Gives up after ten seconds: a gateway that neither answers nor closes fails the test rather than hanging it.
-    static func exchange(port: Int, _ request: String) async throws -> String {
+    /// `followUp` is shown what has come so far after each read, until it returns more to send (once).
+    static func exchange(port: Int, _ request: String, followUp: @escaping @Sendable (String) -> String? = { _ in nil }) async throws -> String {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
@@ -21,7 +22,14 @@ import Testing
                 try await channel.executeThenClose { inbound, outbound in
                     try await outbound.write(ByteBuffer(string: request))
                     var received = ByteBuffer()
-                    for try await buffer in inbound { received.writeImmutableBuffer(buffer) }
+                    var followedUp = false
+                    for try await buffer in inbound {
+                        received.writeImmutableBuffer(buffer)
+                        if !followedUp, let more = followUp(String(buffer: received)) {
+                            followedUp = true
+                            try await outbound.write(ByteBuffer(string: more))
+                        }
+                    }
                     return String(buffer: received)
                 }
             }
@@ -147,6 +155,26 @@ import Testing
         }
     }
 
+    /// Starts a provider whose connections `handler` serves, registered as the enabled service `code` that the
+    /// consumer may call.
+    static func startProvider(
+        as code: String, in fixture: GatewayTests.Fixture, _ handler: @escaping @Sendable () -> some ChannelInboundHandler
+    ) async throws -> any Channel {
+        let provider = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let actor = Actor(system: "test")
+        let service = try await fixture.registry.createService(
+            subsystemID: GatewayTests.provider,
+            ServiceInput(serviceCode: code, upstreamURL: "http://127.0.0.1:\(provider.localAddress!.port!)"), by: actor)
+        _ = try await fixture.registry.updateService(service.id, ServiceInput(enabled: true), by: actor)
+        _ = try await fixture.registry.grant(consumerID: GatewayTests.consumer, serviceID: service.id, endpoint: nil, by: actor)
+        try await fixture.gateway.reloadRegistry()
+        return provider
+    }
+
     /// A provider that answers every call it reads, on a kept connection, with `answer` and then bytes no call asked for.
     final class Overanswering: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
@@ -161,19 +189,8 @@ import Testing
 
     @Test func bytesAProviderSendsBeyondItsAnswerReachNoOne() async throws {
         try await GatewayTests.withFixture { fixture in
-            let provider = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Overanswering()) }
-                }
-                .bind(host: "127.0.0.1", port: 0).get()
+            let provider = try await Self.startProvider(as: "extra", in: fixture) { Overanswering() }
             defer { provider.close(promise: nil) }
-            let actor = Actor(system: "test")
-            let service = try await fixture.registry.createService(
-                subsystemID: GatewayTests.provider,
-                ServiceInput(serviceCode: "extra", upstreamURL: "http://127.0.0.1:\(provider.localAddress!.port!)"), by: actor)
-            _ = try await fixture.registry.updateService(service.id, ServiceInput(enabled: true), by: actor)
-            _ = try await fixture.registry.grant(consumerID: GatewayTests.consumer, serviceID: service.id, endpoint: nil, by: actor)
-            try await fixture.gateway.reloadRegistry()
             let call =
                 "GET /r1/VN/GOV/000.00.02.H38/DATA/extra/x HTTP/1.1\r\nHost: gateway\r\nX-Road-Client: \(GatewayTests.consumer)\r\n"
                 + "X-Road-Client-Key: \(fixture.consumerKey)\r\n"
@@ -181,6 +198,45 @@ import Testing
             let answers = try await Self.exchange(port: fixture.gatewayPort, call + "\r\n" + call + "\r\n" + call + "Connection: close\r\n\r\n")
             let bodies = answers.components(separatedBy: "HTTP/1.1 ").dropFirst().map { Self.split($0).body }
             #expect(bodies == ["ok", "ok", "ok"])
+        }
+    }
+
+    /// A provider that asks for the body with `100 Continue` once it has a call's head, and answers with the body.
+    final class Continuing: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        var received = ""
+        var continued = false
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            received += String(buffer: unwrapInboundIn(data))
+            guard let headEnd = received.range(of: "\r\n\r\n") else { return }
+            if !continued {
+                continued = true
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+            }
+            let body = received[headEnd.upperBound...]
+            guard body.utf8.count >= WireTests.continuedBody.utf8.count else { return }
+            context.writeAndFlush(
+                wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")), promise: nil)
+        }
+    }
+
+    static let continuedBody = "tờ khai"
+
+    @Test func aCallerWaitingForContinueGetsItFromTheProvider() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let provider = try await Self.startProvider(as: "continue", in: fixture) { Continuing() }
+            defer { provider.close(promise: nil) }
+            // The body is sent only once `100 Continue` has come: without it the call would wait out the ten seconds.
+            let answer = try await Self.exchange(
+                port: fixture.gatewayPort,
+                "POST /r1/VN/GOV/000.00.02.H38/DATA/continue/form HTTP/1.1\r\nHost: gateway\r\n"
+                    + "X-Road-Client: \(GatewayTests.consumer)\r\nX-Road-Client-Key: \(fixture.consumerKey)\r\n"
+                    + "Expect: 100-continue\r\nContent-Length: \(Self.continuedBody.utf8.count)\r\nConnection: close\r\n\r\n",
+                followUp: { $0.hasPrefix("HTTP/1.1 100 Continue\r\n\r\n") ? Self.continuedBody : nil })
+            #expect(answer.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"))
+            #expect(Self.split(String(answer.dropFirst("HTTP/1.1 100 Continue\r\n\r\n".count))).body == Self.continuedBody)
         }
     }
 }
