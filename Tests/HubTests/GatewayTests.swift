@@ -143,7 +143,8 @@ import Testing
             _ = try await registry.createSubsystem(
                 memberID: "VN/GOV/000.00.07.H38", code: "LIMITED", name: "Hệ thống bị giới hạn", rateLimitPerSecond: 2, by: actor)
             let echo = try await registry.createService(
-                subsystemID: provider, ServiceInput(serviceCode: "echo", upstreamURL: "http://127.0.0.1:\(upstreamPort)", timeoutMilliseconds: 500),
+                subsystemID: provider,
+                ServiceInput(serviceCode: "echo", upstreamURL: "http://127.0.0.1:\(upstreamPort)", timeoutMilliseconds: 10_000),
                 by: actor)
             let consumerKey = try await registry.issueKey(subsystemID: consumer, name: "test", by: actor).secret
             let otherKey = try await registry.issueKey(subsystemID: "VN/GOV/000.00.07.H38/LIMITED", name: "test", by: actor).secret
@@ -303,8 +304,10 @@ import Testing
             let actor = Actor(system: "test")
             let down = try await fixture.registry.createService(
                 subsystemID: Self.provider, ServiceInput(serviceCode: "down", upstreamURL: "http://127.0.0.1:1", timeoutMilliseconds: 500), by: actor)
+            // Half a second to answer: `/hang` never does. (The other tests give the echo ten: the suites run side by side
+            // on two cores, and a provider answering a second late is not what they test.)
             for service in [fixture.echo, down] {
-                _ = try await fixture.registry.updateService(service.id, ServiceInput(enabled: true), by: actor)
+                _ = try await fixture.registry.updateService(service.id, ServiceInput(timeoutMilliseconds: 500, enabled: true), by: actor)
                 _ = try await fixture.registry.grant(consumerID: Self.consumer, serviceID: service.id, endpoint: nil, by: actor)
             }
             try await fixture.gateway.reloadRegistry()
@@ -432,7 +435,7 @@ extension Data {
     @Test func trafficErrorsLatencyAndProviderHealthAreCounted() async throws {
         try await GatewayTests.withFixture { fixture in
             let actor = Actor(system: "test")
-            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(timeoutMilliseconds: 500, enabled: true), by: actor)
             _ = try await fixture.registry.grant(consumerID: GatewayTests.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
             // A second service whose provider is not listening.
             let closed = try await fixture.registry.createService(

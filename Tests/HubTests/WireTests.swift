@@ -10,7 +10,7 @@ import Testing
 /// passed on in chunks (HTTP/1.1) or up to the close (HTTP/1.0).
 @Suite struct WireTests {
     /// Sends `request` as it is on a new connection and returns every byte the gateway sends until it closes.
-    /// Gives up after ten seconds: a gateway that neither answers nor closes fails the test rather than hanging it.
+    /// Gives up after thirty seconds: a gateway that neither answers nor closes fails the test rather than hanging it.
     /// `followUp` is shown what has come so far after each read, until it returns more to send (once).
     static func exchange(port: Int, _ request: String, followUp: @escaping @Sendable (String) -> String? = { _ in nil }) async throws -> String {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -34,7 +34,7 @@ import Testing
                 }
             }
             group.addTask {
-                try await Task.sleep(for: .seconds(10))
+                try await Task.sleep(for: .seconds(30))
                 channel.channel.close(promise: nil)
                 return nil
             }
@@ -42,7 +42,7 @@ import Testing
             group.cancelAll()
             return first
         }
-        return try #require(received, "the gateway neither finished answering nor closed the connection within 10 s")
+        return try #require(received, "the gateway neither finished answering nor closed the connection within 30 s")
     }
 
     /// The head and the body of a raw answer.
@@ -228,7 +228,7 @@ import Testing
         try await GatewayTests.withFixture { fixture in
             let provider = try await Self.startProvider(as: "continue", in: fixture) { Continuing() }
             defer { provider.close(promise: nil) }
-            // The body is sent only once `100 Continue` has come: without it the call would wait out the ten seconds.
+            // The body is sent only once `100 Continue` has come: without it the call would wait out the thirty seconds.
             let answer = try await Self.exchange(
                 port: fixture.gatewayPort,
                 "POST /r1/VN/GOV/000.00.02.H38/DATA/continue/form HTTP/1.1\r\nHost: gateway\r\n"
