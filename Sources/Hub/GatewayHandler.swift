@@ -625,42 +625,45 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         out.writeStaticString(" ")
         out.writeString(forwardPath)
         out.writeStaticString(" HTTP/1.1\r\n")
-        // The request hash covers the request line and the headers forwarded, `name: value` a line, names lowercased.
+        // The request hash covers the request line and the headers forwarded, `name: value` a line, names lowercased;
+        // made once, not again for a call sent a second time.
+        let hashing = !headersHashed
         var canonical: [UInt8] = []
-        canonical.reserveCapacity(headersHashed ? 0 : head.bytes.readableBytes + 128)
-        canonical += head.method.rawValue.utf8
-        canonical.append(UInt8(ascii: " "))
-        canonical += forwardPath.utf8
-        canonical.append(UInt8(ascii: "\n"))
-        head.bytes.withUnsafeReadableBytes { raw in
-            let connectionTokens = head.lines.connectionTokens(raw)
-            let kept = { (field: HeaderLines.Field) in
-                !HopByHop.contains(raw, field.nameStart, field.nameLength, connectionTokens) && !Self.isCredential(raw, field)
-                    && !HeaderName.equals(raw, field.nameStart, field.nameLength, "host")
-                    && !HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-id")
-            }
-            head.lines.write(raw, to: &out, keep: kept)
-            for field in head.lines.fields where kept(field) {
-                canonical += raw[field.nameStart..<field.nameStart + field.nameLength].lazy.map(HeaderName.lower)
-                canonical.append(UInt8(ascii: ":"))
-                canonical.append(UInt8(ascii: " "))
-                canonical += raw[field.valueStart..<field.valueStart + field.valueLength]
-                canonical.append(UInt8(ascii: "\n"))
-            }
-        }
-        func add(_ name: String, _ value: String) {
-            HTTPWire.writeHeader(name, value, to: &out)
-            canonical += name.utf8.lazy.map(HeaderName.lower)
+        /// A header's line in the hash: its name lowercased.
+        func hashLine<Name: Sequence<UInt8>, Value: Sequence<UInt8>>(_ name: Name, _ value: Value) {
+            guard hashing else { return }
+            canonical += name.lazy.map(HeaderName.lower)
             canonical.append(UInt8(ascii: ":"))
             canonical.append(UInt8(ascii: " "))
-            canonical += value.utf8
+            canonical += value
             canonical.append(UInt8(ascii: "\n"))
         }
-        add("Host", origin.hostHeader)
-        add("X-Road-Id", messageID)
+        if hashing {
+            canonical.reserveCapacity(head.bytes.readableBytes + 128)
+            canonical += head.method.rawValue.utf8
+            canonical.append(UInt8(ascii: " "))
+            canonical += forwardPath.utf8
+            canonical.append(UInt8(ascii: "\n"))
+        }
+        head.bytes.withUnsafeReadableBytes { raw in
+            let connectionTokens = head.lines.connectionTokens(raw)
+            for field in head.lines.fields
+            where !HopByHop.contains(raw, field.nameStart, field.nameLength, connectionTokens) && !Self.isCredential(raw, field)
+                && !HeaderName.equals(raw, field.nameStart, field.nameLength, "host")
+                && !HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-id")
+            {
+                HeaderLines.write(raw, field, to: &out)
+                hashLine(
+                    raw[field.nameStart..<field.nameStart + field.nameLength], raw[field.valueStart..<field.valueStart + field.valueLength])
+            }
+        }
+        HTTPWire.writeHeader("Host", origin.hostHeader, to: &out)
+        hashLine("Host".utf8, origin.hostHeader.utf8)
+        HTTPWire.writeHeader("X-Road-Id", messageID, to: &out)
+        hashLine("X-Road-Id".utf8, messageID.utf8)
         if case .chunked = requestFraming { HTTPWire.writeHeader("Transfer-Encoding", "chunked", to: &out) }
         out.writeStaticString("\r\n")
-        if !headersHashed { headersHash512.update(data: canonical) }
+        if hashing { headersHash512.update(data: canonical) }
         headersHashed = true
         if head.method == .HEAD { upstream?.1.expectNoBody() }
         channel.write(out, promise: nil)
@@ -977,8 +980,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             messageID: messageID, consumer: consumer, service: serviceID, method: head.method.rawValue,
             path: head.uri.utf8.count <= 2048 ? head.uri : String(head.uri.prefix(2048)), status: responseStatus, error: error,
             requestBytes: requestBytes,
-            responseBytes: responseBytes, requestSHA256: requestHash.map { Self.hex($0.finalize()) } ?? Self.emptySHA256,
-            responseSHA256: Self.hex(responseHash.finalize()),
+            responseBytes: responseBytes, requestSHA256: requestHash.map { Hex.string($0.finalize()) } ?? Self.emptySHA256,
+            responseSHA256: Hex.string(responseHash.finalize()),
             receivedAt: Timestamp.string(receivedAt), forwardedAt: forwardedAt.map(Timestamp.string), answeredAt: Timestamp.now())
         handler.env.monitor.record(
             service: serviceID, consumer: consumer, errorKind: HubMonitor.errorKind(status: responseStatus, gatewayError: error),
@@ -991,10 +994,6 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         upstream?.0.close(promise: nil)
         upstream = nil
         phase = .done
-    }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        Hex.string(digest)
     }
 
     /// The consumer's credentials for the hub stay at the hub.

@@ -102,12 +102,15 @@ struct HeaderLines {
 
     /// Writes the lines `keep` accepts as they came.
     func write(_ raw: UnsafeRawBufferPointer, to out: inout ByteBuffer, keep: (Field) -> Bool) {
-        for field in fields where keep(field) {
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[field.nameStart..<field.nameStart + field.nameLength]))
-            out.writeStaticString(": ")
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[field.valueStart..<field.valueStart + field.valueLength]))
-            out.writeStaticString("\r\n")
-        }
+        for field in fields where keep(field) { Self.write(raw, field, to: &out) }
+    }
+
+    /// Writes one line as it came.
+    static func write(_ raw: UnsafeRawBufferPointer, _ field: Field, to out: inout ByteBuffer) {
+        out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[field.nameStart..<field.nameStart + field.nameLength]))
+        out.writeStaticString(": ")
+        out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[field.valueStart..<field.valueStart + field.valueLength]))
+        out.writeStaticString("\r\n")
     }
 
     private static func decimal(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
