@@ -123,6 +123,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ProvinceStoreTests",
+            dependencies: ["ProvinceStore", "TestSupport", .product(name: "SQLKit", package: "sql-kit")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HubTests",
             dependencies: [
                 "Hub",

@@ -299,32 +299,12 @@ actor JournalImporter {
     /// appended meanwhile makes it collide: the head is read again, and the next pass goes on from the stored bytes
     /// (false is returned).
     private func commit(_ records: [JournalFields], _ bodies: [MessageBodies?], _ slices: [Slice]) async throws -> Bool {
-        let database = self.database
         for attempt in 0..<2 {
             let known = attempt == 0 ? head : nil
             do {
-                let (head, chain) = try await database.write { db in
-                    for slice in slices {
-                        let stored =
-                            try await db.raw(
-                                "SELECT imported_bytes FROM hub_journal_imports WHERE file = \(bind: slice.file)\(database.lockForUpdate)"
-                            ).first()?.int("imported_bytes") ?? 0
-                        guard stored == slice.from else { throw JournalImportMoved() }
-                    }
-                    var chain: (Int, [String]) = (0, [])
-                    let head = try await MessageLog.insert(records, bodies: bodies, after: known, in: db, database: database) { chain = ($0, $1) }
-                    for slice in slices {
-                        try await db.raw(
-                            """
-                            INSERT INTO hub_journal_imports (file, imported_bytes) VALUES (\(bind: slice.file), \(bind: slice.to))
-                            ON CONFLICT (file) DO UPDATE SET imported_bytes = excluded.imported_bytes
-                            """
-                        ).run()
-                    }
-                    return (head, chain)
-                }
+                let (head, chain) = try await insert(records, bodies, slices, after: known)
                 self.head = head
-                recentHashes.append(firstSeq: chain.0, chain.1)
+                recentHashes.append(firstSeq: chain.firstSeq, chain.hashes)
                 return true
             } catch is JournalImportMoved {
                 head = nil
@@ -334,6 +314,54 @@ actor JournalImporter {
             }
         }
         return false
+    }
+
+    private typealias Chained = (firstSeq: Int, hashes: [String])
+
+    /// The transaction of ``commit(_:_:_:)``: on SQLite through its bulk connection, on PostgreSQL through SQLKit.
+    private func insert(
+        _ records: [JournalFields], _ bodies: [MessageBodies?], _ slices: [Slice], after known: MessageLog.Head?
+    ) async throws -> (MessageLog.Head, Chained) {
+        let bulk = try await database.bulkWrite { connection in
+            let check = try connection.statement("SELECT imported_bytes FROM hub_journal_imports WHERE file = ?")
+            for slice in slices {
+                check.bind(1, slice.file)
+                guard try check.first({ $0.integer(0) }) ?? 0 == slice.from else { throw JournalImportMoved() }
+            }
+            var chain: Chained = (0, [])
+            let head = try MessageLog.insert(records, bodies: bodies, after: known, on: connection) { chain = ($0, $1) }
+            let advance = try connection.statement(
+                "INSERT INTO hub_journal_imports (file, imported_bytes) VALUES (?, ?) ON CONFLICT (file) DO UPDATE SET imported_bytes = excluded.imported_bytes"
+            )
+            for slice in slices {
+                advance.bind(1, slice.file)
+                advance.bind(2, slice.to)
+                try advance.execute()
+            }
+            return (head, chain)
+        }
+        if let bulk { return bulk }
+        let database = self.database
+        return try await database.write { db in
+            for slice in slices {
+                let stored =
+                    try await db.raw(
+                        "SELECT imported_bytes FROM hub_journal_imports WHERE file = \(bind: slice.file)\(database.lockForUpdate)"
+                    ).first()?.int("imported_bytes") ?? 0
+                guard stored == slice.from else { throw JournalImportMoved() }
+            }
+            var chain: Chained = (0, [])
+            let head = try await MessageLog.insert(records, bodies: bodies, after: known, in: db, database: database) { chain = ($0, $1) }
+            for slice in slices {
+                try await db.raw(
+                    """
+                    INSERT INTO hub_journal_imports (file, imported_bytes) VALUES (\(bind: slice.file), \(bind: slice.to))
+                    ON CONFLICT (file) DO UPDATE SET imported_bytes = excluded.imported_bytes
+                    """
+                ).run()
+            }
+            return (head, chain)
+        }
     }
 
     /// Removes a file that is written no more and wholly imported, then its row.
@@ -596,6 +624,36 @@ extension JournalFields: ChainableRecord {
             field.withUnsafeBufferPointer { CanonicalJSON.append(bytes: $0, to: &text, comma: true) }
         } else {
             CanonicalJSON.append(JournalLine.field(field), to: &text, comma: true)
+        }
+    }
+
+    /// Binds the record's values to `statement` (``MessageLog/columns``, in order) and runs it: fields that need no
+    /// unescaping are bound from the line's own bytes, not copied.
+    func insert(with statement: SQLiteBulkStatement, seq: Int, prevHash: String, hash: String) throws {
+        try line.withUnsafeBufferPointer { bytes in
+            statement.bind(1, seq)
+            for (parameter, index) in zip(Int32(2)...6, 0...4) { bind(index, from: bytes, to: parameter, of: statement) }
+            statement.bind(7, status)
+            bind(6, from: bytes, to: 8, of: statement)
+            statement.bind(9, requestBytes)
+            statement.bind(10, responseBytes)
+            for (parameter, index) in zip(Int32(11)...15, 9...13) { bind(index, from: bytes, to: parameter, of: statement) }
+            statement.bind(16, prevHash)
+            statement.bind(17, hash)
+            try statement.execute()
+        }
+    }
+
+    /// Binds field `index`: null, unescaped text, or the line's bytes themselves (`bytes` is the whole line).
+    private func bind(_ index: Int, from bytes: UnsafeBufferPointer<UInt8>, to parameter: Int32, of statement: SQLiteBulkStatement) {
+        let field = self.bytes(index)
+        if isNull(index) {
+            statement.bind(parameter, nil)
+        } else if field.contains(UInt8(ascii: "\\")) {
+            statement.bind(parameter, JournalLine.field(field))
+        } else {
+            let start = field.startIndex - line.startIndex
+            statement.bind(parameter, borrowing: UnsafeBufferPointer(rebasing: bytes[start..<start + field.count]))
         }
     }
 

@@ -162,28 +162,12 @@ public enum MessageLog {
             if let row { stored = Head(seq: try row.int("seq"), hash: try row.string("hash")) }
         }
         let firstSeq = (stored?.seq ?? 0) + 1
-        var previous = stored?.hash ?? genesisHash
-        if records.isEmpty { return Head(seq: firstSeq - 1, hash: previous) }
         var rows: [[RowValue]] = []
-        var hashes: [String] = []
         rows.reserveCapacity(records.count)
-        hashes.reserveCapacity(records.count)
-        // One buffer for every record's canonical form: the importer hashes thousands a second.
-        var canonical: [UInt8] = []
-        canonical.reserveCapacity(1024)
-        for (offset, record) in records.enumerated() {
-            canonical.removeAll(keepingCapacity: true)
-            record.appendCanonicalForm(seq: firstSeq + offset, prevHash: previous, to: &canonical)
-            let hash = Hex.string(SHA256.hash(data: canonical))
-            rows.append(record.row(seq: firstSeq + offset, prevHash: previous, hash: hash))
-            hashes.append(hash)
-            previous = hash
+        let hashes = chain(records, firstSeq: firstSeq, after: stored?.hash ?? genesisHash) { offset, previous, hash in
+            rows.append(records[offset].row(seq: firstSeq + offset, prevHash: previous, hash: hash))
         }
-        let seq = firstSeq + records.count - 1
-        let columns = [
-            "seq", "message_id", "consumer", "service", "method", "path", "status", "error", "request_bytes", "response_bytes",
-            "request_sha256", "response_sha256", "received_at", "forwarded_at", "answered_at", "prev_hash", "hash",
-        ]
+        guard let last = hashes.last else { return Head(seq: firstSeq - 1, hash: stored?.hash ?? genesisHash) }
         onChained(firstSeq, hashes)
         try await insertRows(into: "hub_messages", columns: columns, rows: rows, in: db)
         let kept = bodies.enumerated().compactMap { offset, bodies -> [RowValue]? in
@@ -194,15 +178,86 @@ public enum MessageLog {
                 ]
             }
         }
-        try await insertRows(
-            into: "hub_message_bodies", columns: ["seq", "request_body", "response_body", "request_truncated", "response_truncated", "expires_at"],
-            rows: kept, in: db)
+        try await insertRows(into: "hub_message_bodies", columns: bodyColumns, rows: kept, in: db)
+        let seq = firstSeq + records.count - 1
         if stored == nil {
-            try await db.raw("INSERT INTO hub_message_head (id, seq, hash) VALUES (1, \(bind: seq), \(bind: previous))").run()
+            try await db.raw("INSERT INTO hub_message_head (id, seq, hash) VALUES (1, \(bind: seq), \(bind: last))").run()
         } else {
-            try await db.raw("UPDATE hub_message_head SET seq = \(bind: seq), hash = \(bind: previous) WHERE id = 1").run()
+            try await db.raw("UPDATE hub_message_head SET seq = \(bind: seq), hash = \(bind: last) WHERE id = 1").run()
         }
-        return Head(seq: seq, hash: previous)
+        return Head(seq: seq, hash: last)
+    }
+
+    /// ``insert(_:bodies:after:in:database:chained:)`` for the journal's records on SQLite's bulk connection: one
+    /// statement prepared once and stepped for every record, its fields bound from the journal's bytes.
+    static func insert(
+        _ records: [JournalFields], bodies: [MessageBodies?], after known: Head?, on connection: SQLiteBulkConnection,
+        chained onChained: (_ firstSeq: Int, _ hashes: [String]) -> Void
+    ) throws -> Head {
+        var stored = known
+        if records.isEmpty, let known { return known }
+        if stored == nil {
+            stored = try connection.statement("SELECT seq, hash FROM hub_message_head WHERE id = 1").first {
+                Head(seq: $0.integer(0), hash: $0.text(1) ?? "")
+            }
+        }
+        let firstSeq = (stored?.seq ?? 0) + 1
+        let insert = try connection.statement(
+            "INSERT INTO hub_messages (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+        )
+        let hashes = try chain(records, firstSeq: firstSeq, after: stored?.hash ?? genesisHash) { offset, previous, hash in
+            try records[offset].insert(with: insert, seq: firstSeq + offset, prevHash: previous, hash: hash)
+        }
+        guard let last = hashes.last else { return Head(seq: firstSeq - 1, hash: stored?.hash ?? genesisHash) }
+        onChained(firstSeq, hashes)
+        let keep = try connection.statement(
+            "INSERT INTO hub_message_bodies (\(bodyColumns.joined(separator: ", "))) VALUES (?, ?, ?, ?, ?, ?)")
+        for (offset, bodies) in bodies.enumerated() {
+            guard let bodies else { continue }
+            keep.bind(1, firstSeq + offset)
+            keep.bind(2, bodies.request.base64EncodedString())
+            keep.bind(3, bodies.response.base64EncodedString())
+            keep.bind(4, bodies.requestTruncated ? 1 : 0)
+            keep.bind(5, bodies.responseTruncated ? 1 : 0)
+            keep.bind(6, bodies.expiresAt)
+            try keep.execute()
+        }
+        let head = Head(seq: firstSeq + records.count - 1, hash: last)
+        let save = try connection.statement(
+            "INSERT INTO hub_message_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")
+        save.bind(1, head.seq)
+        save.bind(2, head.hash)
+        try save.execute()
+        return head
+    }
+
+    /// A record's columns, in the order of its row's values.
+    static let columns = [
+        "seq", "message_id", "consumer", "service", "method", "path", "status", "error", "request_bytes", "response_bytes",
+        "request_sha256", "response_sha256", "received_at", "forwarded_at", "answered_at", "prev_hash", "hash",
+    ]
+    static let bodyColumns = ["seq", "request_body", "response_body", "request_truncated", "response_truncated", "expires_at"]
+
+    /// Chains records after `previous` (the hash of record `firstSeq - 1`): `each` is given each record's offset,
+    /// the hash before it and its own; the hashes are returned in order.
+    static func chain<Record: ChainableRecord>(
+        _ records: [Record], firstSeq: Int, after previous: String, _ each: (_ offset: Int, _ previous: String, _ hash: String) throws -> Void
+    ) rethrows -> [String] {
+        var previous = previous
+        var hashes: [String] = []
+        hashes.reserveCapacity(records.count)
+        // One buffer for every record's canonical form: the importer hashes thousands a second.
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(1024)
+        for (offset, record) in records.enumerated() {
+            canonical.removeAll(keepingCapacity: true)
+            record.appendCanonicalForm(seq: firstSeq + offset, prevHash: previous, to: &canonical)
+            let hash = Hex.string(SHA256.hash(data: canonical))
+            try each(offset, previous, hash)
+            hashes.append(hash)
+            previous = hash
+        }
+        return hashes
     }
 
     static func record(from row: any SQLRow) throws -> MessageRecord {

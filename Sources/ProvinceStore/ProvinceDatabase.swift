@@ -73,14 +73,16 @@ public final class ProvinceDatabase: Sendable {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var connections: [SQLiteConnection] = []
+            let bulk: SQLiteBulkConnection
             do {
                 for _ in 0..<5 { connections.append(try await openSQLite(path: path, logger: logger)) }
                 _ = try await connections[0].query("PRAGMA journal_mode = WAL")
+                bulk = try SQLiteBulkConnection(path: path)
             } catch {
                 for connection in connections { try? await connection.close() }
                 throw error
             }
-            let writer = SQLiteWriter(connection: connections[0], logger: logger)
+            let writer = SQLiteWriter(connection: connections[0], bulk: bulk, logger: logger)
             let readers = ReaderRing(Array(connections.dropFirst()))
             // The WAL is copied back into the database file by a reader every fraction of a second, so the writer's
             // own automatic checkpoint (every 1,000 pages) finds little left to copy and does not stall a batch.
@@ -155,6 +157,13 @@ public final class ProvinceDatabase: Sendable {
                 }
             }
         }
+    }
+
+    /// On SQLite, runs `body` in a transaction of its own on a connection through SQLite's C interface, in the
+    /// writer's turn (see ``SQLiteBulkConnection``); on PostgreSQL, nil: the caller writes through ``write(_:)``.
+    public func bulkWrite<T: Sendable>(_ body: @escaping @Sendable (SQLiteBulkConnection) throws -> T) async throws -> T? {
+        guard case .sqlite(let writer, _) = backend else { return nil }
+        return try await writer.submitBulk(body)
     }
 
     /// The `FOR UPDATE` suffix that locks selected rows until the transaction ends; SQLite's writer already

@@ -1,19 +1,28 @@
 import Logging
 import NIOCore
+import NIOPosix
 import SQLKit
 import SQLiteKit
 import Synchronization
 
 /// The one writer of an SQLite database. Writes queue up while a transaction runs; the next transaction takes
 /// every queued write at once (group commit), each in a savepoint of its own, so one failing write leaves the
-/// others of its batch intact. A write's caller is answered only after its batch has committed.
+/// others of its batch intact. A write's caller is answered only after its batch has committed. A bulk write
+/// (``submitBulk(_:)``) takes its turn in the same queue, alone, on a second connection through SQLite's C interface.
 final class SQLiteWriter: Sendable {
-    /// One queued write: `run` performs it and returns what to tell its caller once the batch's fate is known;
-    /// `reject` answers the caller when the batch could not even begin.
+    /// One queued write through SQLKit: `run` performs it and returns what to tell its caller once the batch's fate
+    /// is known; `reject` answers the caller when the batch could not even begin.
     private struct Job: Sendable {
         /// Runs the write; the Bool says whether it shares its transaction (and so needs a savepoint of its own).
         let run: @Sendable (any SQLDatabase, Bool) async -> Outcome
         let reject: @Sendable (any Error) -> Void
+    }
+
+    /// What waits in the queue: writes through SQLKit, which share transactions, and bulk writes, each in a
+    /// transaction of its own (its `run` answers its caller).
+    private enum Queued: Sendable {
+        case shared(Job)
+        case bulk(run: @Sendable () async -> Void)
     }
 
     /// What a job did: whether it failed (its changes undone, or to be undone with the transaction when it ran
@@ -24,18 +33,36 @@ final class SQLiteWriter: Sendable {
     }
 
     private struct State {
-        var queue: [Job] = []
+        var queue: [Queued] = []
         var draining = false
     }
 
     private let connection: SQLiteConnection
+    private let bulk: SQLiteBulkConnection
     private let logger: Logger
     private let state = Mutex(State())
     private static let maxBatch = 512
 
-    init(connection: SQLiteConnection, logger: Logger) {
+    init(connection: SQLiteConnection, bulk: SQLiteBulkConnection, logger: Logger) {
         self.connection = connection
+        self.bulk = bulk
         self.logger = logger
+    }
+
+    /// Runs `body` on the bulk connection in a transaction of its own, in the writer's turn, on a thread of the pool
+    /// (it blocks while SQLite works).
+    func submitBulk<T: Sendable>(_ body: @escaping @Sendable (SQLiteBulkConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let bulk = self.bulk
+            enqueue(
+                .bulk {
+                    do {
+                        continuation.resume(returning: try await NIOThreadPool.singleton.runIfActive { try bulk.transaction(body) })
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                })
+        }
     }
 
     func submit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -65,11 +92,11 @@ final class SQLiteWriter: Sendable {
                     }
                 }
             }
-            enqueue(Job(run: run, reject: { continuation.resume(throwing: $0) }))
+            enqueue(.shared(Job(run: run, reject: { continuation.resume(throwing: $0) })))
         }
     }
 
-    private func enqueue(_ job: Job) {
+    private func enqueue(_ job: Queued) {
         let startDrain = state.withLock { state -> Bool in
             state.queue.append(job)
             if state.draining { return false }
@@ -82,15 +109,32 @@ final class SQLiteWriter: Sendable {
     }
 
     private func drain() async {
-        let database = SQLiteWriterDatabase(connection: connection, base: connection.sql())
+        let database = connection.sql()
         while true {
-            let batch = state.withLock { state -> [Job] in
-                let batch = Array(state.queue.prefix(Self.maxBatch))
-                state.queue.removeFirst(batch.count)
-                if batch.isEmpty { state.draining = false }
-                return batch
+            let next = state.withLock { state -> [Queued] in
+                // Shared writes up to the first bulk one, or that bulk write alone.
+                var count = 0
+                for job in state.queue.prefix(Self.maxBatch) {
+                    if case .bulk = job {
+                        if count == 0 { count = 1 }
+                        break
+                    }
+                    count += 1
+                }
+                let next = Array(state.queue.prefix(count))
+                state.queue.removeFirst(count)
+                if next.isEmpty { state.draining = false }
+                return next
             }
-            if batch.isEmpty { return }
+            guard let first = next.first else { return }
+            if case .bulk(let run) = first {
+                await run()
+                continue
+            }
+            let batch = next.compactMap { queued -> Job? in
+                if case .shared(let job) = queued { return job }
+                return nil
+            }
             do {
                 try await database.raw("BEGIN IMMEDIATE").run()
             } catch {
@@ -119,25 +163,7 @@ final class SQLiteWriter: Sendable {
 
     func close() async {
         try? await connection.close()
-    }
-}
-
-/// The writer connection as SQLKit sees it, with the connection itself at hand for ``insertRows(into:columns:rows:in:)``.
-struct SQLiteWriterDatabase: SQLDatabase {
-    let connection: SQLiteConnection
-    let base: any SQLDatabase
-
-    var logger: Logger { base.logger }
-    var eventLoop: any EventLoop { base.eventLoop }
-    var version: (any SQLDatabaseReportedVersion)? { base.version }
-    var dialect: any SQLDialect { base.dialect }
-    var queryLogLevel: Logger.Level? { base.queryLogLevel }
-
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        base.execute(sql: query, onRow)
-    }
-
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        try await base.execute(sql: query, onRow)
+        let bulk = self.bulk
+        try? await NIOThreadPool.singleton.runIfActive { bulk.close() }
     }
 }

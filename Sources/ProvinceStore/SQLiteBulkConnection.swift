@@ -1,0 +1,161 @@
+// SQLiteNIO's own copy of SQLite, the library every other connection uses: a transitive module of SQLiteKit, linked
+// once.
+import VaporCSQLite
+
+/// A connection through SQLite's own C interface, for writes too many for SQLKit's way of making them: a statement
+/// prepared once and stepped for every row, its values bound without being copied into Swift strings first (the hub
+/// imports thousands of message records a second). Only ``SQLiteWriter`` holds one, and uses it in its turn, on one
+/// thread at a time.
+public final class SQLiteBulkConnection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    private var statements: [String: SQLiteBulkStatement] = [:]
+
+    /// Opens the database file with the settings of the writer's own connection.
+    init(path: String) throws {
+        var handle: OpaquePointer?
+        let status = sqlite_nio_sqlite3_open_v2(
+            path, &handle, SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
+        guard status == SQLITE_OK, let handle else {
+            let error = SQLiteBulkError(status: status, handle: handle)
+            sqlite_nio_sqlite3_close(handle)
+            throw error
+        }
+        self.handle = handle
+        do {
+            for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] { try run(pragma) }
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// Runs statements that return no rows (`BEGIN`, `COMMIT`, a pragma).
+    public func run(_ sql: String) throws {
+        let status = sqlite_nio_sqlite3_exec(handle, sql, nil, nil, nil)
+        guard status == SQLITE_OK else { throw SQLiteBulkError(status: status, handle: handle) }
+    }
+
+    /// The statement for `sql`, prepared on its first use and kept; it comes reset, with its earlier values bound.
+    public func statement(_ sql: String) throws -> SQLiteBulkStatement {
+        if let statement = statements[sql] { return statement }
+        var prepared: OpaquePointer?
+        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+        guard status == SQLITE_OK, let prepared else { throw SQLiteBulkError(status: status, handle: handle) }
+        let statement = SQLiteBulkStatement(prepared, connection: handle)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Runs `body` in a transaction that holds the database's write lock from its start: all of its changes are
+    /// kept, or none.
+    func transaction<T>(_ body: (SQLiteBulkConnection) throws -> T) throws -> T {
+        try run("BEGIN IMMEDIATE")
+        do {
+            let value = try body(self)
+            try run("COMMIT")
+            return value
+        } catch {
+            for statement in statements.values { statement.reset() }
+            try? run("ROLLBACK")
+            throw error
+        }
+    }
+
+    func close() {
+        for statement in statements.values { statement.finalize() }
+        statements = [:]
+        sqlite_nio_sqlite3_close_v2(handle)
+        handle = nil
+    }
+}
+
+/// A prepared statement of a ``SQLiteBulkConnection``. Parameters and columns count from 1 and 0, as in SQLite.
+public final class SQLiteBulkStatement {
+    private var handle: OpaquePointer?
+    private let connection: OpaquePointer?
+
+    init(_ handle: OpaquePointer, connection: OpaquePointer?) {
+        self.handle = handle
+        self.connection = connection
+    }
+
+    public func bind(_ parameter: Int32, _ value: Int) {
+        sqlite_nio_sqlite3_bind_int64(handle, parameter, Int64(value))
+    }
+
+    /// Binds text that SQLite copies.
+    public func bind(_ parameter: Int32, _ text: String?) {
+        guard let text else {
+            sqlite_nio_sqlite3_bind_null(handle, parameter)
+            return
+        }
+        sqlite_nio_sqlite3_bind_text64(handle, parameter, text, UInt64(text.utf8.count), copiedBySQLite, UInt8(SQLITE_UTF8))
+    }
+
+    /// Binds UTF-8 text that SQLite does not copy: the bytes must stay where they are until the statement has been
+    /// stepped and reset, or bound again.
+    public func bind(_ parameter: Int32, borrowing text: UnsafeBufferPointer<UInt8>) {
+        guard let address = text.baseAddress, !text.isEmpty else { return bind(parameter, "") }
+        sqlite_nio_sqlite3_bind_text64(
+            handle, parameter, UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self), UInt64(text.count), nil, UInt8(SQLITE_UTF8))
+    }
+
+    /// Runs the statement to its next row: true when there is one, false when it is done.
+    public func step() throws -> Bool {
+        switch sqlite_nio_sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let status:
+            let error = SQLiteBulkError(status: status, handle: connection)
+            reset()
+            throw error
+        }
+    }
+
+    /// Runs the statement to its end (an insert, an update) and makes it ready to run again.
+    public func execute() throws {
+        defer { reset() }
+        while try step() {}
+    }
+
+    /// Runs a query for its first row, read by `read`; nil when it has none. The statement is ready to run again.
+    public func first<T>(_ read: (SQLiteBulkStatement) -> T) throws -> T? {
+        defer { reset() }
+        return try step() ? read(self) : nil
+    }
+
+    /// Makes the statement ready to run again; its values stay bound.
+    public func reset() {
+        sqlite_nio_sqlite3_reset(handle)
+    }
+
+    public func integer(_ column: Int32) -> Int {
+        Int(sqlite_nio_sqlite3_column_int64(handle, column))
+    }
+
+    public func text(_ column: Int32) -> String? {
+        guard let text = sqlite_nio_sqlite3_column_text(handle, column) else { return nil }
+        return String(cString: text)
+    }
+
+    func finalize() {
+        sqlite_nio_sqlite3_finalize(handle)
+        handle = nil
+    }
+}
+
+/// SQLite's failure of a ``SQLiteBulkConnection``: its result code and message.
+public struct SQLiteBulkError: Error, CustomStringConvertible {
+    public let status: Int32
+    public let message: String
+
+    init(status: Int32, handle: OpaquePointer?) {
+        self.status = status
+        message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite_nio_sqlite3_errstr(status))
+    }
+
+    public var description: String { "SQLite error \(status): \(message)" }
+}
+
+/// `SQLITE_TRANSIENT`: SQLite copies the bound value before the call returns.
+private let copiedBySQLite = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
