@@ -36,15 +36,34 @@ public enum MerkleTree {
         return k
     }
 
-    /// The root over leaves already hashed with `leaf`.
+    /// The root over leaves already hashed with `leaf` (32 bytes each). Computed level by level in one buffer:
+    /// neighbours hashed in pairs from the left and an odd last node carried up as it is, which makes each left
+    /// subtree the largest power of two below the count, as RFC 6962 defines the root (a seal covers up to 10,000).
     public static func root(_ leaves: ArraySlice<Data>) -> Data {
-        switch leaves.count {
-        case 0: return Data(SHA256.hash(data: Data()))
-        case 1: return leaves.first!
-        default:
-            let k = split(leaves.count)
-            return node(root(leaves.prefix(k)), root(leaves.dropFirst(k)))
+        guard !leaves.isEmpty else { return Data(SHA256.hash(data: Data())) }
+        var level: [UInt8] = []
+        level.reserveCapacity(leaves.count * 32)
+        for leaf in leaves { level.append(contentsOf: leaf) }
+        var count = leaves.count
+        level.withUnsafeMutableBytes { level in
+            let nodePrefix: UInt8 = 1
+            while count > 1 {
+                var next = 0
+                for left in stride(from: 0, to: count - 1, by: 2) {
+                    var hasher = SHA256()
+                    withUnsafeBytes(of: nodePrefix) { hasher.update(bufferPointer: $0) }
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: level[left * 32..<left * 32 + 64]))
+                    hasher.finalize().withUnsafeBytes { level.baseAddress!.advanced(by: next * 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+                    next += 1
+                }
+                if count % 2 == 1 {
+                    level.baseAddress!.advanced(by: next * 32).copyMemory(from: level.baseAddress!.advanced(by: (count - 1) * 32), byteCount: 32)
+                    next += 1
+                }
+                count = next
+            }
         }
+        return Data(level[0..<32])
     }
 
     /// The audit path of leaf `index`, from the leaf up.

@@ -22,7 +22,11 @@ public final class SQLiteBulkConnection: @unchecked Sendable {
         }
         self.handle = handle
         do {
-            for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL"] { try run(pragma) }
+            // A page cache of 64 MiB rather than 2: a bulk transaction's changed pages stay in memory until it
+            // commits, instead of being spilled to the WAL midway and written there again when changed once more.
+            for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -65536"] {
+                try run(pragma)
+            }
         } catch {
             close()
             throw error

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func merkleProofsFoldToTheRoot() {
-        for count in [1, 2, 3, 5, 8, 13] {
+        for count in 1...40 {
             let leaves = (0..<count).map { MerkleTree.leaf(Data(SHA256.hash(data: Data([UInt8($0)])))) }
             let root = MerkleTree.root(leaves[...])
             for index in 0..<count {
@@ -26,8 +26,23 @@ import Testing
         #expect(Data(hexString: "0aFf") == Data([10, 255]))
         #expect(Data(hexString: "0g") == nil && Data(hexString: "abc") == nil)
         // RFC 6962's shape for three leaves: ((a b) c).
-        let abc = (0..<3).map { Data([UInt8($0)]) }
+        let abc = (0..<3).map { MerkleTree.leaf(Data([UInt8($0)])) }
         #expect(MerkleTree.root(abc[...]) == MerkleTree.node(MerkleTree.node(abc[0], abc[1]), abc[2]))
+    }
+
+    /// RFC 6962's definition as written: the left subtree holds the largest power of two below the count.
+    static func definedRoot(_ leaves: ArraySlice<Data>) -> Data {
+        guard leaves.count > 1 else { return leaves.first! }
+        var split = 1
+        while split * 2 < leaves.count { split *= 2 }
+        return MerkleTree.node(definedRoot(leaves.prefix(split)), definedRoot(leaves.dropFirst(split)))
+    }
+
+    @Test func theRootIsRFC6962s() {
+        let leaves = (0..<300).map { MerkleTree.leaf(Data(SHA256.hash(data: Data([UInt8($0 % 256), UInt8($0 / 256)])))) }
+        for count in 1...300 {
+            #expect(MerkleTree.root(leaves[..<count]) == Self.definedRoot(leaves[..<count]), "\(count) leaves")
+        }
     }
 
     @Test func sealsAreSignedCheckedAndProveInclusion() async throws {
