@@ -87,6 +87,8 @@ enum CanonicalJSON {
         text.append(UInt8(ascii: "\""))
         var runStart = 0
         for (index, byte) in bytes.enumerated() {
+            // Most bytes are letters and digits: above every byte that needs an escape but the backslash.
+            if byte > UInt8(ascii: "/") && byte != UInt8(ascii: "\\") { continue }
             let escape: UInt8
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): escape = byte

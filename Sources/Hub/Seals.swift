@@ -88,24 +88,31 @@ public enum MerkleTree {
 }
 
 extension Data {
+    /// The bytes of hexadecimal text (either case); nil when it is not that.
     init?(hexString: String) {
-        let digits = Array(hexString.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        func value(_ digit: UInt8) -> UInt8? {
-            switch digit {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-            default: nil
+        var hexString = hexString
+        let decoded = hexString.withUTF8 { digits -> Data? in
+            guard digits.count % 2 == 0 else { return nil }
+            func value(_ digit: UInt8) -> UInt8? {
+                switch digit {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+                default: nil
+                }
             }
+            var bytes = Data(count: digits.count / 2)
+            let valid = bytes.withUnsafeMutableBytes { bytes in
+                for index in 0..<bytes.count {
+                    guard let high = value(digits[2 * index]), let low = value(digits[2 * index + 1]) else { return false }
+                    bytes[index] = high << 4 | low
+                }
+                return true
+            }
+            return valid ? bytes : nil
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        self = Data(bytes)
+        guard let decoded else { return nil }
+        self = decoded
     }
 }
 
