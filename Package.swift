@@ -67,6 +67,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "WorkingDays",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Hub",
             dependencies: [
                 "ProvinceCore",
@@ -120,6 +124,11 @@ let package = Package(
             name: "TestSupport",
             dependencies: ["ProvinceStore"],
             path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WorkingDaysTests",
+            dependencies: ["WorkingDays"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
