@@ -71,6 +71,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Workflow",
+            dependencies: ["ProvinceCore", "ProvinceStore", "Audit", "WorkingDays"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Hub",
             dependencies: [
                 "ProvinceCore",
@@ -92,6 +97,8 @@ let package = Package(
         .target(
             name: "ProvinceWeb",
             dependencies: [
+                "Workflow",
+                "WorkingDays",
                 "ProvinceCore",
                 "ProvinceStore",
                 "Audit",

@@ -224,6 +224,17 @@ public enum Migrations {
                 "CREATE TABLE hub_journal_imports (file TEXT PRIMARY KEY, imported_bytes BIGINT NOT NULL)"
             ]
         ),
+        (
+            "0010-calendar-adjustments",
+            [
+                // The operator's changes to a year's working days, as the government announces them: a day given off
+                // or a day worked (kind), by date (YYYY-MM-DD).
+                """
+                CREATE TABLE calendar_adjustments (
+                    day TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, changed_by TEXT NOT NULL, changed_at TEXT NOT NULL)
+                """
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -8,6 +8,7 @@ import NIOCore
 import ProvinceCore
 import ProvinceStore
 import ServiceLifecycle
+import Workflow
 
 /// The services one process runs on, opened from its configuration.
 public struct Platform: Sendable {
@@ -65,6 +66,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     DirectoryController(units: platform.units, agencies: platform.agencies).addRoutes(to: api)
     AccountsController(accounts: platform.accounts).addRoutes(to: api)
     AuditController(database: platform.database).addRoutes(to: api)
+    CalendarController(store: WorkingCalendarStore(database: platform.database)).addRoutes(to: api)
     HubController(
         registry: HubRegistry(database: platform.database), database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
         identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
