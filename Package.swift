@@ -134,6 +134,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "WorkflowTests",
+            dependencies: ["Workflow", "WorkingDays"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "WorkingDaysTests",
             dependencies: ["WorkingDays"],
             swiftSettings: swiftSettings
