@@ -76,6 +76,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PublicServices",
+            dependencies: ["ProvinceCore", "ProvinceStore", "Audit", "Workflow", "WorkingDays"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Hub",
             dependencies: [
                 "ProvinceCore",
@@ -97,6 +102,7 @@ let package = Package(
         .target(
             name: "ProvinceWeb",
             dependencies: [
+                "PublicServices",
                 "Workflow",
                 "WorkingDays",
                 "ProvinceCore",

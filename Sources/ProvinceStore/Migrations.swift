@@ -235,6 +235,20 @@ public enum Migrations {
                 """
             ]
         ),
+        (
+            "0011-procedures",
+            [
+                // The catalogue of administrative procedures; documents and form fields as JSON text.
+                """
+                CREATE TABLE procedures (
+                    id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, field TEXT NOT NULL, level TEXT NOT NULL,
+                    agency_id TEXT REFERENCES agencies(id), online_level TEXT NOT NULL, deadline_days BIGINT NOT NULL, fee_vnd BIGINT NOT NULL,
+                    documents TEXT NOT NULL, form_fields TEXT NOT NULL, process_code TEXT, search_key TEXT NOT NULL,
+                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX procedures_agency ON procedures(agency_id, code)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import ProvinceCore
 import ProvinceStore
+import PublicServices
 import ServiceLifecycle
 import Workflow
 
@@ -67,6 +68,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     AccountsController(accounts: platform.accounts).addRoutes(to: api)
     AuditController(database: platform.database).addRoutes(to: api)
     CalendarController(store: WorkingCalendarStore(database: platform.database)).addRoutes(to: api)
+    ProceduresController(catalogue: ProcedureCatalogue(database: platform.database)).addRoutes(to: api)
     HubController(
         registry: HubRegistry(database: platform.database), database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
         identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
