@@ -140,6 +140,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PublicServicesTests",
+            dependencies: ["PublicServices"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "WorkflowTests",
             dependencies: ["Workflow", "WorkingDays"],
             swiftSettings: swiftSettings
