@@ -249,6 +249,16 @@ public enum Migrations {
                 "CREATE INDEX procedures_agency ON procedures(agency_id, code)",
             ]
         ),
+        (
+            "0012-process-definitions",
+            [
+                // Workflows as data: the whole definition as JSON text, checked before it is saved.
+                """
+                CREATE TABLE process_definitions (
+                    code TEXT PRIMARY KEY, name TEXT NOT NULL, definition TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)
+                """
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

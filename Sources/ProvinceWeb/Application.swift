@@ -69,6 +69,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     AuditController(database: platform.database).addRoutes(to: api)
     CalendarController(store: WorkingCalendarStore(database: platform.database)).addRoutes(to: api)
     ProceduresController(catalogue: ProcedureCatalogue(database: platform.database)).addRoutes(to: api)
+    ProcessesController(store: ProcessStore(database: platform.database)).addRoutes(to: api)
     HubController(
         registry: HubRegistry(database: platform.database), database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
         identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
