@@ -77,7 +77,9 @@ let package = Package(
         ),
         .target(
             name: "PublicServices",
-            dependencies: ["ProvinceCore", "ProvinceStore", "Audit", "Workflow", "WorkingDays"],
+            dependencies: [
+                "ProvinceCore", "ProvinceStore", "Audit", "Workflow", "WorkingDays", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -259,6 +259,43 @@ public enum Migrations {
                 """
             ]
         ),
+        (
+            "0013-dossiers",
+            [
+                """
+                CREATE TABLE dossiers (
+                    id TEXT PRIMARY KEY, code TEXT NOT NULL UNIQUE, procedure_id TEXT NOT NULL REFERENCES procedures(id),
+                    process_code TEXT NOT NULL, agency_id TEXT REFERENCES agencies(id), applicant_id TEXT, applicant_name TEXT NOT NULL,
+                    applicant_citizen_id TEXT, channel TEXT NOT NULL, form TEXT NOT NULL, state TEXT NOT NULL, finished BIGINT NOT NULL,
+                    received_on TEXT NOT NULL, due_on TEXT NOT NULL, paused_since TEXT, paused_days BIGINT NOT NULL, submission_key TEXT,
+                    created_at TEXT NOT NULL, updated_at TEXT NOT NULL, finished_at TEXT)
+                """,
+                // A submission key makes one dossier per applicant however often it is sent.
+                "CREATE UNIQUE INDEX dossiers_submission ON dossiers(applicant_id, submission_key)",
+                "CREATE INDEX dossiers_inbox ON dossiers(agency_id, finished, due_on)",
+                "CREATE INDEX dossiers_applicant ON dossiers(applicant_id, created_at)",
+                """
+                CREATE TABLE dossier_events (
+                    dossier_id TEXT NOT NULL REFERENCES dossiers(id), seq BIGINT NOT NULL, action TEXT NOT NULL, from_state TEXT,
+                    to_state TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT, at TEXT NOT NULL, PRIMARY KEY (dossier_id, seq))
+                """,
+                """
+                CREATE TABLE dossier_files (
+                    id TEXT PRIMARY KEY, dossier_id TEXT NOT NULL REFERENCES dossiers(id), event_seq BIGINT NOT NULL, kind TEXT NOT NULL,
+                    filename TEXT NOT NULL, content_type TEXT NOT NULL, size BIGINT NOT NULL, sha256 TEXT NOT NULL, uploaded_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX dossier_files_dossier ON dossier_files(dossier_id)",
+                // The last number given to dossiers of each agency and day.
+                "CREATE TABLE dossier_numbers (prefix TEXT PRIMARY KEY, last BIGINT NOT NULL)",
+                // Every status change, put here in the transaction that makes it, for the national portal.
+                """
+                CREATE TABLE portal_outbox (
+                    idempotency_key TEXT PRIMARY KEY, dossier_id TEXT NOT NULL, event_seq BIGINT NOT NULL, payload TEXT NOT NULL,
+                    attempts BIGINT NOT NULL, next_attempt_at TEXT NOT NULL, sent_at TEXT, last_error TEXT, created_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX portal_outbox_pending ON portal_outbox(sent_at, next_attempt_at)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

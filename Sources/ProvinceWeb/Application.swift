@@ -70,6 +70,10 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     CalendarController(store: WorkingCalendarStore(database: platform.database)).addRoutes(to: api)
     ProceduresController(catalogue: ProcedureCatalogue(database: platform.database)).addRoutes(to: api)
     ProcessesController(store: ProcessStore(database: platform.database)).addRoutes(to: api)
+    DossiersController(
+        desk: DossierDesk(database: platform.database, files: DossierFileStore(directory: platform.configuration.dataDirectory + "/dossier-files"))
+    )
+    .addRoutes(to: api)
     HubController(
         registry: HubRegistry(database: platform.database), database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
         identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)

@@ -63,12 +63,13 @@ struct Paging {
 }
 
 extension Request {
-    /// Decodes a JSON body, turning malformed input into a clear 400.
-    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppContext) async throws -> T {
+    /// Decodes a JSON body of up to `limit` bytes (the context's, 1 MiB, by default), turning malformed input into a
+    /// clear 400.
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppContext, limit: Int? = nil) async throws -> T {
         if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw AppError(.unsupportedMediaType, vi: "Hãy gửi dữ liệu dạng application/json.", en: "Send the body as application/json.")
         }
-        let buffer = try await body.collect(upTo: context.maxUploadSize)
+        let buffer = try await body.collect(upTo: limit ?? context.maxUploadSize)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch let error as DecodingError {

@@ -129,7 +129,9 @@ struct Problem: Sendable {
     private static func friendly(httpMessage: String, kind: ProblemKind, language: Language) -> String {
         switch kind {
         case .payloadTooLarge:
-            language == .en ? "The request body is larger than the 1 MiB allowed." : "Dữ liệu gửi lên vượt quá giới hạn 1 MiB."
+            language == .en
+                ? "The request body is larger than this address accepts (1 MiB; 40 MiB for a dossier with its files)."
+                : "Dữ liệu gửi lên vượt quá giới hạn của địa chỉ này (1 MiB; 40 MiB với hồ sơ kèm tệp)."
         case .notFound:
             language == .en ? "There is nothing at this address." : "Không có tài nguyên nào ở địa chỉ này."
         case .methodNotAllowed:

@@ -1,0 +1,381 @@
+import Audit
+import Foundation
+import ProvinceCore
+import ProvinceStore
+import SQLKit
+import Workflow
+import WorkingDays
+
+/// The one-stop shop's desk: dossiers submitted online or recorded at the counter, moved through their procedure's
+/// workflow by those its actions name, each step recorded in the dossier's history, audited and put in the national
+/// portal's outbox in the same transaction.
+public struct DossierDesk: Sendable {
+    let database: ProvinceDatabase
+    let files: DossierFileStore
+    let catalogue: ProcedureCatalogue
+    let processes: ProcessStore
+    let calendar: WorkingCalendarStore
+    /// Today in Vietnam.
+    let today: @Sendable () -> CivilDate
+
+    public init(
+        database: ProvinceDatabase, files: DossierFileStore, today: @escaping @Sendable () -> CivilDate = { CivilDate(Date()) }
+    ) {
+        self.database = database
+        self.files = files
+        catalogue = ProcedureCatalogue(database: database)
+        processes = ProcessStore(database: database)
+        calendar = WorkingCalendarStore(database: database)
+        self.today = today
+    }
+
+    // MARK: - Submitting
+
+    /// A citizen's online submission, or an officer's record of one received at the counter or by post.
+    public func submit(_ submission: DossierSubmission, by actor: Actor) async throws -> Dossier {
+        guard let account = actor.account, !account.disabled, account.kind == .citizen || account.kind == .official else {
+            throw AppError.forbidden
+        }
+        let channel: DossierChannel
+        let applicantName: String
+        var citizenID: String?
+        if account.kind == .citizen {
+            channel = .online
+            applicantName = account.fullName
+            citizenID = account.username
+        } else {
+            guard account.has(.officer) else { throw AppError.forbidden }
+            guard let chosen = DossierChannel(rawValue: submission.channel ?? "counter"), chosen != .online else {
+                throw AppError(.validation, vi: "Kênh tiếp nhận phải là counter hoặc post.", en: "channel must be counter or post.")
+            }
+            channel = chosen
+            applicantName = submission.applicantName?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            guard !applicantName.isEmpty, applicantName.count <= 200 else {
+                throw AppError(
+                    .validation, vi: "Cần họ tên người nộp (tối đa 200 ký tự).", en: "The applicant's name is required (at most 200 characters).")
+            }
+            if let given = submission.applicantCitizenID, !given.isEmpty {
+                guard CitizenID(given) != nil else {
+                    throw AppError(.validation, vi: "Số CCCD của người nộp không hợp lệ.", en: "The applicant's citizen ID is not valid.")
+                }
+                citizenID = given
+            }
+        }
+        if let key = submission.submissionKey, key.isEmpty || key.count > 100 {
+            throw AppError(.validation, vi: "submissionKey dài 1 đến 100 ký tự.", en: "submissionKey is 1 to 100 characters.")
+        }
+        let procedure = try await catalogue.get(submission.procedure)
+        guard let agencyID = procedure.agencyID, let processCode = procedure.processCode else {
+            throw AppError(
+                .conflict, vi: "Thủ tục \(procedure.code) chưa có cơ quan giải quyết hoặc quy trình.",
+                en: "The procedure \(procedure.code) has no resolving agency or workflow yet.")
+        }
+        let process = try await processes.get(processCode)
+        guard let start = process.startState else { throw AppError(.conflict, vi: "Quy trình không có bước đầu.", en: "The workflow has no start.") }
+        let form = try procedure.checkedForm(submission.form)
+        let uploads = try submission.files.map { ($0, try DossierFileStore.checked($0)) }
+        try procedure.checkDocuments(submission.files.map(\.kind))
+        if let key = submission.submissionKey, let existing = try await dossierID(applicant: account.id, submissionKey: key) {
+            return try await load(existing)
+        }
+        let kept = try uploads.map { upload, bytes in (upload, bytes.count, try files.keep(bytes)) }
+        let workingCalendar = try await calendar.calendar()
+        let receivedOn = today()
+        let dueOn = workingCalendar.dueDate(receivedOn: receivedOn, workingDays: procedure.deadlineDays)
+        let id = UUID().uuidString.lowercased()
+        let database = self.database
+        let formText = String(decoding: try JSONEncoder().encode(form), as: UTF8.self)
+        try await database.write { [citizenID] db in
+            guard let agencyRow = try await db.raw("SELECT code FROM agencies WHERE id = \(bind: agencyID)").first() else {
+                throw AppError(.conflict, vi: "Cơ quan giải quyết không còn.", en: "The resolving agency is gone.")
+            }
+            let prefix = try agencyRow.string("code") + "-" + String(format: "%02d%02d%02d", receivedOn.year % 100, receivedOn.month, receivedOn.day)
+            let number = try await db.raw(
+                """
+                INSERT INTO dossier_numbers (prefix, last) VALUES (\(bind: prefix), 1)
+                ON CONFLICT (prefix) DO UPDATE SET last = dossier_numbers.last + 1 RETURNING last
+                """
+            ).first()!.int("last")
+            let code = prefix + "-" + String(format: "%04d", number)
+            let now = Timestamp.now()
+            try await db.raw(
+                """
+                INSERT INTO dossiers (id, code, procedure_id, process_code, agency_id, applicant_id, applicant_name, applicant_citizen_id, channel,
+                    form, state, finished, received_on, due_on, paused_since, paused_days, submission_key, created_at, updated_at, finished_at)
+                VALUES (\(bind: id), \(bind: code), \(bind: procedure.id), \(bind: processCode), \(bind: agencyID),
+                    \(bind: account.kind == .citizen ? account.id : nil), \(bind: applicantName), \(bind: citizenID), \(bind: channel.rawValue),
+                    \(bind: formText), \(bind: start.code), 0, \(bind: receivedOn.description), \(bind: dueOn.description), NULL, 0,
+                    \(bind: account.kind == .citizen ? submission.submissionKey : nil), \(bind: now), \(bind: now), NULL)
+                """
+            ).run()
+            let event = DossierEvent(seq: 1, action: "nop", fromState: nil, toState: start.code, actor: actor.label, reason: nil, at: Date())
+            try await Self.record(
+                event, files: kept, dossierID: id, code: code, procedure: procedure, stateName: start.name, dueOn: dueOn, finished: false, in: db)
+            try await AuditLog.append(
+                AuditChange(
+                    action: "dossier.submit", targetType: "dossier", targetID: id, agencyID: agencyID, before: String?.none, after: code,
+                    summary: "\(code) \(procedure.code) \(channel.rawValue)"),
+                by: actor, in: db, database: database)
+        }
+        return try await load(id)
+    }
+
+    // MARK: - Acting
+
+    /// Takes a workflow action on a dossier: by its applicant (`citizen` actions), by officials of the agency handling
+    /// it (their roles), or by the platform (`system`, escalation).
+    public func act(
+        on reference: String, action code: String, reason: String? = nil, files uploaded: [UploadedFile] = [], by actor: Actor
+    ) async throws -> Dossier {
+        let dossier = try await load(reference)
+        let roles = roles(of: actor, for: dossier)
+        guard !roles.isEmpty else { throw AppError.forbidden }
+        guard !dossier.finished else {
+            throw AppError(.conflict, vi: "Hồ sơ \(dossier.code) đã kết thúc.", en: "The dossier \(dossier.code) is finished.")
+        }
+        let process = try await processes.get(dossier.processCode)
+        let action: ProcessDefinition.Action
+        do {
+            action = try process.transition(code, from: dossier.state, roles: Set(roles), documentKinds: Set(uploaded.map(\.kind)), reason: reason)
+        } catch {
+            throw Self.explain(error)
+        }
+        guard let target = process.state(action.to), let current = process.state(dossier.state) else {
+            throw AppError(.conflict, vi: "Quy trình đã thay đổi.", en: "The workflow has changed.")
+        }
+        let checked = try uploaded.map { ($0, try DossierFileStore.checked($0)) }
+        let kept = try checked.map { upload, bytes in (upload, bytes.count, try files.keep(bytes)) }
+        let procedure = try await catalogue.get(dossier.procedureID)
+        let workingCalendar = try await calendar.calendar()
+        let today = today()
+        var pausedSince = dossier.pausedSince
+        var pausedDays = dossier.pausedDays
+        if current.stopsClock, let since = pausedSince, !target.stopsClock {
+            pausedDays += workingCalendar.workingDays(after: since, through: today)
+            pausedSince = nil
+        } else if target.stopsClock, pausedSince == nil {
+            pausedSince = today
+        }
+        let dueOn = workingCalendar.dueDate(receivedOn: dossier.receivedOn, workingDays: procedure.deadlineDays + pausedDays)
+        let finished = target.isTerminal
+        let seq = (dossier.history.last?.seq ?? 0) + 1
+        let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let database = self.database
+        try await database.write { [pausedSince, pausedDays] db in
+            let now = Timestamp.now()
+            // Only if nobody moved it meanwhile.
+            let changed = try await db.raw(
+                """
+                UPDATE dossiers SET state = \(bind: target.code), finished = \(bind: finished ? 1 : 0), due_on = \(bind: dueOn.description),
+                    paused_since = \(bind: pausedSince?.description), paused_days = \(bind: pausedDays), updated_at = \(bind: now),
+                    finished_at = \(bind: finished ? now : nil)
+                WHERE id = \(bind: dossier.id) AND state = \(bind: dossier.state) AND finished = 0 RETURNING id
+                """
+            ).first()
+            guard changed != nil else {
+                throw AppError(.conflict, vi: "Hồ sơ vừa được người khác xử lý.", en: "Someone else has just acted on the dossier.")
+            }
+            let event = DossierEvent(
+                seq: seq, action: action.code, fromState: dossier.state, toState: target.code, actor: actor.label,
+                reason: trimmedReason?.isEmpty == false ? trimmedReason : nil, at: Date())
+            try await Self.record(
+                event, files: kept, dossierID: dossier.id, code: dossier.code, procedure: procedure, stateName: target.name, dueOn: dueOn,
+                finished: finished, in: db)
+            try await AuditLog.append(
+                AuditChange(
+                    action: "dossier.\(action.code)", targetType: "dossier", targetID: dossier.id, agencyID: dossier.agencyID, before: dossier.state,
+                    after: target.code, summary: "\(dossier.code) \(dossier.state) → \(target.code)"),
+                by: actor, in: db, database: database)
+        }
+        return try await load(dossier.id)
+    }
+
+    /// The workflow roles `actor` holds for `dossier`.
+    func roles(of actor: Actor, for dossier: Dossier) -> [String] {
+        guard let account = actor.account else { return ["system"] }
+        guard !account.disabled else { return [] }
+        if account.kind == .citizen { return dossier.applicantID == account.id ? ["citizen"] : [] }
+        if account.kind == .official && (account.isPlatformAdmin || (account.agencyID != nil && account.agencyID == dossier.agencyID)) {
+            return account.roles.map(\.rawValue)
+        }
+        return []
+    }
+
+    static func explain(_ refusal: TransitionRefusal) -> AppError {
+        switch refusal {
+        case .noSuchAction(let action, let state):
+            AppError(.conflict, vi: "Không thể \(action) khi hồ sơ ở bước \(state).", en: "\(action) cannot be taken at step \(state).")
+        case .roleNotAllowed(let action, let allowed):
+            AppError(
+                .forbidden, vi: "Chỉ \(allowed.joined(separator: ", ")) được \(action).", en: "Only \(allowed.joined(separator: ", ")) may \(action)."
+            )
+        case .missingDocuments(let kinds):
+            AppError(.validation, vi: "Cần kèm: \(kinds.joined(separator: ", ")).", en: "Documents required: \(kinds.joined(separator: ", ")).")
+        case .reasonRequired:
+            AppError(.validation, vi: "Cần ghi lý do.", en: "A reason is required.")
+        }
+    }
+
+    /// The event, its files and the outbox entry for the national portal, in the caller's transaction.
+    static func record(
+        _ event: DossierEvent, files: [(UploadedFile, Int, String)], dossierID: String, code: String, procedure: Procedure, stateName: String,
+        dueOn: CivilDate, finished: Bool, in db: any SQLDatabase
+    ) async throws {
+        let at = Timestamp.string(event.at)
+        try await db.raw(
+            """
+            INSERT INTO dossier_events (dossier_id, seq, action, from_state, to_state, actor, reason, at)
+            VALUES (\(bind: dossierID), \(bind: event.seq), \(bind: event.action), \(bind: event.fromState), \(bind: event.toState),
+                \(bind: event.actor), \(bind: event.reason), \(bind: at))
+            """
+        ).run()
+        for (upload, size, digest) in files {
+            try await db.raw(
+                """
+                INSERT INTO dossier_files (id, dossier_id, event_seq, kind, filename, content_type, size, sha256, uploaded_at)
+                VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: dossierID), \(bind: event.seq), \(bind: upload.kind), \(bind: upload.filename),
+                    \(bind: upload.contentType.lowercased()), \(bind: size), \(bind: digest), \(bind: at))
+                """
+            ).run()
+        }
+        let change = PortalChange(
+            dossierCode: code, procedureCode: procedure.code, seq: event.seq, action: event.action, fromState: event.fromState,
+            toState: event.toState,
+            stateName: stateName, dueOn: dueOn.description, finished: finished, at: at)
+        let payload = String(decoding: try JSONEncoder().encode(change), as: UTF8.self)
+        try await db.raw(
+            """
+            INSERT INTO portal_outbox (idempotency_key, dossier_id, event_seq, payload, attempts, next_attempt_at, sent_at, last_error, created_at)
+            VALUES (\(bind: change.idempotencyKey), \(bind: dossierID), \(bind: event.seq), \(bind: payload), 0, \(bind: at), NULL, NULL, \(bind: at))
+            """
+        ).run()
+    }
+
+    // MARK: - Reading
+
+    /// A dossier by id or code, for one who may see it: its applicant, officials of the agency handling it, platform
+    /// administrators.
+    public func get(_ reference: String, by actor: Actor) async throws -> Dossier {
+        let dossier = try await load(reference)
+        guard Access.canAdministerPlatform(actor) || !roles(of: actor, for: dossier).isEmpty else {
+            throw AppError(.notFound, vi: "Không tìm thấy hồ sơ \(reference).", en: "No such dossier: \(reference).")
+        }
+        return dossier
+    }
+
+    /// What anyone holding a dossier's code may see of it: where it stands and when it is due.
+    public func track(_ code: String) async throws -> DossierStatus {
+        let dossier = try await load(code)
+        let procedure = try await catalogue.get(dossier.procedureID)
+        let stateName = (try? await processes.get(dossier.processCode).state(dossier.state)?.name) ?? dossier.state
+        return DossierStatus(
+            code: dossier.code, procedureName: procedure.name, state: dossier.state, stateName: stateName, receivedOn: dossier.receivedOn,
+            dueOn: dossier.dueOn, clockStopped: dossier.pausedSince != nil, finished: dossier.finished, overdue: dossier.isOverdue(on: today()))
+    }
+
+    /// The unfinished dossiers of the actor's agency, the soonest due first.
+    public func inbox(by actor: Actor, limit: Int = 100) async throws -> [Dossier] {
+        guard let account = actor.account, account.kind == .official, let agencyID = account.agencyID else { throw AppError.forbidden }
+        let ids = try await database.read { db in
+            try await db.raw(
+                "SELECT id FROM dossiers WHERE agency_id = \(bind: agencyID) AND finished = 0 ORDER BY due_on, code LIMIT \(bind: limit)"
+            ).all().map { try $0.string("id") }
+        }
+        var dossiers: [Dossier] = []
+        for id in ids { dossiers.append(try await load(id)) }
+        return dossiers
+    }
+
+    /// The applicant's own dossiers, newest first.
+    public func mine(by actor: Actor, limit: Int = 100) async throws -> [Dossier] {
+        guard let account = actor.account, account.kind == .citizen else { throw AppError.forbidden }
+        let ids = try await database.read { db in
+            try await db.raw("SELECT id FROM dossiers WHERE applicant_id = \(bind: account.id) ORDER BY created_at DESC LIMIT \(bind: limit)")
+                .all().map { try $0.string("id") }
+        }
+        var dossiers: [Dossier] = []
+        for id in ids { dossiers.append(try await load(id)) }
+        return dossiers
+    }
+
+    func dossierID(applicant: String, submissionKey: String) async throws -> String? {
+        try await database.read { db in
+            try await db.raw("SELECT id FROM dossiers WHERE applicant_id = \(bind: applicant) AND submission_key = \(bind: submissionKey)").first()?
+                .string("id")
+        }
+    }
+
+    func load(_ reference: String) async throws -> Dossier {
+        let loaded = try await database.read { db -> Dossier? in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT d.*, p.code AS procedure_code FROM dossiers d JOIN procedures p ON p.id = d.procedure_id
+                    WHERE d.id = \(bind: reference) OR d.code = \(bind: reference)
+                    """
+                ).first()
+            else { return nil }
+            let id = try row.string("id")
+            let history = try await db.raw("SELECT * FROM dossier_events WHERE dossier_id = \(bind: id) ORDER BY seq").all().map { event in
+                DossierEvent(
+                    seq: try event.int("seq"), action: try event.string("action"), fromState: try event.optionalString("from_state"),
+                    toState: try event.string("to_state"), actor: try event.string("actor"), reason: try event.optionalString("reason"),
+                    at: try event.date("at"))
+            }
+            let files = try await db.raw("SELECT * FROM dossier_files WHERE dossier_id = \(bind: id) ORDER BY event_seq, filename").all().map {
+                file in
+                DossierFile(
+                    id: try file.string("id"), kind: try file.string("kind"), filename: try file.string("filename"),
+                    contentType: try file.string("content_type"), size: try file.int("size"), sha256: try file.string("sha256"),
+                    uploadedAt: try file.date("uploaded_at"))
+            }
+            let day = { (column: String) throws -> CivilDate in
+                let text = try row.string(column)
+                guard let date = CivilDate(text) else { throw StoreError.corrupt("dossier date \(text)") }
+                return date
+            }
+            return Dossier(
+                id: id, code: try row.string("code"), procedureID: try row.string("procedure_id"), procedureCode: try row.string("procedure_code"),
+                processCode: try row.string("process_code"), agencyID: try row.optionalString("agency_id"),
+                applicantID: try row.optionalString("applicant_id"), applicantName: try row.string("applicant_name"),
+                applicantCitizenID: try row.optionalString("applicant_citizen_id"),
+                channel: DossierChannel(rawValue: try row.string("channel")) ?? .online,
+                form: try JSONDecoder().decode([String: String].self, from: Data(try row.string("form").utf8)), state: try row.string("state"),
+                finished: try row.int("finished") != 0, receivedOn: try day("received_on"), dueOn: try day("due_on"),
+                pausedSince: try row.optionalString("paused_since").flatMap(CivilDate.init), pausedDays: try row.int("paused_days"),
+                createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"), finishedAt: try row.optionalDate("finished_at"),
+                files: files, history: history)
+        }
+        guard let loaded else { throw AppError(.notFound, vi: "Không tìm thấy hồ sơ \(reference).", en: "No such dossier: \(reference).") }
+        return loaded
+    }
+}
+
+/// A dossier as anyone with its code may follow it.
+public struct DossierStatus: Sendable, Codable {
+    public var code: String
+    public var procedureName: String
+    public var state: String
+    public var stateName: String
+    public var receivedOn: CivilDate
+    public var dueOn: CivilDate
+    public var clockStopped: Bool
+    public var finished: Bool
+    public var overdue: Bool
+}
+
+/// A status change as the national portal is told of it; the key makes a change sent twice count once.
+public struct PortalChange: Sendable, Codable, Equatable {
+    public var dossierCode: String
+    public var procedureCode: String
+    public var seq: Int
+    public var action: String
+    public var fromState: String?
+    public var toState: String
+    public var stateName: String
+    public var dueOn: String
+    public var finished: Bool
+    public var at: String
+
+    public var idempotencyKey: String { "\(dossierCode)/\(seq)" }
+}
