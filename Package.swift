@@ -79,6 +79,8 @@ let package = Package(
             name: "PublicServices",
             dependencies: [
                 "ProvinceCore", "ProvinceStore", "Audit", "Workflow", "WorkingDays", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,7 +128,9 @@ let package = Package(
             dependencies: [
                 "ProvinceWeb",
                 "Hub",
+                "PublicServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -137,7 +141,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["ProvinceStore"],
+            dependencies: ["ProvinceStore", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

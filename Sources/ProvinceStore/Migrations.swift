@@ -296,6 +296,13 @@ public enum Migrations {
                 "CREATE INDEX portal_outbox_pending ON portal_outbox(sent_at, next_attempt_at)",
             ]
         ),
+        (
+            "0014-portal-outbox-order",
+            [
+                // A change is pushed only after its dossier's earlier ones: looked up by dossier and number.
+                "CREATE INDEX portal_outbox_dossier ON portal_outbox(dossier_id, event_seq)"
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

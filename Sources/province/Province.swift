@@ -9,6 +9,8 @@ import NIOCore
 import ProvinceCore
 import ProvinceStore
 import ProvinceWeb
+import PublicServices
+import ServiceLifecycle
 
 @main
 struct Province: AsyncParsableCommand {
@@ -77,6 +79,10 @@ struct Serve: AsyncParsableCommand {
     var hubTLSPort = 8443
     @Option(help: "Seconds between probes of the hub's providers (health on the hub page and in /metrics).") var hubProbeSeconds = 30
     @Option(help: .hidden) var bcryptCost: UInt8 = 11
+    @Option(help: "Address to which dossiers' status changes are pushed (the national public-service portal, or its service on the hub).")
+    var portalURL: String?
+    @Option(help: "When the portal is reached through the hub: the calling subsystem (X-Road-Client).") var portalHubClient: String?
+    @Option(help: "When the portal is reached through the hub: the subsystem's API key.") var portalHubKey: String?
 
     func run() async throws {
         var logger = Logger(label: "province")
@@ -98,8 +104,16 @@ struct Serve: AsyncParsableCommand {
                 let banner = Banner(
                     platform: platform, logins: logins, hubPort: hubPort, hubTLSPort: gateway.tlsPort ?? hubTLSPort,
                     hubFingerprint: identity.fingerprint)
+                var services: [any Service] = [gateway]
+                if let portalURL {
+                    var headers: [(String, String)] = []
+                    if let portalHubClient { headers.append(("X-Road-Client", portalHubClient)) }
+                    if let portalHubKey { headers.append(("X-Road-Client-Key", portalHubKey)) }
+                    services.append(
+                        PortalSync(database: platform.database, target: .init(url: portalURL, headers: headers), logger: logger))
+                }
                 let app = try await buildApplication(
-                    platform, logger: logger, services: [gateway],
+                    platform, logger: logger, services: services,
                     onServerRunning: { channel in
                         banner.print(port: channel.localAddress?.port ?? configuration.port)
                     })

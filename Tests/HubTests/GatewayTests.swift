@@ -56,13 +56,7 @@ import Testing
                 status: .internalServerError, headers: [.contentType: "text/plain", HTTPField.Name("X-Provider-Error")!: "yes"],
                 body: .init(byteBuffer: ByteBuffer(string: "provider broke")))
         }
-        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress!.port!) }, logger: TestDatabase.logger)
-        let task = Task { try await app.runService() }
-        var iterator = stream.makeAsyncIterator()
-        return (await iterator.next()!, task)
+        return await TestServer.start(router)
     }
 
     /// What `/stream` sends, one chunk each.
