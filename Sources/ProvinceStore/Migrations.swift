@@ -303,6 +303,17 @@ public enum Migrations {
                 "CREATE INDEX portal_outbox_dossier ON portal_outbox(dossier_id, event_seq)"
             ]
         ),
+        (
+            "0015-dossier-ratings",
+            [
+                // An applicant's rating of a finished dossier, once (1 to 5).
+                """
+                CREATE TABLE dossier_ratings (
+                    dossier_id TEXT PRIMARY KEY REFERENCES dossiers(id), score BIGINT NOT NULL, comment TEXT, rated_at TEXT NOT NULL)
+                """,
+                "CREATE INDEX dossiers_received ON dossiers(received_on, agency_id)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

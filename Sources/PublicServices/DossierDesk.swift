@@ -10,7 +10,7 @@ import WorkingDays
 /// workflow by those its actions name, each step recorded in the dossier's history, audited and put in the national
 /// portal's outbox in the same transaction.
 public struct DossierDesk: Sendable {
-    let database: ProvinceDatabase
+    public let database: ProvinceDatabase
     let files: DossierFileStore
     let catalogue: ProcedureCatalogue
     let processes: ProcessStore
@@ -251,6 +251,39 @@ public struct DossierDesk: Sendable {
         ).run()
     }
 
+    /// The applicant's rating of a finished dossier (1 to 5), given once.
+    public func rate(_ reference: String, score: Int, comment: String?, by actor: Actor) async throws -> DossierRating {
+        let dossier = try await get(reference, by: actor)
+        guard let account = actor.account, account.kind == .citizen, dossier.applicantID == account.id else { throw AppError.forbidden }
+        guard dossier.finished else {
+            throw AppError(.conflict, vi: "Chỉ đánh giá được hồ sơ đã xong.", en: "Only a finished dossier can be rated.")
+        }
+        guard (1...5).contains(score) else { throw AppError(.validation, vi: "Điểm từ 1 đến 5.", en: "score is 1 to 5.") }
+        let comment = comment?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let comment, comment.count > 2000 {
+            throw AppError(.validation, vi: "Nhận xét tối đa 2000 ký tự.", en: "A comment has at most 2,000 characters.")
+        }
+        let rating = DossierRating(score: score, comment: comment?.isEmpty == false ? comment : nil, ratedAt: Date())
+        let database = self.database
+        try await database.write { db in
+            guard try await db.raw("SELECT dossier_id FROM dossier_ratings WHERE dossier_id = \(bind: dossier.id)").first() == nil else {
+                throw AppError(.conflict, vi: "Hồ sơ đã được đánh giá.", en: "The dossier has been rated already.")
+            }
+            try await db.raw(
+                """
+                INSERT INTO dossier_ratings (dossier_id, score, comment, rated_at)
+                VALUES (\(bind: dossier.id), \(bind: rating.score), \(bind: rating.comment), \(bind: Timestamp.string(rating.ratedAt)))
+                """
+            ).run()
+            try await AuditLog.append(
+                AuditChange(
+                    action: "dossier.rate", targetType: "dossier", targetID: dossier.id, agencyID: dossier.agencyID, before: String?.none,
+                    after: rating.score, summary: "\(dossier.code) rated \(rating.score)/5"),
+                by: actor, in: db, database: database)
+        }
+        return rating
+    }
+
     // MARK: - Reading
 
     /// A dossier by id or code, for one who may see it: its applicant, officials of the agency handling it, platform
@@ -349,6 +382,13 @@ public struct DossierDesk: Sendable {
         guard let loaded else { throw AppError(.notFound, vi: "Không tìm thấy hồ sơ \(reference).", en: "No such dossier: \(reference).") }
         return loaded
     }
+}
+
+/// An applicant's rating of a finished dossier.
+public struct DossierRating: Sendable, Codable, Equatable {
+    public var score: Int
+    public var comment: String?
+    public var ratedAt: Date
 }
 
 /// A dossier as anyone with its code may follow it.

@@ -130,9 +130,28 @@ import WorkingDays
             // The citizen sees it among theirs; the inbox no longer holds it.
             #expect(try await http.request(.get, "/api/v1/dossiers/mine", token: citizen).items.count == 1)
             #expect(try await http.request(.get, "/api/v1/dossiers/inbox", token: officer).items.isEmpty)
-            // Another citizen cannot read it.
+            // Another citizen cannot read it, nor rate it; its applicant rates it once.
             let other = try await http.token("068195004321")
             #expect(try await http.request(.get, "/api/v1/dossiers/\(code)", token: other).status == 404)
+            #expect(try await http.request(.post, "/api/v1/dossiers/\(code)/rating", token: other, json: ["score": 5]).status == 404)
+            #expect(try await http.request(.post, "/api/v1/dossiers/\(code)/rating", token: citizen, json: ["score": 6]).status == 400)
+            #expect(
+                try await http.request(.post, "/api/v1/dossiers/\(code)/rating", token: citizen, json: ["score": 5, "comment": "Nhanh"]).status == 201
+            )
+            #expect(try await http.request(.post, "/api/v1/dossiers/\(code)/rating", token: citizen, json: ["score": 1]).status == 409)
+            // The service-quality index counts it: online, on time, digitized, its result a file, its applicant satisfied.
+            let index = try await http.request(.get, "/api/v1/service-quality?from=\(today)&to=\(today)")
+            let lines = index["lines"] as? [[String: Any]] ?? []
+            #expect(lines.count == 2 && lines[0]["agencyID"] == nil)
+            for key in ["received", "online", "finished", "onTime", "digitized", "digitizedResults", "ratings", "satisfied"] {
+                #expect(lines.allSatisfy { $0[key] as? Int == 1 }, "\(key)")
+            }
+            #expect(lines[0]["onTimeRate"] as? Double == 1 && lines[0]["overdue"] as? Int == 0)
+            let csv = try await http.request(.get, "/api/v1/service-quality/export?from=\(today)&to=\(today)")
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.body.split(separator: "\n").count == 3 && csv.body.contains("Toàn tỉnh,1,1,1.0000"))
+            #expect(try await http.request(.get, "/api/v1/service-quality?from=2026-13-01").status == 400)
+            #expect(try await http.request(.get, "/api/v1/service-quality?from=2026-12-31&to=2026-01-01").status == 400)
         }
     }
 

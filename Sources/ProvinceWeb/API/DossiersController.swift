@@ -1,6 +1,8 @@
+import Foundation
 import Hummingbird
 import ProvinceCore
 import PublicServices
+import WorkingDays
 
 /// Dossiers: submitted by citizens (or recorded by officers at the counter), moved through their workflow by those
 /// its actions name, followed by their applicants, their agency's officials, and by anyone holding the code.
@@ -18,6 +20,15 @@ struct DossiersController {
     struct Dossiers: ResponseEncodable {
         var items: [Dossier]
     }
+    struct RatingInput: Decodable {
+        var score: Int
+        var comment: String?
+    }
+    struct QualityIndex: ResponseEncodable {
+        var from: CivilDate
+        var to: CivilDate
+        var lines: [ServiceQuality.Line]
+    }
 
     func addRoutes(to group: RouterGroup<AppContext>) {
         group.post("dossiers", use: submit)
@@ -25,7 +36,10 @@ struct DossiersController {
         group.get("dossiers/mine", use: mine)
         group.get("dossiers/{reference}", use: get)
         group.post("dossiers/{reference}/actions", use: act)
+        group.post("dossiers/{reference}/rating", use: rate)
         group.get("track/{code}", use: track)
+        group.get("service-quality", use: quality)
+        group.get("service-quality/export", use: qualityCSV)
     }
 
     @Sendable func submit(_ request: Request, context: AppContext) async throws -> EditedResponse<Dossier> {
@@ -53,6 +67,40 @@ struct DossiersController {
         Dossiers(items: try await desk.mine(by: try context.actor()))
     }
 
+    @Sendable func rate(_ request: Request, context: AppContext) async throws -> EditedResponse<DossierRating> {
+        let actor = try context.actor()
+        let input = try await request.decodeJSON(RatingInput.self, context: context)
+        let rating = try await desk.rate(try context.parameters.require("reference"), score: input.score, comment: input.comment, by: actor)
+        return EditedResponse(status: .created, response: rating)
+    }
+
+    /// The service-quality index of the dossiers received in a period (`from`, `to`; by default this year so far).
+    @Sendable func quality(_ request: Request, context: AppContext) async throws -> QualityIndex {
+        let (from, to) = try Self.period(request)
+        return QualityIndex(from: from, to: to, lines: try await ServiceQuality(database: desk.database).index(from: from, to: to))
+    }
+
+    @Sendable func qualityCSV(_ request: Request, context: AppContext) async throws -> Response {
+        let (from, to) = try Self.period(request)
+        let lines = try await ServiceQuality(database: desk.database).index(from: from, to: to)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"chat-luong-\(from)-\(to).csv\""],
+            body: .init(byteBuffer: ByteBuffer(string: ServiceQuality.csv(lines))))
+    }
+
+    static func period(_ request: Request) throws -> (CivilDate, CivilDate) {
+        let today = CivilDate(Date())
+        func day(_ name: String, _ fallback: CivilDate) throws -> CivilDate {
+            guard let text = request.query(name) else { return fallback }
+            guard let date = CivilDate(text), (1900...2100).contains(date.year) else {
+                throw AppError(.validation, vi: "\(name) phải là một ngày YYYY-MM-DD.", en: "\(name) must be a date, YYYY-MM-DD.")
+            }
+            return date
+        }
+        return (try day("from", CivilDate(year: today.year, month: 1, day: 1)!), try day("to", today))
+    }
+
     @Sendable func track(_ request: Request, context: AppContext) async throws -> DossierStatus {
         try await desk.track(try context.parameters.require("code"))
     }
@@ -60,3 +108,4 @@ struct DossiersController {
 
 extension Dossier: ResponseEncodable {}
 extension DossierStatus: ResponseEncodable {}
+extension DossierRating: ResponseEncodable {}
