@@ -14,9 +14,10 @@ public struct DossierDesk: Sendable {
     let files: DossierFileStore
     let catalogue: ProcedureCatalogue
     let processes: ProcessStore
-    let calendar: WorkingCalendarStore
+    /// The working-day calendar deadlines are counted on.
+    public let calendar: WorkingCalendarStore
     /// Today in Vietnam.
-    let today: @Sendable () -> CivilDate
+    public let today: @Sendable () -> CivilDate
 
     public init(
         database: ProvinceDatabase, files: DossierFileStore, today: @escaping @Sendable () -> CivilDate = { CivilDate(Date()) }

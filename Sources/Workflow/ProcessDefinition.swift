@@ -24,7 +24,8 @@ public struct ProcessDefinition: Sendable, Codable, Equatable {
         public var stopsClock: Bool
         /// Working days a case may stay here.
         public var timeLimitDays: Int?
-        /// The action the system takes when a case has stayed past `timeLimitDays` (it must leave this state).
+        /// The action the system takes when a case has stayed past `timeLimitDays` (it must leave this state, and the
+        /// `system` role must be allowed it without documents or a reason).
         public var onOverdue: String?
 
         public init(
@@ -132,7 +133,12 @@ extension ProcessDefinition {
         for state in states {
             guard let overdue = state.onOverdue else { continue }
             if state.timeLimitDays == nil { problems.append("state \(state.code) acts when overdue but has no time limit") }
-            if !actions(from: state.code).contains(where: { $0.code == overdue }) {
+            if let action = actions(from: state.code).first(where: { $0.code == overdue }) {
+                if !action.roles.contains("system") || !action.requiredDocuments.isEmpty || action.requiresReason {
+                    problems.append(
+                        "state \(state.code) acts when overdue with \(overdue), which the system cannot take (role system, no documents, no reason)")
+                }
+            } else {
                 problems.append("state \(state.code) acts when overdue with \(overdue), which is not an action leaving it")
             }
         }

@@ -1,6 +1,8 @@
 import Audit
 import Foundation
 import ProvinceStore
+import PublicServices
+import TestSupport
 import Testing
 import WorkingDays
 
@@ -152,6 +154,34 @@ import WorkingDays
             #expect(csv.body.split(separator: "\n").count == 3 && csv.body.contains("Toàn tỉnh,1,1,1.0000"))
             #expect(try await http.request(.get, "/api/v1/service-quality?from=2026-13-01").status == 400)
             #expect(try await http.request(.get, "/api/v1/service-quality?from=2026-12-31&to=2026-01-01").status == 400)
+        }
+    }
+
+    /// A dossier left in a state past its limit is moved along the state's overdue action by the platform.
+    @Test func overdueDossiersAreEscalated() async throws {
+        try await TestPlatform.withDemo { platform, http in
+            let (admin, _, _, citizen) = try await Self.setUp(http)
+            var process = try await http.request(.get, "/api/v1/processes/ho-so.cap-phep", token: admin).json
+            var states = process["states"] as! [[String: Any]]
+            states[0]["timeLimitDays"] = 1
+            states[0]["onOverdue"] = "thu-ly"
+            process["states"] = states
+            // The system must be allowed the action.
+            #expect(try await http.request(.put, "/api/v1/processes/ho-so.cap-phep", token: admin, json: process).status == 400)
+            var actions = process["actions"] as! [[String: Any]]
+            actions[0]["roles"] = ["officer", "system"]
+            process["actions"] = actions
+            #expect(try await http.request(.put, "/api/v1/processes/ho-so.cap-phep", token: admin, json: process).status == 200)
+            let code = try #require(try await http.request(.post, "/api/v1/dossiers", token: citizen, json: Self.submission)["code"] as? String)
+            let desk = DossierDesk(database: platform.database, files: DossierFileStore(directory: TestDatabase.temporaryDirectory()))
+            let escalator = Escalator(desk: desk, logger: TestDatabase.logger)
+            let today = CivilDate(Date())
+            #expect(try await escalator.escalateDue(today: today).isEmpty)
+            #expect(try await escalator.escalateDue(today: today.adding(days: 10)) == [code])
+            let dossier = try await http.request(.get, "/api/v1/dossiers/\(code)", token: citizen)
+            #expect(dossier["state"] as? String == "xu-ly")
+            #expect((dossier["history"] as? [[String: Any]])?.last?["actor"] as? String == "system:escalation")
+            #expect(try await escalator.escalateDue(today: today.adding(days: 10)).isEmpty)
         }
     }
 
