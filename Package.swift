@@ -182,8 +182,11 @@ let package = Package(
             name: "ProvinceWebTests",
             dependencies: [
                 "ProvinceWeb",
+                "PublicServices",
+                "WorkingDays",
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -314,6 +314,26 @@ public enum Migrations {
                 "CREATE INDEX dossiers_received ON dossiers(received_on, agency_id)",
             ]
         ),
+        (
+            "0016-fees",
+            [
+                // The fee a dossier owes, as its procedure set it when it was submitted (NULL: none).
+                "ALTER TABLE dossiers ADD COLUMN fee_vnd BIGINT",
+                // Where an agency collects its fees (a VietQR code names it).
+                """
+                CREATE TABLE payment_accounts (
+                    agency_id TEXT PRIMARY KEY REFERENCES agencies(id), bank_bin TEXT NOT NULL, account TEXT NOT NULL, account_name TEXT NOT NULL,
+                    updated_at TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE dossier_payments (
+                    dossier_id TEXT PRIMARY KEY REFERENCES dossiers(id), amount BIGINT NOT NULL, method TEXT NOT NULL, reference TEXT NOT NULL,
+                    paid_at TEXT NOT NULL, recorded_by TEXT NOT NULL)
+                """,
+                // Each payment notification once, by the payment service's transaction id.
+                "CREATE TABLE payment_notifications (transaction_id TEXT PRIMARY KEY, dossier_id TEXT NOT NULL, received_at TEXT NOT NULL)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -70,10 +70,9 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     CalendarController(store: WorkingCalendarStore(database: platform.database)).addRoutes(to: api)
     ProceduresController(catalogue: ProcedureCatalogue(database: platform.database)).addRoutes(to: api)
     ProcessesController(store: ProcessStore(database: platform.database)).addRoutes(to: api)
-    DossiersController(
-        desk: DossierDesk(database: platform.database, files: DossierFileStore(directory: platform.configuration.dataDirectory + "/dossier-files"))
-    )
-    .addRoutes(to: api)
+    let desk = DossierDesk(database: platform.database, files: DossierFileStore(directory: platform.configuration.dataDirectory + "/dossier-files"))
+    DossiersController(desk: desk).addRoutes(to: api)
+    FeesController(fees: FeeDesk(desk: desk, notificationSecret: platform.configuration.paymentSecret)).addRoutes(to: api)
     HubController(
         registry: HubRegistry(database: platform.database), database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
         identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)

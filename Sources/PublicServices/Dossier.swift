@@ -34,6 +34,8 @@ public struct Dossier: Sendable, Codable, Equatable {
     public var createdAt: Date
     public var updatedAt: Date
     public var finishedAt: Date?
+    /// The fee owed, in đồng, as the procedure set it at submission; nil when none.
+    public var feeVND: Int?
     public var files: [DossierFile]
     public var history: [DossierEvent]
 

@@ -102,11 +102,13 @@ public struct DossierDesk: Sendable {
             try await db.raw(
                 """
                 INSERT INTO dossiers (id, code, procedure_id, process_code, agency_id, applicant_id, applicant_name, applicant_citizen_id, channel,
-                    form, state, finished, received_on, due_on, paused_since, paused_days, submission_key, created_at, updated_at, finished_at)
+                    form, state, finished, received_on, due_on, paused_since, paused_days, submission_key, created_at, updated_at, finished_at,
+                    fee_vnd)
                 VALUES (\(bind: id), \(bind: code), \(bind: procedure.id), \(bind: processCode), \(bind: agencyID),
                     \(bind: account.kind == .citizen ? account.id : nil), \(bind: applicantName), \(bind: citizenID), \(bind: channel.rawValue),
                     \(bind: formText), \(bind: start.code), 0, \(bind: receivedOn.description), \(bind: dueOn.description), NULL, 0,
-                    \(bind: account.kind == .citizen ? submission.submissionKey : nil), \(bind: now), \(bind: now), NULL)
+                    \(bind: account.kind == .citizen ? submission.submissionKey : nil), \(bind: now), \(bind: now), NULL,
+                    \(bind: procedure.feeVND > 0 ? procedure.feeVND : nil))
                 """
             ).run()
             let event = DossierEvent(seq: 1, action: "nop", fromState: nil, toState: start.code, actor: actor.label, reason: nil, at: Date())
@@ -378,7 +380,7 @@ public struct DossierDesk: Sendable {
                 finished: try row.int("finished") != 0, receivedOn: try day("received_on"), dueOn: try day("due_on"),
                 pausedSince: try row.optionalString("paused_since").flatMap(CivilDate.init), pausedDays: try row.int("paused_days"),
                 createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"), finishedAt: try row.optionalDate("finished_at"),
-                files: files, history: history)
+                feeVND: try row.decodeNil(column: "fee_vnd") ? nil : try row.int("fee_vnd"), files: files, history: history)
         }
         guard let loaded else { throw AppError(.notFound, vi: "Không tìm thấy hồ sơ \(reference).", en: "No such dossier: \(reference).") }
         return loaded

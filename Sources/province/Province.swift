@@ -89,7 +89,8 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         let configuration = AppConfiguration(
             host: host, port: port, dataDirectory: storage.dataDirectory, database: storage.location, demo: demo,
-            bcryptCost: bcryptCost, secureCookies: secureCookies)
+            bcryptCost: bcryptCost, secureCookies: secureCookies,
+            paymentSecret: ProcessInfo.processInfo.environment["PROVINCE_PAYMENT_SECRET"].flatMap { $0.isEmpty ? nil : $0 })
         let platform = try await Platform.open(configuration, logger: logger)
         do {
             try await platform.use { platform in

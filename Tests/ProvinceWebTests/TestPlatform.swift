@@ -16,6 +16,9 @@ struct TestPlatform {
     static var logger: Logger { TestDatabase.logger }
 
     /// Runs `body` with the demo province loaded and the platform served over real HTTP.
+    /// The key payment notifications are signed with in tests.
+    static let paymentSecret = "khoa-thu-nghiem-thanh-toan"
+
     static func withDemo(_ body: @Sendable (Platform, TestHTTP) async throws -> Void) async throws {
         try await withPlatform(demo: true, body)
     }
@@ -23,7 +26,8 @@ struct TestPlatform {
     static func withPlatform(demo: Bool, _ body: @Sendable (Platform, TestHTTP) async throws -> Void) async throws {
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
-        let configuration = AppConfiguration(dataDirectory: directory, database: location, demo: demo, bcryptCost: 4)
+        let configuration = AppConfiguration(
+            dataDirectory: directory, database: location, demo: demo, bcryptCost: 4, paymentSecret: TestPlatform.paymentSecret)
         let platform = try await Platform.open(configuration, logger: logger)
         do {
             if demo { _ = try await DemoProvince.loadIfEmpty(into: platform) }
