@@ -90,6 +90,8 @@ for index in range(DOSSIERS):
         db.commit()
         batch, events = [], []
 db.close()
+# Dossiers written straight to the database are counted into the index's daily counts by the platform's own command.
+subprocess.run([BINARY, "recount-dossiers", "--data-dir", DATA], check=True, capture_output=True)
 load_seconds = time.time() - started
 
 
@@ -108,7 +110,7 @@ index_api = timed(lambda: requests.get(f"{API}/service-quality", params=everythi
 lines = requests.get(f"{API}/service-quality", params=everything, timeout=600).json()["lines"]
 raw = sqlite3.connect(database, timeout=60)
 index_sql = open(os.path.join(os.path.dirname(__file__), "services-index.sql")).read()
-index_raw = timed(lambda: raw.execute(index_sql).fetchall(), 5)
+index_raw = timed(lambda: [raw.execute(statement).fetchall() for statement in index_sql.split(";") if statement.strip()], 5)
 
 # Search: wrk over several folded queries.
 queries = ["cap giay phep xay dung", "gia han chung chi hanh nghe", "dang ky khai sinh", "THẨM ĐỊNH giấy phép môi trường", "cho ho kinh doanh"]
@@ -146,7 +148,7 @@ def figure(output, label):
 
 
 print(f"Online public services benchmark (SQLite, {os.cpu_count()} cores, {time.strftime('%Y-%m-%dT%H:%MZ', time.gmtime())})")
-print(f"  load          {DOSSIERS:,} dossiers written straight to the database in {load_seconds:.0f} s")
+print(f"  load          {DOSSIERS:,} dossiers written straight to the database and counted (recount-dossiers) in {load_seconds:.0f} s")
 print(f"  index (API)   median {index_api[0]:.0f} ms, max {index_api[1]:.0f} ms over {DOSSIERS:,} dossiers; {len(lines)} lines, province received {lines[0]['received']:,}")
 print(f"  index (raw)   median {index_raw[0]:.0f} ms (the same SQL through Python's sqlite3)   API / raw {index_api[0] / index_raw[0]:.2f}")
 print(f"  search (API)  {figure(search, 'rps')} req/s, p50 {figure(search, '50%')}, p99 {figure(search, '99%')}, non-2xx {figure(search, 'non2xx')} (wrk, 8 connections, 5 queries, 2,000 procedures)")

@@ -111,6 +111,11 @@ public struct DossierDesk: Sendable {
                     \(bind: procedure.feeVND > 0 ? procedure.feeVND : nil))
                 """
             ).run()
+            var counts = ServiceQuality.Counts()
+            counts.received = 1
+            counts.online = channel == .online ? 1 : 0
+            counts.digitized = kept.isEmpty ? 0 : 1
+            try await ServiceQuality.add(counts, agencyID: agencyID, day: receivedOn, in: db)
             let event = DossierEvent(seq: 1, action: "nop", fromState: nil, toState: start.code, actor: actor.label, reason: nil, at: Date())
             try await Self.record(
                 event, files: kept, dossierID: id, code: code, procedure: procedure, stateName: start.name, dueOn: dueOn, finished: false, in: db)
@@ -184,6 +189,17 @@ public struct DossierDesk: Sendable {
             try await Self.record(
                 event, files: kept, dossierID: dossier.id, code: dossier.code, procedure: procedure, stateName: target.name, dueOn: dueOn,
                 finished: finished, in: db)
+            var counts = ServiceQuality.Counts()
+            counts.digitized = dossier.files.isEmpty && !kept.isEmpty ? 1 : 0
+            if finished {
+                counts.finished = 1
+                counts.onTime = today <= dueOn ? 1 : 0
+                let result = try await db.raw("SELECT 1 AS found FROM dossier_files WHERE dossier_id = \(bind: dossier.id) AND event_seq > 1").first()
+                counts.digitizedResults = result == nil ? 0 : 1
+            }
+            if counts.digitized + counts.finished > 0 {
+                try await ServiceQuality.add(counts, agencyID: dossier.agencyID, day: dossier.receivedOn, in: db)
+            }
             try await AuditLog.append(
                 AuditChange(
                     action: "dossier.\(action.code)", targetType: "dossier", targetID: dossier.id, agencyID: dossier.agencyID, before: dossier.state,
@@ -278,6 +294,10 @@ public struct DossierDesk: Sendable {
                 VALUES (\(bind: dossier.id), \(bind: rating.score), \(bind: rating.comment), \(bind: Timestamp.string(rating.ratedAt)))
                 """
             ).run()
+            var counts = ServiceQuality.Counts()
+            counts.ratings = 1
+            counts.satisfied = rating.score >= 4 ? 1 : 0
+            try await ServiceQuality.add(counts, agencyID: dossier.agencyID, day: dossier.receivedOn, in: db)
             try await AuditLog.append(
                 AuditChange(
                     action: "dossier.rate", targetType: "dossier", targetID: dossier.id, agencyID: dossier.agencyID, before: String?.none,

@@ -15,7 +15,7 @@ public struct ServiceQuality: Sendable {
     }
 
     /// One line of the index: an agency's figures, or the province's (no agency).
-    public struct Line: Sendable, Codable, Equatable {
+    public struct Line: Sendable, Encodable, Equatable {
         public var agencyID: String?
         public var agencyName: String?
         public var received: Int
@@ -32,15 +32,56 @@ public struct ServiceQuality: Sendable {
         /// Ratings of 4 or 5 out of 5.
         public var satisfied: Int
 
-        public var onlineRate: Double?
-        public var onTimeRate: Double?
-        public var digitizationRate: Double?
-        public var resultDigitizationRate: Double?
-        public var satisfactionRate: Double?
+        public var onlineRate: Double? { Self.rate(online, received) }
+        public var onTimeRate: Double? { Self.rate(onTime, finished) }
+        public var digitizationRate: Double? { Self.rate(digitized, received) }
+        public var resultDigitizationRate: Double? { Self.rate(digitizedResults, finished) }
+        public var satisfactionRate: Double? { Self.rate(satisfied, ratings) }
+
+        enum CodingKeys: String, CodingKey {
+            case agencyID, agencyName, received, online, finished, onTime, overdue, digitized, digitizedResults, ratings, satisfied
+            case onlineRate, onTimeRate, digitizationRate, resultDigitizationRate, satisfactionRate
+        }
+
+        /// The counts and their rates.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(agencyID, forKey: .agencyID)
+            try container.encodeIfPresent(agencyName, forKey: .agencyName)
+            let counts: [(CodingKeys, Int)] = [
+                (.received, received), (.online, online), (.finished, finished), (.onTime, onTime), (.overdue, overdue), (.digitized, digitized),
+                (.digitizedResults, digitizedResults), (.ratings, ratings), (.satisfied, satisfied),
+            ]
+            for (key, value) in counts { try container.encode(value, forKey: key) }
+            let rates: [(CodingKeys, Double?)] = [
+                (.onlineRate, onlineRate), (.onTimeRate, onTimeRate), (.digitizationRate, digitizationRate),
+                (.resultDigitizationRate, resultDigitizationRate), (.satisfactionRate, satisfactionRate),
+            ]
+            for (key, value) in rates { try container.encode(value, forKey: key) }
+        }
 
         /// A share of four decimals; nil of nothing.
         static func rate(_ part: Int, _ whole: Int) -> Double? {
             whole == 0 ? nil : (Double(part) / Double(whole) * 10_000).rounded() / 10_000
+        }
+
+        init(agencyID: String?, agencyName: String?) {
+            self.agencyID = agencyID
+            self.agencyName = agencyName
+            (received, online, finished, onTime, overdue, digitized, digitizedResults, ratings, satisfied) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        }
+
+        /// Adds another line's counts (the province's line is the sum of its agencies').
+        mutating func add(_ other: Line) {
+            received += other.received
+            online += other.online
+            finished += other.finished
+            onTime += other.onTime
+            overdue += other.overdue
+            digitized += other.digitized
+            digitizedResults += other.digitizedResults
+            ratings += other.ratings
+            satisfied += other.satisfied
         }
 
         init(agencyID: String?, agencyName: String?, row: any SQLRow) throws {
@@ -51,52 +92,83 @@ public struct ServiceQuality: Sendable {
             online = try count("online")
             finished = try count("finished")
             onTime = try count("on_time")
-            overdue = try count("overdue")
             digitized = try count("digitized")
             digitizedResults = try count("digitized_results")
             ratings = try count("ratings")
             satisfied = try count("satisfied")
-            onlineRate = Self.rate(online, received)
-            onTimeRate = Self.rate(onTime, finished)
-            digitizationRate = Self.rate(digitized, received)
-            resultDigitizationRate = Self.rate(digitizedResults, finished)
-            satisfactionRate = Self.rate(satisfied, ratings)
+            overdue = 0
         }
     }
 
-    /// The index of the dossiers received from `from` to `to` (inclusive): the province's line first, then one a
-    /// agency, by name.
+    /// The index of the dossiers received from `from` to `to` (inclusive): the province's line first, then one an
+    /// agency, by name. Read from the daily counts kept with each change; only the overdue figure, which depends on
+    /// `today`, is counted from the unfinished dossiers.
     public func index(from: CivilDate, to: CivilDate, today: CivilDate = CivilDate(Date())) async throws -> [Line] {
         guard from <= to else {
             throw AppError(.validation, vi: "Ngày bắt đầu phải trước ngày kết thúc.", en: "from must not be after to.")
         }
         return try await database.read { db in
-            let columns: SQLQueryString = """
-                COUNT(*) AS received,
-                SUM(CASE WHEN d.channel = 'online' THEN 1 ELSE 0 END) AS online,
-                SUM(CASE WHEN d.finished = 1 THEN 1 ELSE 0 END) AS finished,
-                SUM(CASE WHEN d.finished = 1 AND substr(d.finished_at, 1, 10) <= d.due_on THEN 1 ELSE 0 END) AS on_time,
-                SUM(CASE WHEN d.finished = 0 AND d.paused_since IS NULL AND d.due_on < \(bind: today.description) THEN 1 ELSE 0 END) AS overdue,
-                SUM(CASE WHEN EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id) THEN 1 ELSE 0 END) AS digitized,
-                SUM(CASE WHEN d.finished = 1 AND EXISTS (SELECT 1 FROM dossier_files f WHERE f.dossier_id = d.id AND f.event_seq > 1)
-                    THEN 1 ELSE 0 END) AS digitized_results,
-                SUM(CASE WHEN r.score IS NOT NULL THEN 1 ELSE 0 END) AS ratings,
-                SUM(CASE WHEN r.score >= 4 THEN 1 ELSE 0 END) AS satisfied
+            let period: SQLQueryString = "\(bind: from.description) AND \(bind: to.description)"
+            let counted = try await db.raw(
                 """
-            let period: SQLQueryString = " WHERE d.received_on >= \(bind: from.description) AND d.received_on <= \(bind: to.description)"
-            let province = try await db.raw("SELECT " + columns + " FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id" + period)
-                .first()
-            var lines = [try province.map { try Line(agencyID: nil, agencyName: nil, row: $0) }].compactMap { $0 }
-            let agencies = try await db.raw(
-                "SELECT d.agency_id AS agency_id, a.name AS agency_name, " + columns
-                    + " FROM dossiers d LEFT JOIN dossier_ratings r ON r.dossier_id = d.id LEFT JOIN agencies a ON a.id = d.agency_id" + period
-                    + " GROUP BY d.agency_id, a.name ORDER BY a.name"
+                SELECT c.agency_id AS agency_id, a.name AS agency_name, SUM(c.received) AS received, SUM(c.online) AS online,
+                    SUM(c.finished) AS finished, SUM(c.on_time) AS on_time, SUM(c.digitized) AS digitized,
+                    SUM(c.digitized_results) AS digitized_results, SUM(c.ratings) AS ratings, SUM(c.satisfied) AS satisfied
+                FROM dossier_daily c LEFT JOIN agencies a ON a.id = c.agency_id
+                WHERE c.day BETWEEN \(period) GROUP BY c.agency_id, a.name ORDER BY a.name
+                """
             ).all()
-            for row in agencies {
-                lines.append(try Line(agencyID: try row.optionalString("agency_id"), agencyName: try row.optionalString("agency_name"), row: row))
+            var overdue: [String: Int] = [:]
+            for row in try await db.raw(
+                """
+                SELECT COALESCE(agency_id, '') AS agency_id, COUNT(*) AS overdue FROM dossiers
+                WHERE finished = 0 AND due_on < \(bind: today.description) AND paused_since IS NULL AND received_on BETWEEN \(period)
+                GROUP BY COALESCE(agency_id, '')
+                """
+            ).all() {
+                overdue[try row.string("agency_id")] = try row.int("overdue")
             }
-            return lines
+            var lines: [Line] = []
+            for row in counted {
+                let agencyID = try row.string("agency_id")
+                var line = try Line(agencyID: agencyID.isEmpty ? nil : agencyID, agencyName: try row.optionalString("agency_name"), row: row)
+                line.overdue = overdue[agencyID] ?? 0
+                lines.append(line)
+            }
+            var province = Line(agencyID: nil, agencyName: nil)
+            for line in lines { province.add(line) }
+            return [province] + lines
         }
+    }
+
+    /// The counts a change adds to its dossier's agency and day of receipt.
+    public struct Counts: Sendable {
+        public var received = 0
+        public var online = 0
+        public var finished = 0
+        public var onTime = 0
+        public var digitized = 0
+        public var digitizedResults = 0
+        public var ratings = 0
+        public var satisfied = 0
+
+        public init() {}
+    }
+
+    /// Adds `counts` to the day's counts of `agencyID`, in the caller's transaction.
+    public static func add(_ counts: Counts, agencyID: String?, day: CivilDate, in db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO dossier_daily (agency_id, day, received, online, finished, on_time, digitized, digitized_results, ratings, satisfied)
+            VALUES (\(bind: agencyID ?? ""), \(bind: day.description), \(bind: counts.received), \(bind: counts.online), \(bind: counts.finished),
+                \(bind: counts.onTime), \(bind: counts.digitized), \(bind: counts.digitizedResults), \(bind: counts.ratings), \(bind: counts.satisfied))
+            ON CONFLICT (agency_id, day) DO UPDATE SET received = dossier_daily.received + excluded.received,
+                online = dossier_daily.online + excluded.online, finished = dossier_daily.finished + excluded.finished,
+                on_time = dossier_daily.on_time + excluded.on_time, digitized = dossier_daily.digitized + excluded.digitized,
+                digitized_results = dossier_daily.digitized_results + excluded.digitized_results,
+                ratings = dossier_daily.ratings + excluded.ratings, satisfied = dossier_daily.satisfied + excluded.satisfied
+            """
+        ).run()
     }
 
     /// The index as CSV, one line an agency after the province's.

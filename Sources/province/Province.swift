@@ -10,6 +10,7 @@ import ProvinceCore
 import ProvinceStore
 import ProvinceWeb
 import PublicServices
+import SQLKit
 import ServiceLifecycle
 
 @main
@@ -17,7 +18,9 @@ struct Province: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "province",
         abstract: "OpenProvince: the digital-government platform of a province.",
-        subcommands: [Serve.self, Migrate.self, ImportUnits.self, User.self, AuditCommand.self, MessageLogCommand.self, Backup.self])
+        subcommands: [
+            Serve.self, Migrate.self, ImportUnits.self, User.self, AuditCommand.self, MessageLogCommand.self, Backup.self, RecountDossiers.self,
+        ])
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -172,6 +175,35 @@ struct Migrate: AsyncParsableCommand {
         let applied = try await Migrations.run(on: database)
         await database.close()
         print(applied.isEmpty ? "Schema up to date." : "Applied: \(applied.joined(separator: ", "))")
+    }
+}
+
+struct RecountDossiers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recount-dossiers",
+        abstract: "Count every dossier again into the service-quality index's daily counts.",
+        discussion: """
+            The counts are kept with each submission, action and rating; dossiers written straight into the database (a \
+            load from a previous system) are counted only by this command.
+            """)
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        var logger = Logger(label: "province")
+        logger.logLevel = .warning
+        let database = try await ProvinceDatabase.open(storage.location, logger: logger)
+        do {
+            try await Migrations.run(on: database)
+            try await database.write { db in
+                try await db.raw("DELETE FROM dossier_daily").run()
+                try await db.raw(SQLQueryString(DossierDaily.recount)).run()
+            }
+        } catch {
+            await database.close()
+            throw fail(error)
+        }
+        await database.close()
+        print("Dossiers counted again.")
     }
 }
 
