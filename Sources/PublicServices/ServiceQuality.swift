@@ -109,11 +109,12 @@ public struct ServiceQuality: Sendable {
         }
         return try await database.read { db in
             let period: SQLQueryString = "\(bind: from.description) AND \(bind: to.description)"
+            // Sums cast back to BIGINT: PostgreSQL sums BIGINTs as NUMERIC.
             let counted = try await db.raw(
                 """
-                SELECT c.agency_id AS agency_id, a.name AS agency_name, SUM(c.received) AS received, SUM(c.online) AS online,
-                    SUM(c.finished) AS finished, SUM(c.on_time) AS on_time, SUM(c.digitized) AS digitized,
-                    SUM(c.digitized_results) AS digitized_results, SUM(c.ratings) AS ratings, SUM(c.satisfied) AS satisfied
+                SELECT c.agency_id AS agency_id, a.name AS agency_name, CAST(SUM(c.received) AS BIGINT) AS received, CAST(SUM(c.online) AS BIGINT) AS online,
+                    CAST(SUM(c.finished) AS BIGINT) AS finished, CAST(SUM(c.on_time) AS BIGINT) AS on_time, CAST(SUM(c.digitized) AS BIGINT) AS digitized,
+                    CAST(SUM(c.digitized_results) AS BIGINT) AS digitized_results, CAST(SUM(c.ratings) AS BIGINT) AS ratings, CAST(SUM(c.satisfied) AS BIGINT) AS satisfied
                 FROM dossier_daily c LEFT JOIN agencies a ON a.id = c.agency_id
                 WHERE c.day BETWEEN \(period) GROUP BY c.agency_id, a.name ORDER BY a.name
                 """

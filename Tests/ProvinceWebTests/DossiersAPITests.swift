@@ -145,7 +145,8 @@ import WorkingDays
             // The service-quality index counts it: online, on time, digitized, its result a file, its applicant satisfied.
             let index = try await http.request(.get, "/api/v1/service-quality?from=\(today)&to=\(today)")
             let lines = index["lines"] as? [[String: Any]] ?? []
-            #expect(lines.count == 2 && lines[0]["agencyID"] == nil)
+            try #require(lines.count == 2, "\(index.body)")
+            #expect(lines[0]["agencyID"] == nil)
             for key in ["received", "online", "finished", "onTime", "digitized", "digitizedResults", "ratings", "satisfied"] {
                 #expect(lines.allSatisfy { $0[key] as? Int == 1 }, "\(key)")
             }
