@@ -119,7 +119,9 @@ public struct FeeDesk: Sendable {
     /// notified again changes nothing and is answered the same.
     public func notify(body: Data, signature: String?) async throws -> DossierPayment {
         guard let secret = notificationSecret else {
-            throw AppError(.unavailable, vi: "Chưa cấu hình nhận thông báo thanh toán.", en: "Payment notifications are not set up.")
+            throw AppError(
+                .forbidden, vi: "Nơi này không nhận thông báo thanh toán (chưa đặt khoá).",
+                en: "Payment notifications are not taken here (no key is set).")
         }
         let expected = Hex.string(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))))
         guard let signature, signature.lowercased().utf8.elementsEqual(expected.utf8) else {
