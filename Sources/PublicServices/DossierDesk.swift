@@ -332,23 +332,19 @@ public struct DossierDesk: Sendable {
     /// The unfinished dossiers of the actor's agency, the soonest due first.
     public func inbox(by actor: Actor, limit: Int = 100) async throws -> [Dossier] {
         guard let account = actor.account, account.kind == .official, let agencyID = account.agencyID else { throw AppError.forbidden }
-        let ids = try await database.read { db in
-            try await db.raw(
-                "SELECT id FROM dossiers WHERE agency_id = \(bind: agencyID) AND finished = 0 ORDER BY due_on, code LIMIT \(bind: limit)"
-            ).all().map { try $0.string("id") }
-        }
-        var dossiers: [Dossier] = []
-        for id in ids { dossiers.append(try await load(id)) }
-        return dossiers
+        return try await loadAll(
+            "SELECT id FROM dossiers WHERE agency_id = \(bind: agencyID) AND finished = 0 ORDER BY due_on, code LIMIT \(bind: limit)")
     }
 
     /// The applicant's own dossiers, newest first.
     public func mine(by actor: Actor, limit: Int = 100) async throws -> [Dossier] {
         guard let account = actor.account, account.kind == .citizen else { throw AppError.forbidden }
-        let ids = try await database.read { db in
-            try await db.raw("SELECT id FROM dossiers WHERE applicant_id = \(bind: account.id) ORDER BY created_at DESC LIMIT \(bind: limit)")
-                .all().map { try $0.string("id") }
-        }
+        return try await loadAll("SELECT id FROM dossiers WHERE applicant_id = \(bind: account.id) ORDER BY created_at DESC LIMIT \(bind: limit)")
+    }
+
+    /// The dossiers whose ids `query` selects, in its order.
+    func loadAll(_ query: SQLQueryString) async throws -> [Dossier] {
+        let ids = try await database.read { db in try await db.raw(query).all().map { try $0.string("id") } }
         var dossiers: [Dossier] = []
         for id in ids { dossiers.append(try await load(id)) }
         return dossiers

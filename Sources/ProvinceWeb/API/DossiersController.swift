@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ProvinceCore
 import PublicServices
+import Workflow
 import WorkingDays
 
 /// Dossiers: submitted by citizens (or recorded by officers at the counter), moved through their workflow by those
@@ -93,7 +94,7 @@ struct DossiersController {
         let today = CivilDate(Date())
         func day(_ name: String, _ fallback: CivilDate) throws -> CivilDate {
             guard let text = request.query(name) else { return fallback }
-            guard let date = CivilDate(text), (1900...2100).contains(date.year) else {
+            guard let date = CivilDate(text), WorkingCalendarStore.years.contains(date.year) else {
                 throw AppError(.validation, vi: "\(name) phải là một ngày YYYY-MM-DD.", en: "\(name) must be a date, YYYY-MM-DD.")
             }
             return date
