@@ -80,12 +80,12 @@ for index in range(DOSSIERS):
     identifier = uuid.UUID(int=index + 1).hex
     batch.append((identifier, f"000.00.02.H38-L{index:08d}", procedure_id, "ho-so.bench", agency_id, None, "Nguyễn Văn A", None,
                   "online" if index % 2 else "counter", "{}", "da-tra" if finished else "xu-ly", finished, received, due, None, 0, None,
-                  now, now, finished_at, None))
+                  now, now, finished_at, None, agency_id, agency_id))
     events.append((identifier, 1, "nop", None, "tiep-nhan", "load", None, now))
     if len(batch) == 50_000 or index == DOSSIERS - 1:
         db.executemany("INSERT INTO dossiers (id, code, procedure_id, process_code, agency_id, applicant_id, applicant_name, applicant_citizen_id, "
                        "channel, form, state, finished, received_on, due_on, paused_since, paused_days, submission_key, created_at, updated_at, "
-                       "finished_at, fee_vnd) VALUES (" + ",".join("?" * 21) + ")", batch)
+                       "finished_at, fee_vnd, receiving_agency_id, holder_agency_id) VALUES (" + ",".join("?" * 23) + ")", batch)
         db.executemany("INSERT INTO dossier_events VALUES (?,?,?,?,?,?,?,?)", events)
         db.commit()
         batch, events = [], []

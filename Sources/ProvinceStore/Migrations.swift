@@ -356,6 +356,20 @@ public enum Migrations {
                 "CREATE INDEX dossiers_overdue_counted ON dossiers(finished, paused_since, due_on, received_on, agency_id)"
             ]
         ),
+        (
+            "0019-dossiers-across-agencies",
+            [
+                // A procedure received at one agency's one-stop desk (the commune's) and resolved by another (the
+                // province's department): the dossier remembers where it came in and which agency holds it now.
+                "ALTER TABLE procedures ADD COLUMN receiving_agency_id TEXT REFERENCES agencies(id)",
+                "ALTER TABLE dossiers ADD COLUMN receiving_agency_id TEXT",
+                "ALTER TABLE dossiers ADD COLUMN holder_agency_id TEXT",
+                "UPDATE dossiers SET receiving_agency_id = agency_id, holder_agency_id = agency_id",
+                // The inbox is the holder's now.
+                "DROP INDEX dossiers_inbox",
+                "CREATE INDEX dossiers_held ON dossiers(holder_agency_id, finished, due_on)",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -10,6 +10,7 @@ import ProvinceStore
 import PublicServices
 import ServiceLifecycle
 import Workflow
+import WorkingDays
 
 /// The services one process runs on, opened from its configuration.
 public struct Platform: Sendable {
@@ -24,8 +25,15 @@ public struct Platform: Sendable {
     /// The hub gateway's journal: the gateway writes exchanges to it, the API imports them before reading the log.
     public let hubJournal: MessageJournal
 
-    /// Opens the database and brings its schema up to date.
-    public static func open(_ configuration: AppConfiguration, logger: Logger) async throws -> Platform {
+    /// The one-stop shop's desk: dossiers and their workflow.
+    public let desk: DossierDesk
+    /// Fees of dossiers and their payment.
+    public let fees: FeeDesk
+
+    /// Opens the database and brings its schema up to date. `today` is the day in Vietnam deadlines count from.
+    public static func open(
+        _ configuration: AppConfiguration, logger: Logger, today: @escaping @Sendable () -> CivilDate = { CivilDate(Date()) }
+    ) async throws -> Platform {
         let database = try await ProvinceDatabase.open(configuration.database, logger: logger)
         do {
             try await Migrations.run(on: database)
@@ -33,10 +41,10 @@ public struct Platform: Sendable {
             await database.close()
             throw error
         }
-        return Platform(configuration: configuration, database: database, logger: logger)
+        return Platform(configuration: configuration, database: database, logger: logger, today: today)
     }
 
-    init(configuration: AppConfiguration, database: ProvinceDatabase, logger: Logger) {
+    init(configuration: AppConfiguration, database: ProvinceDatabase, logger: Logger, today: @escaping @Sendable () -> CivilDate) {
         self.configuration = configuration
         self.database = database
         units = UnitDirectory(database: database)
@@ -44,6 +52,9 @@ public struct Platform: Sendable {
         accounts = AccountDirectory(database: database, bcryptCost: configuration.bcryptCost)
         sessions = SessionStore(database: database)
         hubJournal = MessageJournal(directory: configuration.dataDirectory + "/hub-journal", database: database, logger: logger)
+        desk = DossierDesk(
+            database: database, files: DossierFileStore(directory: configuration.dataDirectory + "/dossier-files"), today: today)
+        fees = FeeDesk(desk: desk, notificationSecret: configuration.paymentSecret)
     }
 }
 
@@ -70,9 +81,8 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     CalendarController(store: WorkingCalendarStore(database: platform.database)).addRoutes(to: api)
     ProceduresController(catalogue: ProcedureCatalogue(database: platform.database)).addRoutes(to: api)
     ProcessesController(store: ProcessStore(database: platform.database)).addRoutes(to: api)
-    let desk = DossierDesk(database: platform.database, files: DossierFileStore(directory: platform.configuration.dataDirectory + "/dossier-files"))
-    DossiersController(desk: desk).addRoutes(to: api)
-    FeesController(fees: FeeDesk(desk: desk, notificationSecret: platform.configuration.paymentSecret)).addRoutes(to: api)
+    DossiersController(desk: platform.desk).addRoutes(to: api)
+    FeesController(fees: platform.fees).addRoutes(to: api)
     HubController(
         registry: HubRegistry(database: platform.database), database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
         identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)

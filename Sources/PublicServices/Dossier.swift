@@ -16,8 +16,13 @@ public struct Dossier: Sendable, Codable, Equatable {
     public var procedureID: String
     public var procedureCode: String
     public var processCode: String
-    /// The agency handling it.
+    /// The agency that resolves it and answers for its deadline (its procedure's).
     public var agencyID: String?
+    /// The agency whose one-stop desk received it and hands back the result.
+    public var receivingAgencyID: String?
+    /// The agency holding it now, whose officials act on it: the receiving or the resolving one, as the state of its
+    /// workflow says.
+    public var holderAgencyID: String?
     public var applicantID: String?
     public var applicantName: String
     public var applicantCitizenID: String?

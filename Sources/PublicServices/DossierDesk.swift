@@ -73,6 +73,8 @@ public struct DossierDesk: Sendable {
         }
         let process = try await processes.get(processCode)
         guard let start = process.startState else { throw AppError(.conflict, vi: "Quy trình không có bước đầu.", en: "The workflow has no start.") }
+        let receivingAgencyID = procedure.receivingAgencyID ?? agencyID
+        let holderAgencyID = start.handledBy == .resolving ? agencyID : receivingAgencyID
         let form = try procedure.checkedForm(submission.form)
         let uploads = try submission.files.map { ($0, try DossierFileStore.checked($0)) }
         try procedure.checkDocuments(submission.files.map(\.kind))
@@ -87,7 +89,7 @@ public struct DossierDesk: Sendable {
         let database = self.database
         let formText = String(decoding: try JSONEncoder().encode(form), as: UTF8.self)
         try await database.write { [citizenID] db in
-            guard let agencyRow = try await db.raw("SELECT code FROM agencies WHERE id = \(bind: agencyID)").first() else {
+            guard let agencyRow = try await db.raw("SELECT code FROM agencies WHERE id = \(bind: receivingAgencyID)").first() else {
                 throw AppError(.conflict, vi: "Cơ quan giải quyết không còn.", en: "The resolving agency is gone.")
             }
             let prefix = try agencyRow.string("code") + "-" + String(format: "%02d%02d%02d", receivedOn.year % 100, receivedOn.month, receivedOn.day)
@@ -101,10 +103,11 @@ public struct DossierDesk: Sendable {
             let now = Timestamp.now()
             try await db.raw(
                 """
-                INSERT INTO dossiers (id, code, procedure_id, process_code, agency_id, applicant_id, applicant_name, applicant_citizen_id, channel,
-                    form, state, finished, received_on, due_on, paused_since, paused_days, submission_key, created_at, updated_at, finished_at,
-                    fee_vnd)
-                VALUES (\(bind: id), \(bind: code), \(bind: procedure.id), \(bind: processCode), \(bind: agencyID),
+                INSERT INTO dossiers (id, code, procedure_id, process_code, agency_id, receiving_agency_id, holder_agency_id, applicant_id,
+                    applicant_name, applicant_citizen_id, channel, form, state, finished, received_on, due_on, paused_since, paused_days,
+                    submission_key, created_at, updated_at, finished_at, fee_vnd)
+                VALUES (\(bind: id), \(bind: code), \(bind: procedure.id), \(bind: processCode), \(bind: agencyID), \(bind: receivingAgencyID),
+                    \(bind: holderAgencyID),
                     \(bind: account.kind == .citizen ? account.id : nil), \(bind: applicantName), \(bind: citizenID), \(bind: channel.rawValue),
                     \(bind: formText), \(bind: start.code), 0, \(bind: receivedOn.description), \(bind: dueOn.description), NULL, 0,
                     \(bind: account.kind == .citizen ? submission.submissionKey : nil), \(bind: now), \(bind: now), NULL,
@@ -166,6 +169,12 @@ public struct DossierDesk: Sendable {
         }
         let dueOn = workingCalendar.dueDate(receivedOn: dossier.receivedOn, workingDays: procedure.deadlineDays + pausedDays)
         let finished = target.isTerminal
+        let holderAgencyID =
+            switch target.handledBy {
+            case .receiving: dossier.receivingAgencyID ?? dossier.holderAgencyID
+            case .resolving: dossier.agencyID
+            case nil: dossier.holderAgencyID
+            }
         let seq = (dossier.history.last?.seq ?? 0) + 1
         let trimmedReason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         let database = self.database
@@ -175,7 +184,7 @@ public struct DossierDesk: Sendable {
             let changed = try await db.raw(
                 """
                 UPDATE dossiers SET state = \(bind: target.code), finished = \(bind: finished ? 1 : 0), due_on = \(bind: dueOn.description),
-                    paused_since = \(bind: pausedSince?.description), paused_days = \(bind: pausedDays), updated_at = \(bind: now),
+                    paused_since = \(bind: pausedSince?.description), paused_days = \(bind: pausedDays), holder_agency_id = \(bind: holderAgencyID), updated_at = \(bind: now),
                     finished_at = \(bind: finished ? now : nil)
                 WHERE id = \(bind: dossier.id) AND state = \(bind: dossier.state) AND finished = 0 RETURNING id
                 """
@@ -209,15 +218,23 @@ public struct DossierDesk: Sendable {
         return try await load(dossier.id)
     }
 
-    /// The workflow roles `actor` holds for `dossier`.
+    /// The workflow roles `actor` holds for `dossier`: the applicant's, or an official's of the agency holding it.
     func roles(of actor: Actor, for dossier: Dossier) -> [String] {
         guard let account = actor.account else { return ["system"] }
         guard !account.disabled else { return [] }
         if account.kind == .citizen { return dossier.applicantID == account.id ? ["citizen"] : [] }
-        if account.kind == .official && (account.isPlatformAdmin || (account.agencyID != nil && account.agencyID == dossier.agencyID)) {
+        if account.kind == .official && (account.isPlatformAdmin || (account.agencyID != nil && account.agencyID == dossier.holderAgencyID)) {
             return account.roles.map(\.rawValue)
         }
         return []
+    }
+
+    /// Whether `actor` may see `dossier`: its applicant, officials of the agencies receiving, resolving or holding it,
+    /// platform administrators.
+    func canSee(_ dossier: Dossier, _ actor: Actor) -> Bool {
+        if Access.canAdministerPlatform(actor) || !roles(of: actor, for: dossier).isEmpty { return true }
+        guard let account = actor.account, !account.disabled, account.kind == .official, let own = account.agencyID else { return false }
+        return [dossier.agencyID, dossier.receivingAgencyID].contains(own)
     }
 
     static func explain(_ refusal: TransitionRefusal) -> AppError {
@@ -313,7 +330,7 @@ public struct DossierDesk: Sendable {
     /// administrators.
     public func get(_ reference: String, by actor: Actor) async throws -> Dossier {
         let dossier = try await load(reference)
-        guard Access.canAdministerPlatform(actor) || !roles(of: actor, for: dossier).isEmpty else {
+        guard canSee(dossier, actor) else {
             throw AppError(.notFound, vi: "Không tìm thấy hồ sơ \(reference).", en: "No such dossier: \(reference).")
         }
         return dossier
@@ -329,11 +346,11 @@ public struct DossierDesk: Sendable {
             dueOn: dossier.dueOn, clockStopped: dossier.pausedSince != nil, finished: dossier.finished, overdue: dossier.isOverdue(on: today()))
     }
 
-    /// The unfinished dossiers of the actor's agency, the soonest due first.
+    /// The unfinished dossiers the actor's agency holds, the soonest due first.
     public func inbox(by actor: Actor, limit: Int = 100) async throws -> [Dossier] {
         guard let account = actor.account, account.kind == .official, let agencyID = account.agencyID else { throw AppError.forbidden }
         return try await loadAll(
-            "SELECT id FROM dossiers WHERE agency_id = \(bind: agencyID) AND finished = 0 ORDER BY due_on, code LIMIT \(bind: limit)")
+            "SELECT id FROM dossiers WHERE holder_agency_id = \(bind: agencyID) AND finished = 0 ORDER BY due_on, code LIMIT \(bind: limit)")
     }
 
     /// The applicant's own dossiers, newest first.
@@ -389,6 +406,7 @@ public struct DossierDesk: Sendable {
             return Dossier(
                 id: id, code: try row.string("code"), procedureID: try row.string("procedure_id"), procedureCode: try row.string("procedure_code"),
                 processCode: try row.string("process_code"), agencyID: try row.optionalString("agency_id"),
+                receivingAgencyID: try row.optionalString("receiving_agency_id"), holderAgencyID: try row.optionalString("holder_agency_id"),
                 applicantID: try row.optionalString("applicant_id"), applicantName: try row.string("applicant_name"),
                 applicantCitizenID: try row.optionalString("applicant_citizen_id"),
                 channel: DossierChannel(rawValue: try row.string("channel")) ?? .online,

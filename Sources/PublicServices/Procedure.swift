@@ -56,6 +56,9 @@ public struct ProcedureInput: Sendable, Codable, Equatable {
     public var level: String
     /// The code of the agency that resolves it.
     public var agencyCode: String?
+    /// The code of the agency whose one-stop desk receives its dossiers and hands back the results, where that is
+    /// another agency than the one resolving it (a procedure received at the commune and resolved by the province).
+    public var receivingAgencyCode: String?
     public var onlineLevel: String
     /// The legal deadline in working days.
     public var deadlineDays: Int
@@ -67,14 +70,16 @@ public struct ProcedureInput: Sendable, Codable, Equatable {
     public var processCode: String?
 
     public init(
-        code: String, name: String, field: String, level: String, agencyCode: String? = nil, onlineLevel: String, deadlineDays: Int,
-        feeVND: Int = 0, documents: [RequiredDocument] = [], formFields: [FormField] = [], processCode: String? = nil
+        code: String, name: String, field: String, level: String, agencyCode: String? = nil, receivingAgencyCode: String? = nil,
+        onlineLevel: String, deadlineDays: Int, feeVND: Int = 0, documents: [RequiredDocument] = [], formFields: [FormField] = [],
+        processCode: String? = nil
     ) {
         self.code = code
         self.name = name
         self.field = field
         self.level = level
         self.agencyCode = agencyCode
+        self.receivingAgencyCode = receivingAgencyCode
         self.onlineLevel = onlineLevel
         self.deadlineDays = deadlineDays
         self.feeVND = feeVND
@@ -145,7 +150,10 @@ public struct Procedure: Sendable, Codable, Equatable {
     public var name: String
     public var field: String
     public var level: ResolvingLevel
+    /// The agency that resolves it and answers for its deadline.
     public var agencyID: String?
+    /// The agency that receives its dossiers and returns the results, when not the resolving one.
+    public var receivingAgencyID: String?
     public var onlineLevel: OnlineLevel
     public var deadlineDays: Int
     public var feeVND: Int

@@ -2,7 +2,7 @@ import ProvinceCore
 
 /// Procedures from CSV (RFC 4180: quoted fields may hold commas, quotes doubled and line breaks), one a row under a
 /// header naming the columns: `code`, `name`, `field`, `level`, `online_level`, `deadline_days` (required), and
-/// `agency_code`, `fee_vnd`, `documents` (names separated by `|`, an optional one starting with `?`), `process_code`.
+/// `agency_code`, `receiving_agency_code`, `fee_vnd`, `documents` (names separated by `|`, an optional one starting with `?`), `process_code`.
 /// Form fields come with a JSON import.
 public enum ProcedureCSV {
     static let required = ["code", "name", "field", "level", "online_level", "deadline_days"]
@@ -46,7 +46,8 @@ public enum ProcedureCSV {
             inputs.append(
                 ProcedureInput(
                     code: value("code") ?? "", name: value("name") ?? "", field: value("field") ?? "", level: value("level") ?? "",
-                    agencyCode: value("agency_code"), onlineLevel: value("online_level") ?? "", deadlineDays: try number("deadline_days"),
+                    agencyCode: value("agency_code"), receivingAgencyCode: value("receiving_agency_code"), onlineLevel: value("online_level") ?? "",
+                    deadlineDays: try number("deadline_days"),
                     feeVND: try number("fee_vnd", default: 0), documents: documents, processCode: value("process_code")))
         }
         return inputs

@@ -93,7 +93,7 @@ public struct ProcedureCatalogue: Sendable {
         let database = self.database
         return try await database.write { db in
             var agencies: [String: String] = [:]
-            for code in Set(inputs.compactMap(\.agencyCode)) {
+            for code in Set(inputs.flatMap { [$0.agencyCode, $0.receivingAgencyCode].compactMap { $0 } }) {
                 guard let row = try await db.raw("SELECT id FROM agencies WHERE code = \(bind: code)").first() else {
                     throw AppError(.validation, vi: "Không có cơ quan mã \(code).", en: "No agency has the code \(code).")
                 }
@@ -114,7 +114,7 @@ public struct ProcedureCatalogue: Sendable {
                     id: before?.id ?? UUID().uuidString.lowercased(), code: input.code,
                     name: input.name.trimmingCharacters(in: .whitespacesAndNewlines),
                     field: input.field.trimmingCharacters(in: .whitespacesAndNewlines), level: ResolvingLevel(rawValue: input.level)!,
-                    agencyID: agencyID,
+                    agencyID: agencyID, receivingAgencyID: input.receivingAgencyCode.flatMap { agencies[$0] },
                     onlineLevel: OnlineLevel(rawValue: input.onlineLevel)!, deadlineDays: input.deadlineDays, feeVND: input.feeVND,
                     documents: input.documents, formFields: input.formFields, processCode: input.processCode, createdAt: before?.createdAt ?? now,
                     updatedAt: now)
@@ -124,10 +124,11 @@ public struct ProcedureCatalogue: Sendable {
                 if before == nil {
                     try await db.raw(
                         """
-                        INSERT INTO procedures (id, code, name, field, level, agency_id, online_level, deadline_days, fee_vnd, documents, form_fields,
+                        INSERT INTO procedures (id, code, name, field, level, agency_id, receiving_agency_id, online_level, deadline_days, fee_vnd, documents, form_fields,
                             process_code, search_key, created_at, updated_at)
                         VALUES (\(bind: procedure.id), \(bind: procedure.code), \(bind: procedure.name), \(bind: procedure.field),
-                            \(bind: procedure.level.rawValue), \(bind: agencyID), \(bind: procedure.onlineLevel.rawValue), \(bind: procedure.deadlineDays),
+                            \(bind: procedure.level.rawValue), \(bind: agencyID), \(bind: procedure.receivingAgencyID),
+                            \(bind: procedure.onlineLevel.rawValue), \(bind: procedure.deadlineDays),
                             \(bind: procedure.feeVND), \(bind: documents), \(bind: fields), \(bind: procedure.processCode), \(bind: searchKey),
                             \(bind: Timestamp.string(now)), \(bind: Timestamp.string(now)))
                         """
@@ -136,7 +137,8 @@ public struct ProcedureCatalogue: Sendable {
                     try await db.raw(
                         """
                         UPDATE procedures SET name = \(bind: procedure.name), field = \(bind: procedure.field), level = \(bind: procedure.level.rawValue),
-                            agency_id = \(bind: agencyID), online_level = \(bind: procedure.onlineLevel.rawValue), deadline_days = \(bind: procedure.deadlineDays),
+                            agency_id = \(bind: agencyID), receiving_agency_id = \(bind: procedure.receivingAgencyID),
+                            online_level = \(bind: procedure.onlineLevel.rawValue), deadline_days = \(bind: procedure.deadlineDays),
                             fee_vnd = \(bind: procedure.feeVND), documents = \(bind: documents), form_fields = \(bind: fields),
                             process_code = \(bind: procedure.processCode), search_key = \(bind: searchKey), updated_at = \(bind: Timestamp.string(now))
                         WHERE id = \(bind: procedure.id)
@@ -162,7 +164,8 @@ public struct ProcedureCatalogue: Sendable {
         }
         return Procedure(
             id: try row.string("id"), code: try row.string("code"), name: try row.string("name"), field: try row.string("field"),
-            level: resolvingLevel, agencyID: try row.optionalString("agency_id"), onlineLevel: onlineLevel,
+            level: resolvingLevel, agencyID: try row.optionalString("agency_id"),
+            receivingAgencyID: try row.optionalString("receiving_agency_id"), onlineLevel: onlineLevel,
             deadlineDays: try row.int("deadline_days"), feeVND: try row.int("fee_vnd"),
             documents: try JSONDecoder().decode([RequiredDocument].self, from: Data(try row.string("documents").utf8)),
             formFields: try JSONDecoder().decode([FormField].self, from: Data(try row.string("form_fields").utf8)),

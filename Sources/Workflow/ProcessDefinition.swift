@@ -27,10 +27,13 @@ public struct ProcessDefinition: Sendable, Codable, Equatable {
         /// The action the system takes when a case has stayed past `timeLimitDays` (it must leave this state, and the
         /// `system` role must be allowed it without documents or a reason).
         public var onOverdue: String?
+        /// Which agency holds a case while it is here, for a process crossing levels: the one that received it
+        /// (`receiving`, the commune's one-stop desk) or the one that resolves it (`resolving`); nil keeps the holder.
+        public var handledBy: Desk?
 
         public init(
             code: String, name: String, isStart: Bool = false, isTerminal: Bool = false, isUpdatable: Bool = false, stopsClock: Bool = false,
-            timeLimitDays: Int? = nil, onOverdue: String? = nil
+            timeLimitDays: Int? = nil, onOverdue: String? = nil, handledBy: Desk? = nil
         ) {
             self.code = code
             self.name = name
@@ -40,7 +43,16 @@ public struct ProcessDefinition: Sendable, Codable, Equatable {
             self.stopsClock = stopsClock
             self.timeLimitDays = timeLimitDays
             self.onOverdue = onOverdue
+            self.handledBy = handledBy
         }
+    }
+
+    /// Who holds a case in a process that crosses agencies.
+    public enum Desk: String, Sendable, Codable, CaseIterable {
+        /// The agency where the case came in, which also hands back the result.
+        case receiving
+        /// The agency that decides it.
+        case resolving
     }
 
     public struct Action: Sendable, Codable, Equatable {

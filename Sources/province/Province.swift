@@ -108,8 +108,7 @@ struct Serve: AsyncParsableCommand {
                 let banner = Banner(
                     platform: platform, logins: logins, hubPort: hubPort, hubTLSPort: gateway.tlsPort ?? hubTLSPort,
                     hubFingerprint: identity.fingerprint)
-                let desk = DossierDesk(database: platform.database, files: DossierFileStore(directory: storage.dataDirectory + "/dossier-files"))
-                var services: [any Service] = [gateway, Escalator(desk: desk, logger: logger)]
+                var services: [any Service] = [gateway, Escalator(desk: platform.desk, logger: logger)]
                 if let portalURL {
                     var headers: [(String, String)] = []
                     if let portalHubClient { headers.append(("X-Road-Client", portalHubClient)) }

@@ -18,11 +18,14 @@ import Testing
     @Test func importedFromCSVAndFoundWithoutDiacritics() async throws {
         try await TestPlatform.withDemo { _, http in
             let admin = try await http.token("admin")
+            let demo = try await Self.codes(http, "")
+            let importedCodes: Set<String> = ["1.009994", "2.000986", "1.001193"]
+            #expect(demo.isDisjoint(with: importedCodes))
             // The second row's name holds an unquoted comma: it is refused whole, nothing saved.
             let refused = try await http.request(
                 .post, "/api/v1/procedures/import", token: admin, rawBody: Self.csv, headers: [.contentType: "text/csv"])
             #expect(refused.status == 400)
-            #expect(try await http.request(.get, "/api/v1/procedures").items.isEmpty)
+            #expect(try await Self.codes(http, "") == demo)
             let fixed = Self.csv.replacingOccurrences(
                 of: "Cấp giấy phép hành nghề khám bệnh, chữa bệnh,Khám bệnh, chữa bệnh",
                 with: "\"Cấp giấy phép hành nghề khám bệnh, chữa bệnh\",\"Khám bệnh, chữa bệnh\"")
@@ -33,19 +36,34 @@ import Testing
             for query in ["cap giay phep xay dung", "CẤP GIẤY PHÉP XÂY DỰNG", "xay dung giay phep", "1.009994"] {
                 let found = try await http.request(
                     .get, "/api/v1/procedures?q=\(query.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
-                #expect(found.items.map { $0["code"] as? String } == ["1.009994"], "\(query)")
+                // The demo's building permit for detached houses matches the words too; not the code.
+                let expected = query == "1.009994" ? ["1.009994"] : ["1.008899", "1.009994"]
+                #expect(found.items.map { $0["code"] as? String } == expected, "\(query)")
             }
             let building = try await http.request(.get, "/api/v1/procedures/1.009994")
             let documents = building["documents"] as? [[String: Any]] ?? []
             #expect(documents.count == 3 && documents[2]["required"] as? Bool == false)
             #expect(building["feeVND"] as? Int == 75000 && building["deadlineDays"] as? Int == 15)
-            #expect(try await http.request(.get, "/api/v1/procedures?online=full").items.count == 2)
-            #expect(try await http.request(.get, "/api/v1/procedures?level=commune").items.map { $0["code"] as? String } == ["1.001193"])
-            let first = try await http.request(.get, "/api/v1/procedures?limit=2")
-            #expect(first.items.count == 2)
-            let cursor = try #require(first["nextCursor"] as? String)
-            #expect(try await http.request(.get, "/api/v1/procedures?limit=2&cursor=\(cursor)").items.count == 1)
+            let fullyOnline = try await Self.codes(http, "online=full")
+            #expect(fullyOnline.intersection(importedCodes) == ["2.000986", "1.001193"])
+            let commune = try await Self.codes(http, "level=commune")
+            #expect(commune.intersection(importedCodes) == ["1.001193"])
+            // Pages of two, each procedure once.
+            var paged: [String] = []
+            var cursor: String? = ""
+            while let next = cursor {
+                let page = try await http.request(.get, "/api/v1/procedures?limit=2" + (next.isEmpty ? "" : "&cursor=\(next)"))
+                #expect(page.items.count <= 2)
+                paged += page.items.compactMap { $0["code"] as? String }
+                cursor = page["nextCursor"] as? String
+            }
+            #expect(paged.count == demo.count + 3 && Set(paged) == demo.union(importedCodes))
         }
+    }
+
+    /// The codes of the procedures `query` lists.
+    static func codes(_ http: TestHTTP, _ query: String) async throws -> Set<String> {
+        Set(try await http.request(.get, "/api/v1/procedures?limit=200&" + query).items.compactMap { $0["code"] as? String })
     }
 
     static var licence: [String: Any] {
@@ -73,7 +91,8 @@ import Testing
             let updated = try await http.request(.post, "/api/v1/procedures", token: health, json: changed)
             #expect(updated.status == 200)
             #expect(updated["deadlineDays"] as? Int == 15 && updated["id"] as? String == created["id"] as? String)
-            let entries = try await AuditLog.entries(matching: .init(targetType: "procedure"), in: platform.database)
+            let entries = try await AuditLog.entries(
+                matching: .init(targetType: "procedure", targetID: try #require(created["id"] as? String)), in: platform.database)
             #expect(entries.map(\.action).sorted() == ["procedure.create", "procedure.update"])
         }
     }
@@ -81,6 +100,7 @@ import Testing
     @Test func badInputChangesNothing() async throws {
         try await TestPlatform.withDemo { _, http in
             let admin = try await http.token("admin")
+            let demo = try await Self.codes(http, "")
             var cases: [[String: Any]] = []
             for (key, value) in [("level", "hamlet"), ("onlineLevel", "half"), ("deadlineDays", -1), ("code", "1 009"), ("agencyCode", "no.such")]
                 as [(String, Any)]
@@ -107,7 +127,7 @@ import Testing
             let missingColumns = try await http.request(
                 .post, "/api/v1/procedures/import", token: admin, rawBody: "code,name\n1.1,x\n", headers: [.contentType: "text/csv"])
             #expect(missingColumns.status == 400)
-            #expect(try await http.request(.get, "/api/v1/procedures").items.isEmpty)
+            #expect(try await Self.codes(http, "") == demo)
             #expect(try await http.request(.get, "/api/v1/procedures?level=hamlet").status == 400)
             #expect(try await http.request(.get, "/api/v1/procedures/9.999").status == 404)
         }

@@ -16,7 +16,7 @@ import Testing
 
     static var process: [String: Any] {
         [
-            "code": "ho-so.mot-cap", "name": "Hồ sơ một cấp", "timeLimitDays": 5,
+            "code": "ho-so.thu-nghiem", "name": "Hồ sơ một cấp", "timeLimitDays": 5,
             "states": [state("tiep-nhan", start: true), state("xu-ly"), state("da-tra", end: true)],
             "actions": [action("chuyen", "tiep-nhan", "xu-ly", roles: ["officer"]), action("tra", "xu-ly", "da-tra", roles: ["officer", "leader"])],
         ]
@@ -26,13 +26,13 @@ import Testing
         try await TestPlatform.withDemo { platform, http in
             let admin = try await http.token("admin")
             let officer = try await http.token("tttt.canbo")
-            #expect(try await http.request(.put, "/api/v1/processes/ho-so.mot-cap", token: officer, json: Self.process).status == 403)
-            #expect(try await http.request(.put, "/api/v1/processes/ho-so.mot-cap", token: admin, json: Self.process).status == 201)
-            #expect(try await http.request(.put, "/api/v1/processes/ho-so.mot-cap", token: admin, json: Self.process).status == 200)
+            #expect(try await http.request(.put, "/api/v1/processes/ho-so.thu-nghiem", token: officer, json: Self.process).status == 403)
+            #expect(try await http.request(.put, "/api/v1/processes/ho-so.thu-nghiem", token: admin, json: Self.process).status == 201)
+            #expect(try await http.request(.put, "/api/v1/processes/ho-so.thu-nghiem", token: admin, json: Self.process).status == 200)
             let listed = try await http.request(.get, "/api/v1/processes", token: officer)
-            #expect(listed.items.map { $0["code"] as? String } == ["ho-so.mot-cap"])
-            #expect(try await http.request(.get, "/api/v1/processes/ho-so.mot-cap").status == 401)
-            let entries = try await AuditLog.entries(matching: .init(targetType: "process"), in: platform.database)
+            #expect(listed.items.map { $0["code"] as? String } == ["ho-so.lien-thong", "ho-so.mot-cap", "ho-so.thu-nghiem"])
+            #expect(try await http.request(.get, "/api/v1/processes/ho-so.thu-nghiem").status == 401)
+            let entries = try await AuditLog.entries(matching: .init(targetType: "process", targetID: "ho-so.thu-nghiem"), in: platform.database)
             #expect(entries.map(\.action).sorted() == ["process.create", "process.update"])
         }
     }
@@ -43,12 +43,13 @@ import Testing
             var flawed = Self.process
             flawed["states"] = (flawed["states"] as! [[String: Any]]) + [Self.state("quen")]
             flawed["actions"] = (flawed["actions"] as! [[String: Any]]) + [Self.action("ky", "xu-ly", "da-tra", roles: [])]
-            let reply = try await http.request(.put, "/api/v1/processes/ho-so.mot-cap", token: admin, json: flawed)
+            let reply = try await http.request(.put, "/api/v1/processes/ho-so.thu-nghiem", token: admin, json: flawed)
             #expect(reply.status == 400)
             #expect(reply.body.contains("state quen cannot be reached from the start") && reply.body.contains("no role may take action ky"))
             #expect(try await http.request(.put, "/api/v1/processes/khac", token: admin, json: Self.process).status == 400)
-            #expect(try await http.request(.put, "/api/v1/processes/ho-so.mot-cap", token: admin, json: ["code": "ho-so.mot-cap"]).status == 400)
-            #expect(try await http.request(.get, "/api/v1/processes/ho-so.mot-cap", token: admin).status == 404)
+            #expect(
+                try await http.request(.put, "/api/v1/processes/ho-so.thu-nghiem", token: admin, json: ["code": "ho-so.thu-nghiem"]).status == 400)
+            #expect(try await http.request(.get, "/api/v1/processes/ho-so.thu-nghiem", token: admin).status == 404)
         }
     }
 }

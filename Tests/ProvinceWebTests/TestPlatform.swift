@@ -7,6 +7,7 @@ import NIOCore
 import ProvinceStore
 import TestSupport
 import Testing
+import WorkingDays
 
 @testable import ProvinceWeb
 
@@ -23,12 +24,15 @@ struct TestPlatform {
         try await withPlatform(demo: true, body)
     }
 
-    static func withPlatform(demo: Bool, _ body: @Sendable (Platform, TestHTTP) async throws -> Void) async throws {
+    /// `today`: the day in Vietnam the platform takes as today (deadlines count from it).
+    static func withPlatform(
+        demo: Bool, today: @escaping @Sendable () -> CivilDate = { CivilDate(Date()) }, _ body: @Sendable (Platform, TestHTTP) async throws -> Void
+    ) async throws {
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
         let configuration = AppConfiguration(
             dataDirectory: directory, database: location, demo: demo, bcryptCost: 4, paymentSecret: TestPlatform.paymentSecret)
-        let platform = try await Platform.open(configuration, logger: logger)
+        let platform = try await Platform.open(configuration, logger: logger, today: today)
         do {
             if demo { _ = try await DemoProvince.loadIfEmpty(into: platform) }
             let app = try await buildApplication(platform, logger: logger)

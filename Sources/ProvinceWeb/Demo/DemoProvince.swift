@@ -3,7 +3,8 @@ import Foundation
 import ProvinceCore
 
 /// The demo province, Lâm Đồng: its units before and after the 2025 reform with the links between them, its
-/// departments, a few officials, citizens and a system account.
+/// departments and one ward's People's Committee, a few officials, citizens and a system account, and the one-stop
+/// shop's workflows, procedures and payment accounts.
 public enum DemoProvince {
     /// The password of every demo account.
     public static let password = "LamDong@2025"
@@ -62,10 +63,17 @@ public enum DemoProvince {
                 AgencyInput(code: seed.code, name: seed.name, kind: seed.kind.rawValue, parentID: parent, unitID: province), by: actor)
             ids[seed.code] = agency.id
         }
+        let ward = try await platform.agencies.create(
+            AgencyInput(
+                code: commune.code, name: commune.name, kind: commune.kind.rawValue, parentID: nil,
+                unitID: AdministrativeUnit.id(edition: UnitDirectory.Edition.afterReform.name, code: communeUnitCode)), by: actor)
+        ids[commune.code] = ward.id
         let people: [(String, String, String, [Role])] = [
             ("admin", "Nguyễn Văn Quản", "000.00.02.H38", [.platformAdmin]),
             ("tttt.quantri", "Trần Thị Hạnh", "000.00.02.H38", [.agencyAdmin]),
             ("tttt.canbo", "Lê Minh Tuấn", "000.00.02.H38", [.officer]),
+            ("tttt.giamdoc", "Phan Văn Đức", "000.00.02.H38", [.leader]),
+            ("xuanhuong.motcua", "Ka Thị Nhung", commune.code, [.officer]),
             ("yte.quantri", "Phạm Thị Lan", "000.00.07.H38", [.agencyAdmin]),
             ("yte.canbo", "Hoàng Văn Nam", "000.00.07.H38", [.officer]),
             ("ubnd.lanhdao", "Đặng Quốc Bảo", "000.00.01.H38", [.leader]),
@@ -83,6 +91,7 @@ public enum DemoProvince {
             _ = try await platform.accounts.register(CitizenRegistration(citizenID: cccd, fullName: name, password: password), by: actor)
             logins.append(Login(username: cccd, role: "citizen"))
         }
+        try await loadServices(into: platform, agencyIDs: ids, by: actor)
         _ = try await platform.accounts.create(
             AccountInput(kind: "system", username: "motcua.he-thong", fullName: "Hệ thống một cửa điện tử", agencyID: ids["000.03.01.H38"]),
             by: actor)
