@@ -324,6 +324,15 @@ public struct DossierDesk: Sendable {
         return rating
     }
 
+    /// The applicant's rating of the dossier, if given.
+    public func rating(of dossier: Dossier) async throws -> DossierRating? {
+        try await database.read { db in
+            try await db.raw("SELECT * FROM dossier_ratings WHERE dossier_id = \(bind: dossier.id)").first().map {
+                DossierRating(score: try $0.int("score"), comment: try $0.optionalString("comment"), ratedAt: try $0.date("rated_at"))
+            }
+        }
+    }
+
     // MARK: - Reading
 
     /// A dossier by id or code, for one who may see it: its applicant, officials of the agency handling it, platform
@@ -334,6 +343,23 @@ public struct DossierDesk: Sendable {
             throw AppError(.notFound, vi: "Không tìm thấy hồ sơ \(reference).", en: "No such dossier: \(reference).")
         }
         return dossier
+    }
+
+    /// The workflow actions `actor` may take on `dossier` now (none on a finished one).
+    public func actions(on dossier: Dossier, by actor: Actor) async throws -> [ProcessDefinition.Action] {
+        guard !dossier.finished else { return [] }
+        let roles = Set(roles(of: actor, for: dossier))
+        guard !roles.isEmpty else { return [] }
+        return try await processes.get(dossier.processCode).actions(from: dossier.state).filter { !roles.isDisjoint(with: $0.roles) }
+    }
+
+    /// A file of a dossier and its bytes, for one who may see the dossier.
+    public func file(_ fileID: String, of reference: String, by actor: Actor) async throws -> (file: DossierFile, content: Data) {
+        let dossier = try await get(reference, by: actor)
+        guard let file = dossier.files.first(where: { $0.id == fileID }), let content = files.read(file.sha256) else {
+            throw AppError(.notFound, vi: "Không tìm thấy tệp \(fileID).", en: "No such file: \(fileID).")
+        }
+        return (file, content)
     }
 
     /// What anyone holding a dossier's code may see of it: where it stands and when it is due.

@@ -59,6 +59,17 @@ public struct ProcedureCatalogue: Sendable {
         return found
     }
 
+    /// How many procedures the catalogue holds at each online level.
+    public func countByOnlineLevel() async throws -> [OnlineLevel: Int] {
+        try await database.read { db in
+            var counts: [OnlineLevel: Int] = [:]
+            for row in try await db.raw("SELECT online_level, COUNT(*) AS n FROM procedures GROUP BY online_level").all() {
+                if let level = OnlineLevel(rawValue: try row.string("online_level")) { counts[level] = try row.int("n") }
+            }
+            return counts
+        }
+    }
+
     /// Creates the procedure with the input's code, or changes the one that has it.
     @discardableResult
     public func save(_ input: ProcedureInput, by actor: Actor) async throws -> Procedure {

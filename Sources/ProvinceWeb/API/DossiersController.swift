@@ -77,21 +77,21 @@ struct DossiersController {
 
     /// The service-quality index of the dossiers received in a period (`from`, `to`; by default this year so far).
     @Sendable func quality(_ request: Request, context: AppContext) async throws -> QualityIndex {
-        let (from, to) = try Self.period(request)
-        return QualityIndex(from: from, to: to, lines: try await ServiceQuality(database: desk.database).index(from: from, to: to))
+        let (from, to) = try Self.period(request, today: desk.today())
+        return QualityIndex(
+            from: from, to: to, lines: try await ServiceQuality(database: desk.database).index(from: from, to: to, today: desk.today()))
     }
 
     @Sendable func qualityCSV(_ request: Request, context: AppContext) async throws -> Response {
-        let (from, to) = try Self.period(request)
-        let lines = try await ServiceQuality(database: desk.database).index(from: from, to: to)
+        let (from, to) = try Self.period(request, today: desk.today())
+        let lines = try await ServiceQuality(database: desk.database).index(from: from, to: to, today: desk.today())
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"chat-luong-\(from)-\(to).csv\""],
             body: .init(byteBuffer: ByteBuffer(string: ServiceQuality.csv(lines))))
     }
 
-    static func period(_ request: Request) throws -> (CivilDate, CivilDate) {
-        let today = CivilDate(Date())
+    static func period(_ request: Request, today: CivilDate) throws -> (CivilDate, CivilDate) {
         func day(_ name: String, _ fallback: CivilDate) throws -> CivilDate {
             guard let text = request.query(name) else { return fallback }
             guard let date = CivilDate(text), WorkingCalendarStore.years.contains(date.year) else {

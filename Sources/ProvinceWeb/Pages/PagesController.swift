@@ -39,6 +39,7 @@ struct PagesController {
         router.post("admin/accounts/{id}/password", use: resetPassword)
         router.get("audit", use: audit)
         addHubRoutes(to: router)
+        addServiceRoutes(to: router)
     }
 
     // MARK: Home and signing in
@@ -425,8 +426,13 @@ struct PagesController {
 
     /// Every form of a signed-in user carries the session's CSRF token.
     func checkSession(_ form: Form, context: AppContext) throws {
+        try checkSession(token: form["_csrf"], context: context)
+    }
+
+    /// Checks a form's CSRF token against the session's.
+    func checkSession(token: String, context: AppContext) throws {
         guard let session = context.session else { throw AppError.unauthenticated }
-        guard Tokens.constantTimeEqual(session.csrfToken, form["_csrf"]) else { throw csrfError }
+        guard Tokens.constantTimeEqual(session.csrfToken, token) else { throw csrfError }
     }
 
     private var csrfError: AppError {

@@ -1,7 +1,7 @@
 /// Charts drawn on the server as SVG: pages need no JavaScript to show them.
 enum SVGChart {
-    /// Horizontal bars, one a row, labelled with the name and the value.
-    static func bars(_ rows: [(label: String, value: Int)], width: Int = 640) -> String {
+    /// Horizontal bars, one a row, labelled with the name and the value (followed by `unit`).
+    static func bars(_ rows: [(label: String, value: Int)], width: Int = 640, unit: String = "") -> String {
         let rowHeight = 26
         let labelWidth = 300
         let barSpace = width - labelWidth - 70
@@ -16,7 +16,7 @@ enum SVGChart {
             svg += """
                 <text x="0" y="\(y + 17)" font-size="12">\(escape(String(row.label.suffix(44))))</text>\
                 <rect x="\(labelWidth)" y="\(y + 4)" width="\(length)" height="\(rowHeight - 8)" fill="#1f5fa8"/>\
-                <text x="\(labelWidth + length + 6)" y="\(y + 17)" font-size="12">\(row.value)</text>
+                <text x="\(labelWidth + length + 6)" y="\(y + 17)" font-size="12">\(row.value)\(unit)</text>
                 """
         }
         return svg + "</svg>"
