@@ -24,8 +24,9 @@ DEMO_PASSWORD = "LamDong@2025"
 class Server:
     """One `province serve` process on a free loopback port."""
 
-    def __init__(self, data_dir, database_url=None, demo=True, extra=()):
+    def __init__(self, data_dir, database_url=None, demo=True, extra=(), hub_port=0):
         self.data_dir = data_dir
+        self.hub_port = hub_port
         self.extra = list(extra)
         self.database_url = database_url
         self.demo = demo
@@ -35,7 +36,7 @@ class Server:
         self.output = []
 
     def start(self, timeout=60):
-        command = [BINARY, "serve", "--port", "0", "--hub-port", "0", "--hub-tls-port", "0", "--data-dir", self.data_dir, "--bcrypt-cost", "4"]
+        command = [BINARY, "serve", "--port", "0", "--hub-port", str(self.hub_port), "--hub-tls-port", "0", "--data-dir", self.data_dir, "--bcrypt-cost", "4"]
         if self.demo:
             command.append("--demo")
         if self.database_url:
@@ -125,6 +126,14 @@ def postgres_url():
     subprocess.run(psql + ["-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
 
 
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def wait_for(condition, timeout=10, interval=0.05):
