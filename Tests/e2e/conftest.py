@@ -67,6 +67,12 @@ class Server:
         assert reply.status_code == 201, reply.text
         return reply.json()["token"]
 
+    def call(self, method, path, body, username="admin"):
+        """An API call that must succeed (2xx): its JSON answer."""
+        reply = requests.request(method, f"{self.url}/api/v1{path}", json=body, headers={"Authorization": f"Bearer {self.token(username)}"}, timeout=10)
+        assert reply.status_code in (200, 201), reply.text
+        return reply.json()
+
     def every_item(self, path, token, **params):
         """Every item of a paged API list, following nextCursor."""
         items, cursor = [], None

@@ -44,14 +44,7 @@ class Origin(http.server.ThreadingHTTPServer):
 
 
 def register(server, origin_port):
-    token = server.token("admin")
-    headers = {"Authorization": f"Bearer {token}"}
-
-    def call(method, path, body):
-        reply = requests.request(method, f"{server.url}/api/v1{path}", json=body, headers=headers, timeout=10)
-        assert reply.status_code in (200, 201), reply.text
-        return reply.json()
-
+    call = server.call
     call("POST", "/hub/members", {"instance": "VN", "memberClass": "GOV", "memberCode": "000.00.02.H38", "name": "Sở TTTT"})
     call("POST", "/hub/members", {"instance": "VN", "memberClass": "GOV", "memberCode": "000.00.07.H38", "name": "Sở Y tế"})
     call("POST", "/hub/subsystems", {"memberID": "VN/GOV/000.00.02.H38", "subsystemCode": "DATA", "name": "Kho dữ liệu"})

@@ -161,13 +161,7 @@ def test_pushes_go_through_the_hub_and_are_logged(servers, data_dir):
     portal = Portal()
     hub_port = free_port()
     setup = servers(data_dir, hub_port=hub_port)
-    admin = {"Authorization": f"Bearer {setup.token('admin')}"}
-
-    def call(method, path, body):
-        reply = requests.request(method, f"{setup.url}/api/v1{path}", json=body, headers=admin, timeout=10)
-        assert reply.status_code in (200, 201), reply.text
-        return reply.json()
-
+    call = setup.call
     call("POST", "/hub/members", {"instance": "VN", "memberClass": "GOV", "memberCode": "000.00.00.G22", "name": "Văn phòng Chính phủ"})
     call("POST", "/hub/members", {"instance": "VN", "memberClass": "GOV", "memberCode": "000.03.01.H38", "name": "Trung tâm Phục vụ hành chính công"})
     call("POST", "/hub/subsystems", {"memberID": "VN/GOV/000.00.00.G22", "subsystemCode": "DVCQG", "name": "Cổng Dịch vụ công quốc gia"})
