@@ -79,7 +79,7 @@ let package = Package(
             name: "PublicServices",
             dependencies: [
                 "ProvinceCore", "ProvinceStore", "Audit", "Workflow", "WorkingDays", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings

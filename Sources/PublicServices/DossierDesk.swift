@@ -81,14 +81,18 @@ public struct DossierDesk: Sendable {
         if let key = submission.submissionKey, let existing = try await dossierID(applicant: account.id, submissionKey: key) {
             return try await load(existing)
         }
-        let kept = try uploads.map { upload, bytes in (upload, bytes.count, try files.keep(bytes)) }
+        // Stored to the millisecond: the dossier answered is the one read back later.
+        let now = Timestamp.date(Timestamp.now()) ?? Date()
+        let digests = try await files.keep(uploads.map(\.1))
+        let event = DossierEvent(seq: 1, action: "nop", fromState: nil, toState: start.code, actor: actor.label, reason: nil, at: now)
+        let stored = zip(uploads, digests).map { upload, digest in Self.stored(upload.0, size: upload.1.count, sha256: digest, at: now) }
         let workingCalendar = try await calendar.calendar()
         let receivedOn = today()
         let dueOn = workingCalendar.dueDate(receivedOn: receivedOn, workingDays: procedure.deadlineDays)
         let id = UUID().uuidString.lowercased()
         let database = self.database
         let formText = String(decoding: try JSONEncoder().encode(form), as: UTF8.self)
-        try await database.write { [citizenID] db in
+        let code = try await database.write { [citizenID] db in
             guard let agencyRow = try await db.raw("SELECT code FROM agencies WHERE id = \(bind: receivingAgencyID)").first() else {
                 throw AppError(.conflict, vi: "Cơ quan giải quyết không còn.", en: "The resolving agency is gone.")
             }
@@ -100,7 +104,6 @@ public struct DossierDesk: Sendable {
                 """
             ).first()!.int("last")
             let code = prefix + "-" + String(format: "%04d", number)
-            let now = Timestamp.now()
             try await db.raw(
                 """
                 INSERT INTO dossiers (id, code, procedure_id, process_code, agency_id, receiving_agency_id, holder_agency_id, applicant_id,
@@ -110,25 +113,30 @@ public struct DossierDesk: Sendable {
                     \(bind: holderAgencyID),
                     \(bind: account.kind == .citizen ? account.id : nil), \(bind: applicantName), \(bind: citizenID), \(bind: channel.rawValue),
                     \(bind: formText), \(bind: start.code), 0, \(bind: receivedOn.description), \(bind: dueOn.description), NULL, 0,
-                    \(bind: account.kind == .citizen ? submission.submissionKey : nil), \(bind: now), \(bind: now), NULL,
+                    \(bind: account.kind == .citizen ? submission.submissionKey : nil), \(bind: Timestamp.string(now)), \(bind: Timestamp.string(now)), NULL,
                     \(bind: procedure.feeVND > 0 ? procedure.feeVND : nil))
                 """
             ).run()
             var counts = ServiceQuality.Counts()
             counts.received = 1
             counts.online = channel == .online ? 1 : 0
-            counts.digitized = kept.isEmpty ? 0 : 1
+            counts.digitized = stored.isEmpty ? 0 : 1
             try await ServiceQuality.add(counts, agencyID: agencyID, day: receivedOn, in: db)
-            let event = DossierEvent(seq: 1, action: "nop", fromState: nil, toState: start.code, actor: actor.label, reason: nil, at: Date())
             try await Self.record(
-                event, files: kept, dossierID: id, code: code, procedure: procedure, stateName: start.name, dueOn: dueOn, finished: false, in: db)
+                event, files: stored, dossierID: id, code: code, procedure: procedure, stateName: start.name, dueOn: dueOn, finished: false, in: db)
             try await AuditLog.append(
                 AuditChange(
                     action: "dossier.submit", targetType: "dossier", targetID: id, agencyID: agencyID, before: String?.none, after: code,
                     summary: "\(code) \(procedure.code) \(channel.rawValue)"),
                 by: actor, in: db, database: database)
+            return code
         }
-        return try await load(id)
+        return Dossier(
+            id: id, code: code, procedureID: procedure.id, procedureCode: procedure.code, processCode: processCode, agencyID: agencyID,
+            receivingAgencyID: receivingAgencyID, holderAgencyID: holderAgencyID, applicantID: account.kind == .citizen ? account.id : nil,
+            applicantName: applicantName, applicantCitizenID: citizenID, channel: channel, form: form, state: start.code, finished: false,
+            receivedOn: receivedOn, dueOn: dueOn, pausedSince: nil, pausedDays: 0, createdAt: now, updatedAt: now, finishedAt: nil,
+            feeVND: procedure.feeVND > 0 ? procedure.feeVND : nil, files: stored.sorted { $0.filename < $1.filename }, history: [event])
     }
 
     // MARK: - Acting
@@ -155,7 +163,9 @@ public struct DossierDesk: Sendable {
             throw AppError(.conflict, vi: "Quy trình đã thay đổi.", en: "The workflow has changed.")
         }
         let checked = try uploaded.map { ($0, try DossierFileStore.checked($0)) }
-        let kept = try checked.map { upload, bytes in (upload, bytes.count, try files.keep(bytes)) }
+        let digests = try await files.keep(checked.map(\.1))
+        let at = Date()
+        let kept = zip(checked, digests).map { upload, digest in Self.stored(upload.0, size: upload.1.count, sha256: digest, at: at) }
         let procedure = try await catalogue.get(dossier.procedureID)
         let workingCalendar = try await calendar.calendar()
         let today = today()
@@ -194,7 +204,7 @@ public struct DossierDesk: Sendable {
             }
             let event = DossierEvent(
                 seq: seq, action: action.code, fromState: dossier.state, toState: target.code, actor: actor.label,
-                reason: trimmedReason?.isEmpty == false ? trimmedReason : nil, at: Date())
+                reason: trimmedReason?.isEmpty == false ? trimmedReason : nil, at: at)
             try await Self.record(
                 event, files: kept, dossierID: dossier.id, code: dossier.code, procedure: procedure, stateName: target.name, dueOn: dueOn,
                 finished: finished, in: db)
@@ -252,9 +262,16 @@ public struct DossierDesk: Sendable {
         }
     }
 
+    /// The record of an uploaded file kept under `sha256`.
+    static func stored(_ upload: UploadedFile, size: Int, sha256: String, at: Date) -> DossierFile {
+        DossierFile(
+            id: UUID().uuidString.lowercased(), kind: upload.kind, filename: upload.filename, contentType: upload.contentType.lowercased(),
+            size: size, sha256: sha256, uploadedAt: at)
+    }
+
     /// The event, its files and the outbox entry for the national portal, in the caller's transaction.
     static func record(
-        _ event: DossierEvent, files: [(UploadedFile, Int, String)], dossierID: String, code: String, procedure: Procedure, stateName: String,
+        _ event: DossierEvent, files: [DossierFile], dossierID: String, code: String, procedure: Procedure, stateName: String,
         dueOn: CivilDate, finished: Bool, in db: any SQLDatabase
     ) async throws {
         let at = Timestamp.string(event.at)
@@ -265,12 +282,12 @@ public struct DossierDesk: Sendable {
                 \(bind: event.actor), \(bind: event.reason), \(bind: at))
             """
         ).run()
-        for (upload, size, digest) in files {
+        for file in files {
             try await db.raw(
                 """
                 INSERT INTO dossier_files (id, dossier_id, event_seq, kind, filename, content_type, size, sha256, uploaded_at)
-                VALUES (\(bind: UUID().uuidString.lowercased()), \(bind: dossierID), \(bind: event.seq), \(bind: upload.kind), \(bind: upload.filename),
-                    \(bind: upload.contentType.lowercased()), \(bind: size), \(bind: digest), \(bind: at))
+                VALUES (\(bind: file.id), \(bind: dossierID), \(bind: event.seq), \(bind: file.kind), \(bind: file.filename),
+                    \(bind: file.contentType), \(bind: file.size), \(bind: file.sha256), \(bind: at))
                 """
             ).run()
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 import ProvinceCore
 
 /// A file sent with a dossier: what it claims to be and its bytes.
@@ -73,6 +74,13 @@ public struct DossierFileStore: Sendable {
                 en: "The file \(name) claims to be \(file.contentType) but is \(sniffed).")
         }
         return bytes
+    }
+
+    /// Keeps the files' bytes on a thread of NIO's blocking pool (the writes and flushes wait on the disk, not on the
+    /// threads that serve requests); returns their digests in order.
+    public func keep(_ files: [[UInt8]]) async throws -> [String] {
+        guard !files.isEmpty else { return [] }
+        return try await NIOThreadPool.singleton.runIfActive { try files.map(keep) }
     }
 
     /// Keeps the bytes under their SHA-256 (written to a temporary name, flushed, renamed) and returns the digest.

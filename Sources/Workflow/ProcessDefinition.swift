@@ -1,4 +1,5 @@
 import Foundation
+import ProvinceCore
 import WorkingDays
 
 /// A workflow as data (after DIGIT's workflow service): states, the actions that move a case between them and who
@@ -96,10 +97,13 @@ public struct ProcessDefinition: Sendable, Codable, Equatable {
     public func actions(from state: String) -> [Action] { actions.filter { $0.from == state } }
 }
 
-/// What is wrong with a definition, each problem in words an operator can act on.
+/// What is wrong with a definition, each problem in words an operator can act on, in Vietnamese and English.
 public struct ProcessDefinitionProblems: Error, Sendable, Equatable, CustomStringConvertible {
-    public var problems: [String]
-    public var description: String { problems.joined(separator: "; ") }
+    public var problems: [LocalizedText]
+    public var description: String { problems.map(\.en).joined(separator: "; ") }
+
+    /// The problems in one language, one after the other.
+    public func text(_ language: Language) -> String { problems.map { $0.text(language) }.joined(separator: "; ") }
 }
 
 extension ProcessDefinition {
@@ -108,58 +112,92 @@ extension ProcessDefinition {
     /// able to reach an end, time limits not negative, an overdue action that leaves its state. Throws every problem
     /// found at once.
     public func validate(knownRoles: Set<String>) throws {
-        var problems: [String] = []
-        func checkCode(_ code: String, _ what: String) {
+        var problems: [LocalizedText] = []
+        func problem(_ vi: String, _ en: String) { problems.append(LocalizedText(vi: vi, en: en)) }
+        func checkCode(_ code: String, _ vi: String, _ en: String) {
             let allowed = code.unicodeScalars.allSatisfy {
                 ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || ".-_".unicodeScalars.contains($0)
             }
             if code.isEmpty || code.count > 64 || !allowed {
-                problems.append("\(what) \"\(code)\": a code is 1 to 64 letters, digits, '.', '-' or '_'")
+                problem(
+                    "mã \(vi) \"\(code)\" phải gồm 1 đến 64 chữ cái, chữ số, '.', '-' hoặc '_'",
+                    "\(en) \"\(code)\": a code is 1 to 64 letters, digits, '.', '-' or '_'")
             }
         }
-        checkCode(code, "process")
-        if name.trimmingCharacters(in: .whitespaces).isEmpty { problems.append("the process has no name") }
-        if let limit = timeLimitDays, limit < 0 { problems.append("the process's time limit is negative") }
+        checkCode(code, "quy trình", "process")
+        if name.trimmingCharacters(in: .whitespaces).isEmpty { problem("quy trình chưa có tên", "the process has no name") }
+        if let limit = timeLimitDays, limit < 0 { problem("thời hạn của quy trình là số âm", "the process's time limit is negative") }
         var seen = Set<String>()
         for state in states {
-            checkCode(state.code, "state")
-            if !seen.insert(state.code).inserted { problems.append("state \(state.code) is defined twice") }
-            if let limit = state.timeLimitDays, limit < 0 { problems.append("state \(state.code) has a negative time limit") }
-            if state.isStart && state.isTerminal { problems.append("state \(state.code) is both the start and an end") }
+            checkCode(state.code, "bước", "state")
+            if !seen.insert(state.code).inserted { problem("bước \(state.code) được khai báo hai lần", "state \(state.code) is defined twice") }
+            if let limit = state.timeLimitDays, limit < 0 {
+                problem("bước \(state.code) có thời hạn âm", "state \(state.code) has a negative time limit")
+            }
+            if state.isStart && state.isTerminal {
+                problem("bước \(state.code) vừa là bước đầu vừa là bước kết thúc", "state \(state.code) is both the start and an end")
+            }
         }
         let starts = states.filter(\.isStart)
-        if starts.count != 1 { problems.append("a process has exactly one start state (this one has \(starts.count))") }
-        if !states.contains(where: \.isTerminal) { problems.append("no state ends the process") }
+        if starts.count != 1 {
+            problem(
+                "quy trình phải có đúng một bước đầu (đang có \(starts.count))",
+                "a process has exactly one start state (this one has \(starts.count))")
+        }
+        if !states.contains(where: \.isTerminal) { problem("không bước nào kết thúc quy trình", "no state ends the process") }
         var actionKeys = Set<String>()
         for action in actions {
-            checkCode(action.code, "action")
+            checkCode(action.code, "thao tác", "action")
             if !actionKeys.insert(action.from + "\u{0}" + action.code).inserted {
-                problems.append("action \(action.code) is defined twice from state \(action.from)")
+                problem(
+                    "thao tác \(action.code) được khai báo hai lần từ bước \(action.from)",
+                    "action \(action.code) is defined twice from state \(action.from)")
             }
-            if state(action.from) == nil { problems.append("action \(action.code) leaves an unknown state \(action.from)") }
-            if state(action.to) == nil { problems.append("action \(action.code) leads to an unknown state \(action.to)") }
-            if state(action.from)?.isTerminal == true { problems.append("action \(action.code) leaves \(action.from), which ends the process") }
-            if action.roles.isEmpty { problems.append("no role may take action \(action.code)") }
-            for role in action.roles where !knownRoles.contains(role) { problems.append("action \(action.code) names an unknown role \(role)") }
+            if state(action.from) == nil {
+                problem("thao tác \(action.code) đi từ bước không có: \(action.from)", "action \(action.code) leaves an unknown state \(action.from)")
+            }
+            if state(action.to) == nil {
+                problem("thao tác \(action.code) dẫn tới bước không có: \(action.to)", "action \(action.code) leads to an unknown state \(action.to)")
+            }
+            if state(action.from)?.isTerminal == true {
+                problem(
+                    "thao tác \(action.code) đi ra từ \(action.from), là bước kết thúc",
+                    "action \(action.code) leaves \(action.from), which ends the process")
+            }
+            if action.roles.isEmpty { problem("thao tác \(action.code) không có vai trò nào được làm", "no role may take action \(action.code)") }
+            for role in action.roles where !knownRoles.contains(role) {
+                problem("thao tác \(action.code) nêu vai trò không có: \(role)", "action \(action.code) names an unknown role \(role)")
+            }
         }
         for state in states {
             guard let overdue = state.onOverdue else { continue }
-            if state.timeLimitDays == nil { problems.append("state \(state.code) acts when overdue but has no time limit") }
+            if state.timeLimitDays == nil {
+                problem(
+                    "bước \(state.code) có xử lý khi quá hạn nhưng không có thời hạn",
+                    "state \(state.code) acts when overdue but has no time limit")
+            }
             if let action = actions(from: state.code).first(where: { $0.code == overdue }) {
                 if !action.roles.contains("system") || !action.requiredDocuments.isEmpty || action.requiresReason {
-                    problems.append(
+                    problem(
+                        "bước \(state.code) khi quá hạn dùng \(overdue), mà hệ thống không tự làm được (cần vai trò system, không kèm giấy tờ, không cần lý do)",
                         "state \(state.code) acts when overdue with \(overdue), which the system cannot take (role system, no documents, no reason)")
                 }
             } else {
-                problems.append("state \(state.code) acts when overdue with \(overdue), which is not an action leaving it")
+                problem(
+                    "bước \(state.code) khi quá hạn dùng \(overdue), không phải thao tác đi ra từ bước này",
+                    "state \(state.code) acts when overdue with \(overdue), which is not an action leaving it")
             }
         }
         if let start = starts.first, starts.count == 1 {
             let reachable = reach(from: [start.code], forward: true)
-            for state in states where !reachable.contains(state.code) { problems.append("state \(state.code) cannot be reached from the start") }
+            for state in states where !reachable.contains(state.code) {
+                problem("không thể đến bước \(state.code) từ bước đầu", "state \(state.code) cannot be reached from the start")
+            }
         }
         let ending = reach(from: states.filter(\.isTerminal).map(\.code), forward: false)
-        for state in states where !ending.contains(state.code) { problems.append("no way leads from state \(state.code) to an end") }
+        for state in states where !ending.contains(state.code) {
+            problem("từ bước \(state.code) không có đường tới bước kết thúc", "no way leads from state \(state.code) to an end")
+        }
         if !problems.isEmpty { throw ProcessDefinitionProblems(problems: problems) }
     }
 

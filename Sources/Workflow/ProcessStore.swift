@@ -38,7 +38,7 @@ public struct ProcessStore: Sendable {
             try definition.validate(knownRoles: Self.knownRoles)
         } catch let problems as ProcessDefinitionProblems {
             throw AppError(
-                .validation, vi: "Quy trình chưa hợp lệ: \(problems.description).", en: "The process is not valid: \(problems.description).")
+                .validation, vi: "Quy trình chưa hợp lệ: \(problems.text(.vi)).", en: "The process is not valid: \(problems.text(.en)).")
         }
         let text = String(decoding: try JSONEncoder().encode(definition), as: UTF8.self)
         let database = self.database

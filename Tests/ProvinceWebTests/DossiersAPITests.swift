@@ -93,6 +93,10 @@ import WorkingDays
             let today = CivilDate(Date())
             #expect(submitted["dueOn"] as? String == WorkingCalendar().dueDate(receivedOn: today, workingDays: 10).description)
             #expect((submitted["files"] as? [[String: Any]])?.count == 2)
+            // What the submission answered is what is stored.
+            let stored = try await http.request(.get, "/api/v1/dossiers/\(code)", token: citizen)
+            let sorted = { (reply: TestHTTP.Reply) in try JSONSerialization.data(withJSONObject: reply.json, options: [.sortedKeys]) }
+            #expect(try sorted(stored) == sorted(submitted), "\(stored.body)\n\(submitted.body)")
             // The same submission again: the same dossier, not a second one.
             let again = try await http.request(.post, "/api/v1/dossiers", token: citizen, json: Self.submission)
             #expect(again["code"] as? String == code)

@@ -45,7 +45,7 @@ import WorkingDays
             try definition.validate(knownRoles: Self.roles)
             return []
         } catch let error as ProcessDefinitionProblems {
-            return error.problems
+            return error.problems.map(\.en)
         } catch {
             return ["\(error)"]
         }
