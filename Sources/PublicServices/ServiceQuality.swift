@@ -6,7 +6,7 @@ import WorkingDays
 
 /// The service-quality figures the seeds and Decision 766/QĐ-TTg report, computed from the dossiers themselves for
 /// the dossiers received in a period: how many were submitted online, resolved on time, digitized, and how satisfied
-/// their applicants were; by agency and for the province.
+/// their applicants were; by agency or by administrative unit, and for the province.
 public struct ServiceQuality: Sendable {
     let database: ProvinceDatabase
 
@@ -14,10 +14,21 @@ public struct ServiceQuality: Sendable {
         self.database = database
     }
 
-    /// One line of the index: an agency's figures, or the province's (no agency).
+    /// How the index's lines are drawn up after the province's.
+    public enum Grouping: String, Sendable, CaseIterable {
+        /// One line an agency (with the administrative unit it serves).
+        case agency
+        /// One line an administrative unit, summing the agencies that serve it.
+        case unit
+    }
+
+    /// One line of the index: an agency's figures, a unit's, or the province's (neither).
     public struct Line: Sendable, Encodable, Equatable {
         public var agencyID: String?
         public var agencyName: String?
+        /// The administrative unit: the agency's, or the line's own when grouped by unit ("" for agencies serving none).
+        public var unitID: String?
+        public var unitName: String?
         public var received: Int
         public var online: Int
         public var finished: Int
@@ -39,7 +50,7 @@ public struct ServiceQuality: Sendable {
         public var satisfactionRate: Double? { Self.rate(satisfied, ratings) }
 
         enum CodingKeys: String, CodingKey {
-            case agencyID, agencyName, received, online, finished, onTime, overdue, digitized, digitizedResults, ratings, satisfied
+            case agencyID, agencyName, unitID, unitName, received, online, finished, onTime, overdue, digitized, digitizedResults, ratings, satisfied
             case onlineRate, onTimeRate, digitizationRate, resultDigitizationRate, satisfactionRate
         }
 
@@ -48,6 +59,8 @@ public struct ServiceQuality: Sendable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encodeIfPresent(agencyID, forKey: .agencyID)
             try container.encodeIfPresent(agencyName, forKey: .agencyName)
+            try container.encodeIfPresent(unitID, forKey: .unitID)
+            try container.encodeIfPresent(unitName, forKey: .unitName)
             let counts: [(CodingKeys, Int)] = [
                 (.received, received), (.online, online), (.finished, finished), (.onTime, onTime), (.overdue, overdue), (.digitized, digitized),
                 (.digitizedResults, digitizedResults), (.ratings, ratings), (.satisfied, satisfied),
@@ -65,9 +78,11 @@ public struct ServiceQuality: Sendable {
             whole == 0 ? nil : (Double(part) / Double(whole) * 10_000).rounded() / 10_000
         }
 
-        init(agencyID: String?, agencyName: String?) {
+        init(agencyID: String?, agencyName: String?, unitID: String? = nil, unitName: String? = nil) {
             self.agencyID = agencyID
             self.agencyName = agencyName
+            self.unitID = unitID
+            self.unitName = unitName
             (received, online, finished, onTime, overdue, digitized, digitizedResults, ratings, satisfied) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
         }
 
@@ -87,6 +102,8 @@ public struct ServiceQuality: Sendable {
         init(agencyID: String?, agencyName: String?, row: any SQLRow) throws {
             self.agencyID = agencyID
             self.agencyName = agencyName
+            unitID = try row.optionalString("unit_id")
+            unitName = try row.optionalString("unit_name")
             received = try row.int("received")
             func count(_ column: String) throws -> Int { try row.decodeNil(column: column) ? 0 : row.int(column) }
             online = try count("online")
@@ -103,7 +120,7 @@ public struct ServiceQuality: Sendable {
     /// The index of the dossiers received from `from` to `to` (inclusive): the province's line first, then one an
     /// agency, by name. Read from the daily counts kept with each change; only the overdue figure, which depends on
     /// `today`, is counted from the unfinished dossiers.
-    public func index(from: CivilDate, to: CivilDate, today: CivilDate = CivilDate(Date())) async throws -> [Line] {
+    public func index(from: CivilDate, to: CivilDate, today: CivilDate = CivilDate(Date()), by grouping: Grouping = .agency) async throws -> [Line] {
         guard from <= to else {
             throw AppError(.validation, vi: "Ngày bắt đầu phải trước ngày kết thúc.", en: "from must not be after to.")
         }
@@ -112,11 +129,11 @@ public struct ServiceQuality: Sendable {
             // Sums cast back to BIGINT: PostgreSQL sums BIGINTs as NUMERIC.
             let counted = try await db.raw(
                 """
-                SELECT c.agency_id AS agency_id, a.name AS agency_name, CAST(SUM(c.received) AS BIGINT) AS received, CAST(SUM(c.online) AS BIGINT) AS online,
+                SELECT c.agency_id AS agency_id, a.name AS agency_name, a.unit_id AS unit_id, u.name AS unit_name, CAST(SUM(c.received) AS BIGINT) AS received, CAST(SUM(c.online) AS BIGINT) AS online,
                     CAST(SUM(c.finished) AS BIGINT) AS finished, CAST(SUM(c.on_time) AS BIGINT) AS on_time, CAST(SUM(c.digitized) AS BIGINT) AS digitized,
                     CAST(SUM(c.digitized_results) AS BIGINT) AS digitized_results, CAST(SUM(c.ratings) AS BIGINT) AS ratings, CAST(SUM(c.satisfied) AS BIGINT) AS satisfied
-                FROM dossier_daily c LEFT JOIN agencies a ON a.id = c.agency_id
-                WHERE c.day BETWEEN \(period) GROUP BY c.agency_id, a.name ORDER BY a.name
+                FROM dossier_daily c LEFT JOIN agencies a ON a.id = c.agency_id LEFT JOIN units u ON u.id = a.unit_id
+                WHERE c.day BETWEEN \(period) GROUP BY c.agency_id, a.name, a.unit_id, u.name ORDER BY a.name
                 """
             ).all()
             var overdue: [String: Int] = [:]
@@ -138,7 +155,13 @@ public struct ServiceQuality: Sendable {
             }
             var province = Line(agencyID: nil, agencyName: nil)
             for line in lines { province.add(line) }
-            return [province] + lines
+            guard grouping == .unit else { return [province] + lines }
+            var units: [String: Line] = [:]
+            for line in lines {
+                let unit = line.unitID ?? ""
+                units[unit, default: Line(agencyID: nil, agencyName: nil, unitID: unit, unitName: line.unitName)].add(line)
+            }
+            return [province] + units.values.sorted { ($0.unitName ?? "", $0.unitID ?? "") < ($1.unitName ?? "", $1.unitID ?? "") }
         }
     }
 
@@ -172,19 +195,21 @@ public struct ServiceQuality: Sendable {
         ).run()
     }
 
-    /// The index as CSV, one line an agency after the province's.
+    /// The index as CSV, the province's line first, then one an agency or unit.
     public static func csv(_ lines: [Line]) -> String {
         func field(_ text: String) -> String {
             text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
         func rate(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
         var text =
-            "agency,received,online,online_rate,finished,on_time,on_time_rate,overdue,digitized,digitization_rate,digitized_results,result_digitization_rate,ratings,satisfied,satisfaction_rate\n"
+            "agency,unit,received,online,online_rate,finished,on_time,on_time_rate,overdue,digitized,digitization_rate,digitized_results,result_digitization_rate,ratings,satisfied,satisfaction_rate\n"
         for line in lines {
-            let name = line.agencyID == nil ? "Toàn tỉnh" : (line.agencyName ?? line.agencyID ?? "")
+            let isProvince = line.agencyID == nil && line.unitID == nil
+            let name = isProvince ? "Toàn tỉnh" : (line.agencyName ?? line.agencyID ?? "")
             text +=
                 [
-                    field(name), String(line.received), String(line.online), rate(line.onlineRate), String(line.finished), String(line.onTime),
+                    field(name), field(line.unitName ?? ""), String(line.received), String(line.online), rate(line.onlineRate), String(line.finished),
+                    String(line.onTime),
                     rate(line.onTimeRate), String(line.overdue), String(line.digitized), rate(line.digitizationRate), String(line.digitizedResults),
                     rate(line.resultDigitizationRate), String(line.ratings), String(line.satisfied), rate(line.satisfactionRate),
                 ].joined(separator: ",") + "\n"

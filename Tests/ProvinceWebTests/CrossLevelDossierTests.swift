@@ -104,6 +104,14 @@ import WorkingDays
             let lines = index["lines"] as? [[String: Any]] ?? []
             let department = try #require(lines.first { $0["agencyID"] as? String == submitted["agencyID"] as? String }, "\(index.body)")
             #expect(department["received"] as? Int == 1 && department["onTime"] as? Int == 1)
+            #expect(department["unitName"] as? String == "Lâm Đồng")
+            // By administrative unit: the department serves the province.
+            let byUnit = try await http.request(.get, "/api/v1/service-quality?from=2026-02-01&to=2026-02-28&by=unit")
+            let units = (byUnit["lines"] as? [[String: Any]] ?? []).dropFirst().map { ($0["unitName"] as? String, $0["received"] as? Int) }
+            #expect(units.count == 1 && units.first?.0 == "Lâm Đồng" && units.first?.1 == 1, "\(byUnit.body)")
+            #expect(try await http.request(.get, "/api/v1/service-quality?by=hamlet").status == 400)
+            let procedures = byUnit["procedures"] as? [String: Any]
+            #expect(procedures?["total"] as? Int == 5 && procedures?["fullyOnline"] as? Int == 3)
         }
     }
 }

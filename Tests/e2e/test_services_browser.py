@@ -184,6 +184,10 @@ def test_a_dossier_across_two_levels_in_the_browser(browser, site, files):
     assert browser.find_element(By.ID, "fully-online").text == "3/5"
     assert browser.find_elements(By.CSS_SELECTOR, "figure.chart svg")
     shot(browser, "service-quality")
+    Select(browser.find_element(By.ID, "by")).select_by_visible_text("Đơn vị hành chính")
+    go(browser, By.CSS_SELECTOR, "form.search button")
+    units = [row.find_element(By.TAG_NAME, "th").text for row in browser.find_elements(By.CSS_SELECTOR, "#quality tbody tr")]
+    assert units == ["Toàn tỉnh", "Lâm Đồng"]
     go(browser, By.LINK_TEXT, "English")
     assert heading(browser) == "Service-quality index"
     go(browser, By.LINK_TEXT, "Tiếng Việt")

@@ -29,6 +29,21 @@ struct DossiersController {
         var from: CivilDate
         var to: CivilDate
         var lines: [ServiceQuality.Line]
+        var procedures: ProcedureCounts
+    }
+    /// The catalogue by online level: how much of it is offered fully online.
+    struct ProcedureCounts: Encodable {
+        var total: Int
+        var fullyOnline: Int
+        var partlyOnline: Int
+        var fullyOnlineRate: Double?
+
+        init(_ counts: [OnlineLevel: Int]) {
+            total = counts.values.reduce(0, +)
+            fullyOnline = counts[.full] ?? 0
+            partlyOnline = counts[.partial] ?? 0
+            fullyOnlineRate = total == 0 ? nil : (Double(fullyOnline) / Double(total) * 10_000).rounded() / 10_000
+        }
     }
 
     func addRoutes(to group: RouterGroup<AppContext>) {
@@ -78,17 +93,27 @@ struct DossiersController {
     /// The service-quality index of the dossiers received in a period (`from`, `to`; by default this year so far).
     @Sendable func quality(_ request: Request, context: AppContext) async throws -> QualityIndex {
         let (from, to) = try Self.period(request, today: desk.today())
-        return QualityIndex(
-            from: from, to: to, lines: try await ServiceQuality(database: desk.database).index(from: from, to: to, today: desk.today()))
+        let lines = try await ServiceQuality(database: desk.database).index(from: from, to: to, today: desk.today(), by: try Self.grouping(request))
+        let counts = try await ProcedureCatalogue(database: desk.database).countByOnlineLevel()
+        return QualityIndex(from: from, to: to, lines: lines, procedures: ProcedureCounts(counts))
     }
 
     @Sendable func qualityCSV(_ request: Request, context: AppContext) async throws -> Response {
         let (from, to) = try Self.period(request, today: desk.today())
-        let lines = try await ServiceQuality(database: desk.database).index(from: from, to: to, today: desk.today())
+        let lines = try await ServiceQuality(database: desk.database).index(from: from, to: to, today: desk.today(), by: try Self.grouping(request))
         return Response(
             status: .ok,
             headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"chat-luong-\(from)-\(to).csv\""],
             body: .init(byteBuffer: ByteBuffer(string: ServiceQuality.csv(lines))))
+    }
+
+    /// `by`: agency (the default) or unit.
+    static func grouping(_ request: Request) throws -> ServiceQuality.Grouping {
+        guard let text = request.query("by") else { return .agency }
+        guard let grouping = ServiceQuality.Grouping(rawValue: text) else {
+            throw AppError(.validation, vi: "by phải là agency hoặc unit.", en: "by must be agency or unit.")
+        }
+        return grouping
     }
 
     static func period(_ request: Request, today: CivilDate) throws -> (CivilDate, CivilDate) {

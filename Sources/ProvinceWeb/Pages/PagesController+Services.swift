@@ -313,28 +313,38 @@ extension PagesController {
         let today = platform.desk.today()
         let from = request.query("from").flatMap(CivilDate.init) ?? CivilDate(year: today.year, month: 1, day: 1)!
         let to = request.query("to").flatMap(CivilDate.init) ?? today
-        var values: [String: Any] = ["from": from.description, "to": to.description]
+        let grouping = request.query("by").flatMap(ServiceQuality.Grouping.init) ?? .agency
+        var values: [String: Any] = [
+            "from": from.description, "to": to.description, "byUnit": grouping == .unit,
+            "groupings": ServiceQuality.Grouping.allCases.map {
+                ["value": $0.rawValue, "label": t[$0 == .unit ? "groupUnit" : "groupAgency"]!, "selected": $0 == grouping]
+            },
+        ]
         var status = HTTPResponse.Status.ok
         do {
             guard WorkingCalendarStore.years.contains(from.year), WorkingCalendarStore.years.contains(to.year) else {
                 throw AppError(.validation, vi: "Ngày phải trong các năm 1900 đến 2100.", en: "Dates must lie in 1900 to 2100.")
             }
-            let lines = try await ServiceQuality(database: platform.database).index(from: from, to: to, today: today)
+            let lines = try await ServiceQuality(database: platform.database).index(from: from, to: to, today: today, by: grouping)
+            func label(_ line: ServiceQuality.Line) -> String {
+                if let agency = line.agencyID { return line.agencyName ?? agency }
+                guard let unit = line.unitID else { return t["wholeProvince"]! }
+                return line.unitName ?? (unit.isEmpty ? t["noUnit"]! : unit)
+            }
             func percent(_ rate: Double?) -> String { rate.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
             values["lines"] = lines.map { line -> [String: Any] in
                 [
-                    "agency": line.agencyID == nil ? t["wholeProvince"]! : line.agencyName ?? line.agencyID!, "province": line.agencyID == nil,
+                    "agency": label(line), "province": line.agencyID == nil && line.unitID == nil,
                     "received": line.received, "onlineRate": percent(line.onlineRate), "onTimeRate": percent(line.onTimeRate),
                     "overdue": line.overdue, "digitizationRate": percent(line.digitizationRate),
                     "resultDigitizationRate": percent(line.resultDigitizationRate), "satisfactionRate": percent(line.satisfactionRate),
                 ]
             }
-            let agencies = lines.filter { $0.agencyID != nil && $0.onTimeRate != nil }
-            if !agencies.isEmpty {
-                values["chart"] = SVGChart.bars(
-                    agencies.map { ($0.agencyName ?? $0.agencyID!, Int(($0.onTimeRate! * 100).rounded())) }, unit: "%")
+            let parts = lines.dropFirst().filter { $0.onTimeRate != nil }
+            if !parts.isEmpty {
+                values["chart"] = SVGChart.bars(parts.map { (label($0), Int(($0.onTimeRate! * 100).rounded())) }, unit: "%")
             }
-            values["exportLink"] = "/api/v1/service-quality/export?from=\(from)&to=\(to)"
+            values["exportLink"] = "/api/v1/service-quality/export?from=\(from)&to=\(to)&by=\(grouping.rawValue)"
         } catch let error as AppError where error.kind == .validation {
             values.merge(failureValues(error, context.language)) { $1 }
             status = .badRequest

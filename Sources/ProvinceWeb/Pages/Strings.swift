@@ -235,7 +235,11 @@ enum Strings {
         "resultDigitizationRate": ("Tỷ lệ số hoá kết quả", "Results digitized"),
         "satisfactionRate": ("Tỷ lệ hài lòng", "Satisfied"),
         "fullyOnlineProcedures": ("Thủ tục cung cấp trực tuyến toàn trình", "Procedures offered fully online"),
-        "onTimeChart": ("Tỷ lệ giải quyết đúng hạn theo cơ quan", "On-time rate by agency"),
+        "onTimeChart": ("Tỷ lệ giải quyết đúng hạn", "On-time rate"),
+        "groupBy": ("Theo", "By"),
+        "groupAgency": ("Cơ quan", "Agency"),
+        "groupUnit": ("Đơn vị hành chính", "Administrative unit"),
+        "noUnit": ("Không gắn đơn vị hành chính", "No administrative unit"),
         "exportCSV": ("Tải CSV", "Download CSV"),
         "show": ("Xem", "Show"),
         "homeServices": (
