@@ -73,17 +73,17 @@ public final class ProvinceDatabase: Sendable {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var connections: [SQLiteConnection] = []
-            let bulk: SQLiteBulkConnection
+            let bulk = try SQLiteBulkConnection(path: path)
             do {
-                for _ in 0..<5 { connections.append(try await openSQLite(path: path, logger: logger)) }
-                _ = try await connections[0].query("PRAGMA journal_mode = WAL")
-                bulk = try SQLiteBulkConnection(path: path)
+                try bulk.run("PRAGMA journal_mode = WAL")
+                for _ in 0..<4 { connections.append(try await openSQLite(path: path, logger: logger)) }
             } catch {
                 for connection in connections { try? await connection.close() }
+                bulk.close()
                 throw error
             }
-            let writer = SQLiteWriter(connection: connections[0], bulk: bulk, logger: logger)
-            let readers = ReaderRing(Array(connections.dropFirst()))
+            let writer = SQLiteWriter(bulk: bulk, logger: logger)
+            let readers = ReaderRing(connections)
             // The WAL is copied back into the database file by a reader every fraction of a second, so the writer's
             // own automatic checkpoint (every 1,000 pages) finds little left to copy and does not stall a batch.
             let checkpoints = Task {

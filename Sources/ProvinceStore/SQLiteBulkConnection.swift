@@ -1,5 +1,7 @@
 // SQLiteNIO's own copy of SQLite, the library every other connection uses: a transitive module of SQLiteKit, linked
 // once.
+import NIOCore
+import SQLiteNIO
 import VaporCSQLite
 
 /// A connection through SQLite's own C interface, for writes too many for SQLKit's way of making them: a statement
@@ -39,9 +41,14 @@ public final class SQLiteBulkConnection: @unchecked Sendable {
         guard status == SQLITE_OK else { throw SQLiteBulkError(status: status, handle: handle) }
     }
 
-    /// The statement for `sql`, prepared on its first use and kept; it comes reset, with its earlier values bound.
+    /// The statement for `sql`, prepared on its first use and kept (up to 512 of them: past that the kept ones are
+    /// let go); it comes reset, with its earlier values bound.
     public func statement(_ sql: String) throws -> SQLiteBulkStatement {
         if let statement = statements[sql] { return statement }
+        if statements.count >= 512 {
+            for statement in statements.values { statement.finalize() }
+            statements = [:]
+        }
         var prepared: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
         guard status == SQLITE_OK, let prepared else { throw SQLiteBulkError(status: status, handle: handle) }
@@ -131,6 +138,41 @@ public final class SQLiteBulkStatement {
     /// Makes the statement ready to run again; its values stay bound.
     public func reset() {
         sqlite_nio_sqlite3_reset(handle)
+    }
+
+    public func bind(_ parameter: Int32, double value: Double) {
+        sqlite_nio_sqlite3_bind_double(handle, parameter, value)
+    }
+
+    /// Binds bytes that SQLite copies.
+    public func bind(_ parameter: Int32, blob: ByteBuffer) {
+        blob.withUnsafeReadableBytes { bytes in
+            _ = sqlite_nio_sqlite3_bind_blob64(handle, parameter, bytes.baseAddress, UInt64(bytes.count), copiedBySQLite)
+        }
+    }
+
+    /// How many columns the statement's rows have.
+    var columnCount: Int32 { sqlite_nio_sqlite3_column_count(handle) }
+
+    func columnName(_ column: Int32) -> String {
+        sqlite_nio_sqlite3_column_name(handle, column).map { String(cString: $0) } ?? ""
+    }
+
+    /// The current row's value in `column`, typed as SQLite stores it.
+    func value(_ column: Int32) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(handle, column) {
+        case SQLITE_INTEGER: return .integer(SQLiteInt64(sqlite_nio_sqlite3_column_int64(handle, column)))
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(handle, column))
+        case SQLITE_TEXT:
+            guard let text = sqlite_nio_sqlite3_column_text(handle, column) else { return .text("") }
+            let count = Int(sqlite_nio_sqlite3_column_bytes(handle, column))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        case SQLITE_BLOB:
+            let count = Int(sqlite_nio_sqlite3_column_bytes(handle, column))
+            guard let bytes = sqlite_nio_sqlite3_column_blob(handle, column), count > 0 else { return .blob(ByteBuffer()) }
+            return .blob(ByteBuffer(bytes: UnsafeRawBufferPointer(start: bytes, count: count)))
+        default: return .null
+        }
     }
 
     public func integer(_ column: Int32) -> Int {

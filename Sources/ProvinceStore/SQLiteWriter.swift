@@ -7,8 +7,10 @@ import Synchronization
 
 /// The one writer of an SQLite database. Writes queue up while a transaction runs; the next transaction takes
 /// every queued write at once (group commit), each in a savepoint of its own, so one failing write leaves the
-/// others of its batch intact. A write's caller is answered only after its batch has committed. A bulk write
-/// (``submitBulk(_:)``) takes its turn in the same queue, alone, on a second connection through SQLite's C interface.
+/// others of its batch intact. A write's caller is answered only after its batch has committed. The writes' statements
+/// run through SQLite's C interface where they are called (``SQLiteDirectDatabase``); beginning and committing a
+/// transaction, which may wait on a lock or the disk, run on a thread of NIO's blocking pool. A bulk write
+/// (``submitBulk(_:)``) takes its turn in the same queue, alone.
 final class SQLiteWriter: Sendable {
     /// One queued write through SQLKit: `run` performs it and returns what to tell its caller once the batch's fate
     /// is known; `reject` answers the caller when the batch could not even begin.
@@ -37,14 +39,12 @@ final class SQLiteWriter: Sendable {
         var draining = false
     }
 
-    private let connection: SQLiteConnection
     private let bulk: SQLiteBulkConnection
     private let logger: Logger
     private let state = Mutex(State())
     private static let maxBatch = 512
 
-    init(connection: SQLiteConnection, bulk: SQLiteBulkConnection, logger: Logger) {
-        self.connection = connection
+    init(bulk: SQLiteBulkConnection, logger: Logger) {
         self.bulk = bulk
         self.logger = logger
     }
@@ -108,8 +108,14 @@ final class SQLiteWriter: Sendable {
         }
     }
 
+    /// Runs a statement that may block (a lock, the disk) on a thread of the blocking pool.
+    private func blocking(_ sql: String) async throws {
+        let bulk = self.bulk
+        try await NIOThreadPool.singleton.runIfActive { try bulk.run(sql) }
+    }
+
     private func drain() async {
-        let database = connection.sql()
+        let database = SQLiteDirectDatabase(connection: bulk, logger: logger, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
         while true {
             let next = state.withLock { state -> [Queued] in
                 // Shared writes up to the first bulk one, or that bulk write alone.
@@ -136,7 +142,7 @@ final class SQLiteWriter: Sendable {
                 return nil
             }
             do {
-                try await database.raw("BEGIN IMMEDIATE").run()
+                try await blocking("BEGIN IMMEDIATE")
             } catch {
                 logger.error("SQLite could not begin a transaction: \(error)")
                 for job in batch { job.reject(error) }
@@ -147,14 +153,10 @@ final class SQLiteWriter: Sendable {
             for job in batch { outcomes.append(await job.run(database, batch.count > 1)) }
             var commitError: (any Error)?
             do {
-                if batch.count == 1 && outcomes[0].failed {
-                    try await database.raw("ROLLBACK").run()
-                } else {
-                    try await database.raw("COMMIT").run()
-                }
+                try await blocking(batch.count == 1 && outcomes[0].failed ? "ROLLBACK" : "COMMIT")
             } catch {
                 logger.error("SQLite commit failed: \(error)")
-                try? await database.raw("ROLLBACK").run()
+                try? await blocking("ROLLBACK")
                 commitError = error
             }
             for outcome in outcomes { outcome.answer(commitError) }
@@ -162,7 +164,6 @@ final class SQLiteWriter: Sendable {
     }
 
     func close() async {
-        try? await connection.close()
         let bulk = self.bulk
         try? await NIOThreadPool.singleton.runIfActive { bulk.close() }
     }
