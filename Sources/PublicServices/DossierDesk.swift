@@ -78,7 +78,10 @@ public struct DossierDesk: Sendable {
         let form = try procedure.checkedForm(submission.form)
         let uploads = try submission.files.map { ($0, try DossierFileStore.checked($0)) }
         try procedure.checkDocuments(submission.files.map(\.kind))
-        if let key = submission.submissionKey, let existing = try await dossierID(applicant: account.id, submissionKey: key) {
+        // A citizen's key is theirs; an officer's, recording for others, is kept with the officer's id.
+        let applicantID = account.kind == .citizen ? account.id : nil
+        let submissionKey = submission.submissionKey.map { account.kind == .citizen ? $0 : "\(account.id):\($0)" }
+        if let submissionKey, let existing = try await dossierID(applicant: applicantID, submissionKey: submissionKey) {
             return try await load(existing)
         }
         // Stored to the millisecond: the dossier answered is the one read back later.
@@ -111,9 +114,9 @@ public struct DossierDesk: Sendable {
                     submission_key, created_at, updated_at, finished_at, fee_vnd)
                 VALUES (\(bind: id), \(bind: code), \(bind: procedure.id), \(bind: processCode), \(bind: agencyID), \(bind: receivingAgencyID),
                     \(bind: holderAgencyID),
-                    \(bind: account.kind == .citizen ? account.id : nil), \(bind: applicantName), \(bind: citizenID), \(bind: channel.rawValue),
+                    \(bind: applicantID), \(bind: applicantName), \(bind: citizenID), \(bind: channel.rawValue),
                     \(bind: formText), \(bind: start.code), 0, \(bind: receivedOn.description), \(bind: dueOn.description), NULL, 0,
-                    \(bind: account.kind == .citizen ? submission.submissionKey : nil), \(bind: Timestamp.string(now)), \(bind: Timestamp.string(now)), NULL,
+                    \(bind: submissionKey), \(bind: Timestamp.string(now)), \(bind: Timestamp.string(now)), NULL,
                     \(bind: procedure.feeVND > 0 ? procedure.feeVND : nil))
                 """
             ).run()
@@ -133,7 +136,7 @@ public struct DossierDesk: Sendable {
         }
         return Dossier(
             id: id, code: code, procedureID: procedure.id, procedureCode: procedure.code, processCode: processCode, agencyID: agencyID,
-            receivingAgencyID: receivingAgencyID, holderAgencyID: holderAgencyID, applicantID: account.kind == .citizen ? account.id : nil,
+            receivingAgencyID: receivingAgencyID, holderAgencyID: holderAgencyID, applicantID: applicantID,
             applicantName: applicantName, applicantCitizenID: citizenID, channel: channel, form: form, state: start.code, finished: false,
             receivedOn: receivedOn, dueOn: dueOn, pausedSince: nil, pausedDays: 0, createdAt: now, updatedAt: now, finishedAt: nil,
             feeVND: procedure.feeVND > 0 ? procedure.feeVND : nil, files: stored.sorted { $0.filename < $1.filename }, history: [event])
@@ -410,9 +413,10 @@ public struct DossierDesk: Sendable {
         return dossiers
     }
 
-    func dossierID(applicant: String, submissionKey: String) async throws -> String? {
+    func dossierID(applicant: String?, submissionKey: String) async throws -> String? {
         try await database.read { db in
-            try await db.raw("SELECT id FROM dossiers WHERE applicant_id = \(bind: applicant) AND submission_key = \(bind: submissionKey)").first()?
+            let applicantMatches: SQLQueryString = applicant.map { "applicant_id = \(bind: $0)" } ?? "applicant_id IS NULL"
+            return try await db.raw("SELECT id FROM dossiers WHERE \(applicantMatches) AND submission_key = \(bind: submissionKey)").first()?
                 .string("id")
         }
     }

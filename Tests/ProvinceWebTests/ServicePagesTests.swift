@@ -78,6 +78,38 @@ import Testing
         }
     }
 
+    @Test func anOfficerRecordsADossierFromTheCounterOnce() async throws {
+        try await TestPlatform.withDemo { platform, http in
+            let account = try #require(try await platform.accounts.find(username: "yte.canbo"))
+            let (token, session) = try await platform.sessions.open(for: account, kind: .web, address: nil)
+            let boundary = "ranh-gioi-quay"
+            func part(_ name: String, _ value: String) -> String {
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+            }
+            let pdf = "%PDF-1.4\n%%EOF\n"
+            let body =
+                part("_csrf", session.csrfToken) + part("submissionKey", "quay-1") + part("applicantName", "Trần Văn Bình")
+                + part("applicantCitizenID", "068090001234") + part("channel", "counter") + part("so_giay_phep", "000123/LĐ-GPHN")
+                + part("ly_do", "Bị hỏng")
+                + "--\(boundary)\r\nContent-Disposition: form-data; name=\"doc-0\"; filename=\"don.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\(pdf)\r\n"
+                + "--\(boundary)--\r\n"
+            let headers: HTTPFields = [.cookie: "op_session=\(token)", .contentType: "multipart/form-data; boundary=\(boundary)"]
+            let first = try await http.request(.post, "/services/1.002425", rawBody: body, headers: headers)
+            #expect(first.status == 303, "\(first.body)")
+            let again = try await http.request(.post, "/services/1.002425", rawBody: body, headers: headers)
+            #expect(again.headers[.location] == first.headers[.location], "the same form sent twice records one dossier")
+            let path = try #require(first.headers[.location]?.split(separator: "?").first.map(String.init))
+            let page = try await http.request(.get, path, headers: [.cookie: "op_session=\(token)"])
+            #expect(page.body.contains("Trần Văn Bình") && page.body.contains("Tại bộ phận một cửa"))
+            let inbox = try await http.request(.get, "/api/v1/dossiers/inbox", token: try await http.token("yte.canbo"))
+            #expect(inbox.items.count == 1)
+            // Without the applicant's name the form is shown again, with what was typed.
+            let nameless = body.replacingOccurrences(of: "Trần Văn Bình", with: "").replacingOccurrences(of: "quay-1", with: "quay-2")
+            let refused = try await http.request(.post, "/services/1.002425", rawBody: nameless, headers: headers)
+            #expect(refused.status == 400 && refused.body.contains("id=\"failure\"") && refused.body.contains("000123/LĐ-GPHN"))
+        }
+    }
+
     @Test func multipartAsBrowsersSendIt() throws {
         let body = Array(
             """

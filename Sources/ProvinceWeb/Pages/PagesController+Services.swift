@@ -68,7 +68,11 @@ extension PagesController {
         ]
         let takesDossiers = procedure.agencyID != nil && procedure.processCode != nil
         values["takesDossiers"] = takesDossiers
-        values["canSubmit"] = takesDossiers && context.session?.account.kind == .citizen
+        let account = context.session?.account
+        values["canSubmit"] = takesDossiers && (account?.kind == .citizen || account?.has(.officer) == true)
+        // An officer records a dossier brought to the counter or sent by post, for its applicant.
+        values["atCounter"] = account?.kind == .official && account?.has(.officer) == true
+        values["channels"] = [DossierChannel.counter, .post].map { ["value": $0.rawValue, "label": t["channel.\($0.rawValue)"]!] }
         values["mustSignIn"] = takesDossiers && context.session == nil
         values.merge(extra) { $1 }
         return pages.page("service", title: procedure.name, values: values, context: context, status: status)
@@ -103,13 +107,18 @@ extension PagesController {
         let files = procedure.documents.enumerated().compactMap { index, document in
             form.file("doc-\(index)").map { Self.upload($0, kind: document.name) }
         }
-        let submission = DossierSubmission(procedure: procedure.id, form: entered, files: files, submissionKey: form["submissionKey"])
+        let isCitizen = context.session?.account.kind == .citizen
+        let submission = DossierSubmission(
+            procedure: procedure.id, form: entered, files: files, submissionKey: form["submissionKey"],
+            applicantName: isCitizen ? nil : form["applicantName"], applicantCitizenID: isCitizen ? nil : form["applicantCitizenID"],
+            channel: isCitizen ? nil : form["channel"])
         do {
             let dossier = try await platform.desk.submit(submission, by: try context.actor())
             return PageRenderer.redirect("/dossiers/\(Self.pathComponent(dossier.code))?submitted=1")
         } catch let error as AppError where error.kind != .internalError && error.kind != .unauthenticated {
             var failure = failureValues(error, context.language)
             failure["filesAgain"] = !files.isEmpty
+            failure["applicant"] = ["name": form["applicantName"], "citizenID": form["applicantCitizenID"]]
             return try await servicePage(request, context: context, status: .init(code: error.kind.status), extra: failure, entered: entered)
         }
     }

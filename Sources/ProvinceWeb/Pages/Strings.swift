@@ -167,6 +167,7 @@ enum Strings {
         "optional": ("không bắt buộc", "optional"),
         "submitDossier": ("Nộp hồ sơ trực tuyến", "Submit online"),
         "submit": ("Nộp hồ sơ", "Submit"),
+        "recordDossier": ("Tiếp nhận hồ sơ tại bộ phận một cửa hoặc qua bưu chính", "Record a dossier received at the counter or by post"),
         "signInToSubmit": ("Đăng nhập bằng tài khoản công dân để nộp hồ sơ.", "Sign in with a citizen account to submit."),
         "fileTypes": ("Tệp PDF, PNG hoặc JPEG, tối đa 10 MiB mỗi tệp.", "PDF, PNG or JPEG files, at most 10 MiB each."),
         "chooseFilesAgain": ("Hãy chọn lại các tệp đính kèm.", "Choose the attached files again."),
