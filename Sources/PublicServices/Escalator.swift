@@ -46,12 +46,15 @@ public struct Escalator: Service {
             }
         }
         guard !limits.isEmpty else { return [] }
+        // Only the dossiers in a state that has a limit are looked at (the pairs are checked again below).
+        let processCodes: [any Encodable & Sendable] = Array(limits.keys)
+        let stateCodes: [any Encodable & Sendable] = Array(Set(limits.values.flatMap(\.keys)))
         let candidates = try await desk.database.read { db in
             try await db.raw(
                 """
                 SELECT d.code, d.process_code, d.state, e.at FROM dossiers d
                 JOIN dossier_events e ON e.dossier_id = d.id AND e.seq = (SELECT MAX(seq) FROM dossier_events x WHERE x.dossier_id = d.id)
-                WHERE d.finished = 0
+                WHERE d.finished = 0 AND d.process_code IN (\(binds: processCodes)) AND d.state IN (\(binds: stateCodes))
                 """
             ).all().map {
                 (code: try $0.string("code"), process: try $0.string("process_code"), state: try $0.string("state"), entered: try $0.date("at"))
