@@ -36,7 +36,7 @@ extension PagesController {
         let online = request.query("online").flatMap(OnlineLevel.init)
         let list = try await catalogue.list(
             .init(search: query?.isEmpty == false ? query : nil, level: level, onlineLevel: online), afterCode: nil, limit: 200)
-        var names = Names(pages: self)
+        var names = Names(pages: self, language: context.language)
         var rows: [[String: Any]] = []
         for procedure in list {
             rows.append(await procedureValues(procedure, t: t, names: &names))
@@ -59,7 +59,7 @@ extension PagesController {
     ) async throws -> Response {
         let t = Strings.all(context.language)
         let procedure = try await catalogue.get(try context.parameters.require("code"))
-        var names = Names(pages: self)
+        var names = Names(pages: self, language: context.language)
         var values: [String: Any] = [
             "procedure": await procedureValues(procedure, t: t, names: &names),
             "documents": procedure.documents.enumerated().map { ["index": $0.offset, "name": $0.element.name, "required": $0.element.required] },
@@ -82,7 +82,7 @@ extension PagesController {
         return [
             "code": procedure.code, "name": procedure.name, "field": procedure.field, "level": t["level.\(procedure.level.rawValue)"]!,
             "online": t["online.\(procedure.onlineLevel.rawValue)"]!, "fullyOnline": procedure.onlineLevel == .full,
-            "deadline": procedure.deadlineDays, "fee": procedure.feeVND > 0 ? Self.money(procedure.feeVND, t) : t["free"]!,
+            "deadline": procedure.deadlineDays, "fee": procedure.feeVND > 0 ? Self.money(procedure.feeVND, names.language) : t["free"]!,
             "agency": await names.agency(procedure.agencyID), "receivingAgency": await names.agency(procedure.receivingAgencyID),
             "path": Self.pathComponent(procedure.code),
         ]
@@ -136,7 +136,7 @@ extension PagesController {
         let actor = try context.actor()
         let isCitizen = actor.account?.kind == .citizen
         let list = isCitizen ? try await platform.desk.mine(by: actor) : try await platform.desk.inbox(by: actor)
-        var names = Names(pages: self)
+        var names = Names(pages: self, language: context.language)
         var rows: [[String: Any]] = []
         let today = platform.desk.today()
         for dossier in list {
@@ -166,7 +166,7 @@ extension PagesController {
         let process = try await processes.get(dossier.processCode)
         let stateName = { (code: String?) in code.map { process.state($0)?.name ?? $0 } ?? "" }
         let actionName = { (code: String) in process.actions.first { $0.code == code }?.name ?? (code == "nop" ? t["submit"]! : code) }
-        var names = Names(pages: self)
+        var names = Names(pages: self, language: context.language)
         let path = Self.pathComponent(dossier.code)
         let updatable = process.state(dossier.state)?.isUpdatable == true
         let actions = try await platform.desk.actions(on: dossier, by: actor).map { action -> [String: Any] in
@@ -206,7 +206,7 @@ extension PagesController {
         let account = actor.account
         if dossier.feeVND != nil {
             let owed = try await platform.fees.request(for: dossier.code, by: actor)
-            var payment: [String: Any] = ["amount": Self.money(owed.amount, t), "paid": owed.paid]
+            var payment: [String: Any] = ["amount": Self.money(owed.amount, context.language), "paid": owed.paid]
             if let account = owed.account, let payload = owed.vietQR {
                 payment["account"] = "\(account.accountName) · \(account.account) · BIN \(account.bankBIN)"
                 payment["payload"] = payload
@@ -366,8 +366,8 @@ extension PagesController {
     // MARK: Formatting
 
     /// `200.000 đ` in Vietnamese, `200,000 đồng` in English.
-    static func money(_ amount: Int, _ t: [String: String]) -> String {
-        let english = t["otherLanguage"] == "vi"
+    static func money(_ amount: Int, _ language: Language) -> String {
+        let english = language == .en
         var digits = String(amount)
         var grouped = ""
         while digits.count > 3 {
@@ -391,6 +391,7 @@ extension PagesController {
     /// Names of agencies, procedures and workflow states, each looked up once a page.
     struct Names {
         let pages: PagesController
+        let language: Language
         var agencies: [String: String] = [:]
         var procedures: [String: String] = [:]
         var processes: [String: ProcessDefinition] = [:]
