@@ -44,15 +44,25 @@ public struct SessionStore: Sendable {
     /// The live session a token opens, if any.
     public func session(for token: String) async throws -> Session? {
         guard token.count >= 20, token.count <= 100 else { return nil }
-        let row = try await database.read { db in
-            try await db.raw("SELECT * FROM sessions WHERE token_hash = \(bind: Tokens.digest(token))").first()
+        // The session and its account in one statement, the account's roles in another: every signed-in request
+        // makes this lookup.
+        let found = try await database.read { db -> Session? in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT a.*, s.kind AS session_kind, s.csrf_token AS session_csrf, s.expires_at AS session_expires
+                    FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = \(bind: Tokens.digest(token))
+                    """
+                ).first(),
+                try row.date("session_expires") > Date()
+            else { return nil }
+            return Session(
+                account: try await AccountDirectory.account(from: row, in: db),
+                kind: Session.Kind(rawValue: try row.string("session_kind")) ?? .web, csrfToken: try row.string("session_csrf"),
+                expiresAt: try row.date("session_expires"))
         }
-        guard let row, try row.date("expires_at") > Date() else { return nil }
-        let account = try await AccountDirectory(database: database).get(try row.string("account_id"))
-        guard !account.disabled else { return nil }
-        return Session(
-            account: account, kind: Session.Kind(rawValue: try row.string("kind")) ?? .web,
-            csrfToken: try row.string("csrf_token"), expiresAt: try row.date("expires_at"))
+        guard let found, !found.account.disabled else { return nil }
+        return found
     }
 
     public func close(token: String) async throws {
