@@ -46,7 +46,7 @@ public struct SessionStore: Sendable {
         guard token.count >= 20, token.count <= 100 else { return nil }
         // The session and its account in one statement, the account's roles in another: every signed-in request
         // makes this lookup.
-        let found = try await database.read { db -> Session? in
+        let found = try await database.lookup { db -> Session? in
             guard
                 let row = try await db.raw(
                     """

@@ -39,8 +39,18 @@ public final class ProvinceDatabase: Sendable {
     private let checkpoints: Task<Void, Never>?
 
     private enum Backend: Sendable {
-        case sqlite(writer: SQLiteWriter, readers: ReaderRing)
+        case sqlite(writer: SQLiteWriter, readers: ReaderRing, lookups: [LookupConnection])
         case postgres(PostgresPool)
+    }
+
+    /// An SQLite connection for lookups through SQLite's C interface, used by one task at a time.
+    private final class LookupConnection: Sendable {
+        let connection: SQLiteBulkConnection
+        private let busy = Atomic(false)
+        init(_ connection: SQLiteBulkConnection) { self.connection = connection }
+        /// Takes the connection if no task holds it.
+        func take() -> Bool { busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged }
+        func give() { busy.store(false, ordering: .releasing) }
     }
 
     /// SQLite connections for reads, handed out in turn.
@@ -73,12 +83,15 @@ public final class ProvinceDatabase: Sendable {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var connections: [SQLiteConnection] = []
+            var lookups: [LookupConnection] = []
             let bulk = try SQLiteBulkConnection(path: path)
             do {
                 try bulk.run("PRAGMA journal_mode = WAL")
                 for _ in 0..<4 { connections.append(try await openSQLite(path: path, logger: logger)) }
+                for _ in 0..<4 { lookups.append(LookupConnection(try SQLiteBulkConnection(path: path, cacheMiB: 8))) }
             } catch {
                 for connection in connections { try? await connection.close() }
+                for lookup in lookups { lookup.connection.close() }
                 bulk.close()
                 throw error
             }
@@ -93,7 +106,7 @@ public final class ProvinceDatabase: Sendable {
                 }
             }
             return ProvinceDatabase(
-                engine: .sqlite, backend: .sqlite(writer: writer, readers: readers), checkpoints: checkpoints, logger: logger)
+                engine: .sqlite, backend: .sqlite(writer: writer, readers: readers, lookups: lookups), checkpoints: checkpoints, logger: logger)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)
             let pool = EventLoopGroupConnectionPool(
@@ -131,18 +144,27 @@ public final class ProvinceDatabase: Sendable {
     /// Runs queries that change nothing.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(_, let readers):
+        case .sqlite(_, let readers, _):
             return try await body(readers.any().sql())
         case .postgres(let pool):
             return try await body(pool.pool.database(logger: logger).sql())
         }
     }
 
+    /// Runs a lookup of a few rows by key (a session, a procedure, a dossier): on SQLite through SQLite's C interface
+    /// where it is called, with no hop to a thread pool and back, since it takes microseconds; on a pooled reader when
+    /// every lookup connection is taken, and on PostgreSQL. Not for queries that scan: they would hold up the thread.
+    public func lookup<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        guard case .sqlite(_, _, let lookups) = backend, let free = lookups.first(where: { $0.take() }) else { return try await read(body) }
+        defer { free.give() }
+        return try await body(SQLiteDirectDatabase(connection: free.connection, logger: logger, eventLoop: Self.sqliteLoop.next()))
+    }
+
     /// Runs `body` in a transaction: all of its changes are kept, or none. On PostgreSQL the transaction is
     /// READ COMMITTED; code that must serialize takes a row lock (see ``lockForUpdate``).
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         switch backend {
-        case .sqlite(let writer, _):
+        case .sqlite(let writer, _, _):
             return try await writer.submit(body)
         case .postgres(let pool):
             return try await pool.pool.database(logger: logger).sql().withSession { session in
@@ -162,7 +184,7 @@ public final class ProvinceDatabase: Sendable {
     /// On SQLite, runs `body` in a transaction of its own on a connection through SQLite's C interface, in the
     /// writer's turn (see ``SQLiteBulkConnection``); on PostgreSQL, nil: the caller writes through ``write(_:)``.
     public func bulkWrite<T: Sendable>(_ body: @escaping @Sendable (SQLiteBulkConnection) throws -> T) async throws -> T? {
-        guard case .sqlite(let writer, _) = backend else { return nil }
+        guard case .sqlite(let writer, _, _) = backend else { return nil }
         return try await writer.submitBulk(body)
     }
 
@@ -182,10 +204,11 @@ public final class ProvinceDatabase: Sendable {
     /// Closes every connection.
     public func close() async {
         switch backend {
-        case .sqlite(let writer, let readers):
+        case .sqlite(let writer, let readers, let lookups):
             checkpoints?.cancel()
             await writer.close()
             for reader in readers.connections { try? await reader.close() }
+            for lookup in lookups where lookup.take() { lookup.connection.close() }
         case .postgres(let pool):
             try? await pool.pool.shutdownAsync()
         }

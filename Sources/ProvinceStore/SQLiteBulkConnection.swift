@@ -12,8 +12,8 @@ public final class SQLiteBulkConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteBulkStatement] = [:]
 
-    /// Opens the database file with the settings of the writer's own connection.
-    init(path: String) throws {
+    /// Opens the database file with the settings of the writer's own connection; `cacheMiB` of page cache.
+    init(path: String, cacheMiB: Int = 64) throws {
         var handle: OpaquePointer?
         let status = sqlite_nio_sqlite3_open_v2(
             path, &handle, SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nil)
@@ -26,7 +26,9 @@ public final class SQLiteBulkConnection: @unchecked Sendable {
         do {
             // A page cache of 64 MiB rather than 2: a bulk transaction's changed pages stay in memory until it
             // commits, instead of being spilled to the WAL midway and written there again when changed once more.
-            for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -65536"] {
+            for pragma in [
+                "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -\(cacheMiB * 1024)",
+            ] {
                 try run(pragma)
             }
         } catch {

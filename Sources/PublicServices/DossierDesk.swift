@@ -346,7 +346,7 @@ public struct DossierDesk: Sendable {
 
     /// The applicant's rating of the dossier, if given.
     public func rating(of dossier: Dossier) async throws -> DossierRating? {
-        try await database.read { db in
+        try await database.lookup { db in
             try await db.raw("SELECT * FROM dossier_ratings WHERE dossier_id = \(bind: dossier.id)").first().map {
                 DossierRating(score: try $0.int("score"), comment: try $0.optionalString("comment"), ratedAt: try $0.date("rated_at"))
             }
@@ -414,7 +414,7 @@ public struct DossierDesk: Sendable {
     }
 
     func dossierID(applicant: String?, submissionKey: String) async throws -> String? {
-        try await database.read { db in
+        try await database.lookup { db in
             let applicantMatches: SQLQueryString = applicant.map { "applicant_id = \(bind: $0)" } ?? "applicant_id IS NULL"
             return try await db.raw("SELECT id FROM dossiers WHERE \(applicantMatches) AND submission_key = \(bind: submissionKey)").first()?
                 .string("id")
@@ -422,7 +422,7 @@ public struct DossierDesk: Sendable {
     }
 
     func load(_ reference: String) async throws -> Dossier {
-        let loaded = try await database.read { db -> Dossier? in
+        let loaded = try await database.lookup { db -> Dossier? in
             guard
                 let row = try await db.raw(
                     """

@@ -52,7 +52,7 @@ public struct ProcedureCatalogue: Sendable {
 
     /// A procedure by its id or its national code.
     public func get(_ reference: String) async throws -> Procedure {
-        let found = try await database.read { db in
+        let found = try await database.lookup { db in
             try await db.raw("SELECT * FROM procedures WHERE id = \(bind: reference) OR code = \(bind: reference)").first().map(Self.procedure(from:))
         }
         guard let found else { throw AppError(.notFound, vi: "Không tìm thấy thủ tục \(reference).", en: "No such procedure: \(reference).") }

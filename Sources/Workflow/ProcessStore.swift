@@ -23,7 +23,7 @@ public struct ProcessStore: Sendable {
     }
 
     public func get(_ code: String) async throws -> ProcessDefinition {
-        let found = try await database.read { db in
+        let found = try await database.lookup { db in
             try await db.raw("SELECT definition FROM process_definitions WHERE code = \(bind: code)").first().map(Self.definition(from:))
         }
         guard let found else { throw AppError(.notFound, vi: "Không có quy trình \(code).", en: "No such process: \(code).") }

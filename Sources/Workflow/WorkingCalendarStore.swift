@@ -23,7 +23,7 @@ public struct WorkingCalendarStore: Sendable {
 
     /// The stored adjustments, of one year or of all, in date order.
     public func adjustments(in year: Int? = nil) async throws -> [CalendarAdjustment] {
-        try await database.read { db in
+        try await database.lookup { db in
             var sql: SQLQueryString = "SELECT day, kind, name FROM calendar_adjustments"
             if let year { sql = sql + " WHERE day >= \(bind: "\(year)-01-01") AND day <= \(bind: "\(year)-12-31")" }
             return try await db.raw(sql + " ORDER BY day").all().map { row in
