@@ -24,9 +24,11 @@ DEMO_PASSWORD = "LamDong@2025"
 class Server:
     """One `province serve` process on a free loopback port."""
 
-    def __init__(self, data_dir, database_url=None, demo=True, extra=(), hub_port=0):
+    def __init__(self, data_dir, database_url=None, demo=True, extra=(), hub_port=0, today=None):
+        """`today`: the day the server takes for today (`YYYY-MM-DD`), its clock started then by libfaketime."""
         self.data_dir = data_dir
         self.hub_port = hub_port
+        self.today = today
         self.extra = list(extra)
         self.database_url = database_url
         self.demo = demo
@@ -42,7 +44,12 @@ class Server:
         if self.database_url:
             command += ["--database-url", self.database_url]
         command += self.extra
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        environment = None
+        if self.today:
+            # Only the wall clock moves: the monotonic clock that timers use stays true.
+            command = ["faketime", "-f", f"@{self.today} 09:00:00"] + command
+            environment = {**os.environ, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
         found = threading.Event()
 
         def read():

@@ -1,5 +1,6 @@
-"""A dossier's whole life in the real browser, JavaScript off, for a procedure crossing two levels: a citizen finds the
-procedure and submits with attachments, pays by a VietQR code drawn on the server (read back by an independent
+"""A dossier's whole life in the real browser, JavaScript off, for a procedure crossing two levels, on Thursday
+4 February 2027, the day before Tết's days off: a citizen finds the procedure and submits with attachments (its due
+date counted past Tết), pays by a VietQR code drawn on the server (read back by an independent
 decoder), the ward's one-stop desk hands the dossier to the department, which asks for more documents (the clock
 stops), the citizen adds them, the director approves with the result, the ward returns it; the citizen rates it,
 anyone tracks it by code, the leader reads the index."""
@@ -19,7 +20,7 @@ PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 
 def site(tmp_path_factory):
     from conftest import Server
 
-    server = Server(str(tmp_path_factory.mktemp("services-browser"))).start()
+    server = Server(str(tmp_path_factory.mktemp("services-browser")), today="2027-02-04").start()
     yield server
     server.stop()
 
@@ -100,6 +101,10 @@ def test_a_dossier_across_two_levels_in_the_browser(browser, site, files):
     assert code.startswith("000.31.01.H38-")
     assert browser.find_element(By.ID, "dossier-holder").text == "Ủy ban nhân dân phường Xuân Hương - Đà Lạt"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#files tbody tr")) == 2
+    # Received Thursday 4 February 2027, five working days: Tết takes Friday 5 to Tuesday 9 (30 Tết, mùng 1 to 4),
+    # and gives back Wednesday 10 and Thursday 11 for the two that fall on the weekend; the days run Friday 12, then
+    # Monday 15 to Thursday 18. Without Tết the dossier would be due Thursday 11.
+    assert browser.find_element(By.ID, "dossier-due").text == "18/02/2027"
 
     # The fee as a VietQR code: the picture reads back as the payload shown under it.
     payload = browser.find_element(By.ID, "vietqr-payload").text
