@@ -90,8 +90,12 @@ public struct FeeDesk: Sendable {
 
     /// What the dossier owes, for one who may see the dossier.
     public func request(for reference: String, by actor: Actor) async throws -> PaymentRequest {
-        let dossier = try await desk.get(reference, by: actor)
-        return try await database.read { db in
+        try await request(for: try await desk.get(reference, by: actor))
+    }
+
+    /// What `dossier` owes, for a caller that has already read it as one who may see it.
+    public func request(for dossier: Dossier) async throws -> PaymentRequest {
+        try await database.read { db in
             var account: PaymentAccount?
             if let agencyID = dossier.agencyID { account = try await Self.account(of: agencyID, in: db) }
             let paid = try await db.raw("SELECT dossier_id FROM dossier_payments WHERE dossier_id = \(bind: dossier.id)").first() != nil

@@ -14,6 +14,11 @@ public struct ServiceQuality: Sendable {
         self.database = database
     }
 
+    /// `part` of `whole` as a share rounded to four decimals; nil of nothing.
+    public static func share(_ part: Int, of whole: Int) -> Double? {
+        whole == 0 ? nil : (Double(part) / Double(whole) * 10_000).rounded() / 10_000
+    }
+
     /// How the index's lines are drawn up after the province's.
     public enum Grouping: String, Sendable, CaseIterable {
         /// One line an agency (with the administrative unit it serves).
@@ -43,11 +48,11 @@ public struct ServiceQuality: Sendable {
         /// Ratings of 4 or 5 out of 5.
         public var satisfied: Int
 
-        public var onlineRate: Double? { Self.rate(online, received) }
-        public var onTimeRate: Double? { Self.rate(onTime, finished) }
-        public var digitizationRate: Double? { Self.rate(digitized, received) }
-        public var resultDigitizationRate: Double? { Self.rate(digitizedResults, finished) }
-        public var satisfactionRate: Double? { Self.rate(satisfied, ratings) }
+        public var onlineRate: Double? { ServiceQuality.share(online, of: received) }
+        public var onTimeRate: Double? { ServiceQuality.share(onTime, of: finished) }
+        public var digitizationRate: Double? { ServiceQuality.share(digitized, of: received) }
+        public var resultDigitizationRate: Double? { ServiceQuality.share(digitizedResults, of: finished) }
+        public var satisfactionRate: Double? { ServiceQuality.share(satisfied, of: ratings) }
 
         enum CodingKeys: String, CodingKey {
             case agencyID, agencyName, unitID, unitName, received, online, finished, onTime, overdue, digitized, digitizedResults, ratings, satisfied
@@ -71,11 +76,6 @@ public struct ServiceQuality: Sendable {
                 (.resultDigitizationRate, resultDigitizationRate), (.satisfactionRate, satisfactionRate),
             ]
             for (key, value) in rates { try container.encode(value, forKey: key) }
-        }
-
-        /// A share of four decimals; nil of nothing.
-        static func rate(_ part: Int, _ whole: Int) -> Double? {
-            whole == 0 ? nil : (Double(part) / Double(whole) * 10_000).rounded() / 10_000
         }
 
         init(agencyID: String?, agencyName: String?, unitID: String? = nil, unitName: String? = nil) {

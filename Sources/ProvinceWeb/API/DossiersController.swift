@@ -42,7 +42,7 @@ struct DossiersController {
             total = counts.values.reduce(0, +)
             fullyOnline = counts[.full] ?? 0
             partlyOnline = counts[.partial] ?? 0
-            fullyOnlineRate = total == 0 ? nil : (Double(fullyOnline) / Double(total) * 10_000).rounded() / 10_000
+            fullyOnlineRate = ServiceQuality.share(fullyOnline, of: total)
         }
     }
 

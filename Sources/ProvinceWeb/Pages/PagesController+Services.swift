@@ -205,7 +205,7 @@ extension PagesController {
         ]
         let account = actor.account
         if dossier.feeVND != nil {
-            let owed = try await platform.fees.request(for: dossier.code, by: actor)
+            let owed = try await platform.fees.request(for: dossier)
             var payment: [String: Any] = ["amount": Self.money(owed.amount, context.language), "paid": owed.paid]
             if let account = owed.account, let payload = owed.vietQR {
                 payment["account"] = "\(account.accountName) · \(account.account) · BIN \(account.bankBIN)"
