@@ -59,13 +59,18 @@ public struct APIKeyInfo: Sendable, Codable {
 public struct AccountDirectory: Sendable {
     let database: ProvinceDatabase
     let bcryptCost: UInt8
-    /// Failed sign-ins in a row that lock an account, and for how long.
-    public static let lockoutThreshold = 5
-    public static let lockoutDuration: TimeInterval = 15 * 60
+    /// What failed sign-ins cost.
+    public let signInPolicy: SignInPolicy
+    let counters: SignInCounters
+    /// A hash of a random password at the cost real ones have: checked when there is no account to check.
+    let decoyHash: String
 
-    public init(database: ProvinceDatabase, bcryptCost: UInt8 = 11) {
+    public init(database: ProvinceDatabase, bcryptCost: UInt8 = 11, signInPolicy: SignInPolicy = SignInPolicy()) {
         self.database = database
         self.bcryptCost = bcryptCost
+        self.signInPolicy = signInPolicy
+        counters = SignInCounters(database: database, policy: signInPolicy)
+        decoyHash = Bcrypt.hash(Tokens.random(bytes: 16), cost: bcryptCost)
     }
 
     // MARK: Reading
@@ -210,9 +215,7 @@ public struct AccountDirectory: Sendable {
     /// Disables or re-enables an account; a disabled account's sessions and keys stop working at once.
     public func setDisabled(_ id: String, _ disabled: Bool, by actor: Actor) async throws -> Account {
         let old = try await get(id)
-        guard Access.canManageAccounts(of: old.agencyID, actor), old.kind != .citizen || Access.canAdministerPlatform(actor) else {
-            throw AppError.forbidden
-        }
+        guard Access.canManage(old, actor) else { throw AppError.forbidden }
         if actor.account?.id == id && disabled {
             throw AppError(.conflict, vi: "Bạn không thể tự vô hiệu hoá tài khoản của mình.", en: "You cannot disable your own account.")
         }
@@ -222,6 +225,9 @@ public struct AccountDirectory: Sendable {
         let new = updated
         let database = self.database
         try await database.write { db in
+            if disabled && old.isPlatformAdmin {
+                try await Self.keepAnotherPlatformAdmin(besides: id, in: db, database: database)
+            }
             let now = Timestamp.now()
             try await db.raw("UPDATE accounts SET disabled_at = \(bind: disabled ? now : nil), updated_at = \(bind: now) WHERE id = \(bind: id)")
                 .run()
@@ -240,8 +246,7 @@ public struct AccountDirectory: Sendable {
     /// their own password must give the current one; those who manage the account need not.
     public func resetPassword(_ id: String, to password: String, currentPassword: String? = nil, by actor: Actor) async throws {
         let account = try await get(id)
-        let manages = Access.canManageAccounts(of: account.agencyID, actor) && (account.kind != .citizen || Access.canAdministerPlatform(actor))
-        if !manages {
+        if !Access.canManage(account, actor) {
             guard actor.account?.id == id else { throw AppError.forbidden }
             let stored = try await database.read { db in
                 try await db.raw("SELECT password_hash FROM accounts WHERE id = \(bind: id)").first()?.optionalString("password_hash")
@@ -264,10 +269,10 @@ public struct AccountDirectory: Sendable {
         try await database.write { db in
             try await db.raw(
                 """
-                UPDATE accounts SET password_hash = \(bind: passwordHash), failed_attempts = 0, locked_until = NULL,
-                    updated_at = \(bind: Timestamp.now()) WHERE id = \(bind: id)
+                UPDATE accounts SET password_hash = \(bind: passwordHash), updated_at = \(bind: Timestamp.now()) WHERE id = \(bind: id)
                 """
             ).run()
+            try await SignInCounters.release(username: account.username, in: db)
             try await db.raw("DELETE FROM sessions WHERE account_id = \(bind: id)").run()
             try await AuditLog.append(
                 AuditChange(
@@ -279,74 +284,100 @@ public struct AccountDirectory: Sendable {
 
     // MARK: Signing in
 
-    /// Checks a username and password. Five failures in a row lock the account for 15 minutes.
+    /// Checks a username and password, counting failures as ``SignInPolicy`` says. An unknown username, a wrong
+    /// password, a disabled account and a locked account are told apart only once the password is known to be right
+    /// (disabled), or not at all (unknown, wrong): the same answer after the same work.
     public func authenticate(username: String, password: String, address: String?) async throws -> Account {
-        let row = try await database.read { db in
-            try await db.raw("SELECT id, password_hash, failed_attempts, locked_until, disabled_at FROM accounts WHERE username = \(bind: username)")
-                .first()
-        }
-        let invalid = AppError(.unauthenticated, vi: "Tên đăng nhập hoặc mật khẩu không đúng.", en: "Wrong username or password.")
-        guard let row, let storedHash = try row.optionalString("password_hash") else {
-            // Same work as a real check, so that timing does not tell which usernames exist.
-            _ = try await verify(password, Self.decoyHash)
-            throw invalid
-        }
-        let id = try row.string("id")
-        if try row.optionalString("disabled_at") != nil {
-            throw AppError(
-                .accountDisabled, vi: "Tài khoản đã bị vô hiệu hoá. Hãy liên hệ quản trị cơ quan.",
-                en: "This account is disabled. Contact your agency's administrator.")
-        }
         let now = Date()
-        if let lockedUntil = try row.optionalDate("locked_until"), lockedUntil > now {
-            let minutes = Int((lockedUntil.timeIntervalSince(now) / 60).rounded(.up))
+        let keys = SignInCounters.Keys(username: username, address: address)
+        let counts = try await counters.count(keys, now: now)
+        switch signInPolicy.decide(counts, now: now) {
+        case .throttled(let retryAfter):
             throw AppError(
-                .accountLocked,
+                .tooManyRequests,
                 LocalizedText(
-                    vi: "Tài khoản tạm khoá do đăng nhập sai nhiều lần. Thử lại sau \(minutes) phút.",
-                    en: "The account is locked after repeated failed sign-ins. Try again in \(minutes) minutes."),
-                retryAfter: Int(lockedUntil.timeIntervalSince(now).rounded(.up)))
+                    vi: "Có quá nhiều lần đăng nhập sai từ địa chỉ này. Thử lại sau \(Self.minutes(retryAfter)) phút.",
+                    en: "Too many failed sign-ins from this address. Try again in \(Self.minutes(retryAfter)) minutes."),
+                retryAfter: retryAfter)
+        case .locked(let retryAfter):
+            throw Self.locked(retryAfter: retryAfter)
+        case .checkAfter(let delay):
+            try await Task.sleep(for: delay)
+        case .check:
+            break
         }
-        let database = self.database
-        if try await verify(password, storedHash) {
-            if try row.int("failed_attempts") > 0 {
-                try await database.write { db in
-                    try await db.raw("UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = \(bind: id)").run()
-                }
+        let row = try await database.lookup { db in
+            try await db.raw("SELECT id, agency_id, password_hash, disabled_at FROM accounts WHERE username = \(bind: username)").first()
+        }
+        let storedHash = try row?.optionalString("password_hash")
+        // Same work as a real check when there is no account or no password, so that timing does not tell.
+        let right = try await verify(password, storedHash ?? decoyHash) && storedHash != nil
+        if right, let row {
+            try await counters.succeeded(keys)
+            if try row.optionalString("disabled_at") != nil {
+                throw AppError(
+                    .accountDisabled, vi: "Tài khoản đã bị vô hiệu hoá. Hãy liên hệ quản trị cơ quan.",
+                    en: "This account is disabled. Contact your agency's administrator.")
             }
-            return try await get(id)
+            return try await get(try row.string("id"))
         }
-        let locked = try await database.write { db -> Bool in
-            let attempts = (try await db.raw("SELECT failed_attempts FROM accounts WHERE id = \(bind: id)").first()?.int("failed_attempts") ?? 0) + 1
-            let lock = attempts >= Self.lockoutThreshold
-            try await db.raw(
-                """
-                UPDATE accounts SET failed_attempts = \(bind: lock ? 0 : attempts),
-                    locked_until = \(bind: lock ? Timestamp.string(now.addingTimeInterval(Self.lockoutDuration)) : nil)
-                WHERE id = \(bind: id)
-                """
-            ).run()
-            if lock {
+        let target = (id: try row?.string("id"), agencyID: try row?.optionalString("agency_id"))
+        let failures = counts.pair.attempts
+        let threshold = signInPolicy.lockThreshold
+        let window = signInPolicy.window
+        let database = self.database
+        try await database.write { db in
+            let actor = Actor(system: "system:sign-in", address: address)
+            try await AuditLog.append(
+                AuditChange(
+                    action: "account.sign_in_failed", targetType: target.id == nil ? "username" : "account",
+                    targetID: target.id ?? String(username.prefix(64)), agencyID: target.agencyID, before: Optional<String>.none,
+                    after: Optional<String>.none, summary: "failed sign-in \(failures) of \(threshold) for \(username.prefix(64))"),
+                by: actor, in: db, database: database)
+            if failures == threshold {
+                try await SignInCounters.lock(keys, now: now, in: db)
                 try await AuditLog.append(
                     AuditChange(
-                        action: "account.lock", targetType: "account", targetID: id, before: Optional<String>.none,
-                        after: Optional<String>.none, summary: "locked \(username) after \(attempts) failed sign-ins"),
-                    by: Actor(system: "system:lockout", address: address), in: db, database: database)
+                        action: "account.lock", targetType: target.id == nil ? "username" : "account",
+                        targetID: target.id ?? String(username.prefix(64)), agencyID: target.agencyID, before: Optional<String>.none,
+                        after: Optional<String>.none,
+                        summary: "locked \(username.prefix(64)) from \(address ?? "-") after \(failures) failed sign-ins"),
+                    by: actor, in: db, database: database)
+                try await SignInCounters.sweep(before: now.addingTimeInterval(-window), in: db)
             }
-            return lock
         }
-        if locked {
-            throw AppError(
-                .accountLocked,
-                LocalizedText(
-                    vi: "Tài khoản tạm khoá 15 phút do đăng nhập sai \(Self.lockoutThreshold) lần.",
-                    en: "The account is locked for 15 minutes after \(Self.lockoutThreshold) failed sign-ins."),
-                retryAfter: Int(Self.lockoutDuration))
-        }
-        throw invalid
+        if failures >= threshold { throw Self.locked(retryAfter: Int(window)) }
+        throw AppError(.unauthenticated, vi: "Tên đăng nhập hoặc mật khẩu không đúng.", en: "Wrong username or password.")
     }
 
-    static let decoyHash = Bcrypt.hash("decoy-password-0", cost: 4)
+    static func locked(retryAfter: Int) -> AppError {
+        AppError(
+            .accountLocked,
+            LocalizedText(
+                vi: "Đăng nhập tạm khoá do sai nhiều lần. Thử lại sau \(minutes(retryAfter)) phút.",
+                en: "Signing in is locked after repeated failures. Try again in \(minutes(retryAfter)) minutes."),
+            retryAfter: retryAfter)
+    }
+
+    static func minutes(_ seconds: Int) -> Int { (seconds + 59) / 60 }
+
+    /// Refuses to take away the last enabled platform administrator: the platform would have nobody to run it.
+    static func keepAnotherPlatformAdmin(besides id: String, in db: any SQLDatabase, database: ProvinceDatabase) async throws {
+        // Every enabled platform administrator locked, in one order, so that two administrators disabling each other
+        // at once cannot both succeed (nor deadlock).
+        let enabled = try await db.raw(
+            """
+            SELECT a.id FROM accounts a JOIN account_roles r ON r.account_id = a.id
+            WHERE r.role = \(bind: Role.platformAdmin.rawValue) AND a.disabled_at IS NULL AND a.kind = 'official'
+            ORDER BY a.id\(database.lockForUpdate)
+            """
+        ).all()
+        guard try enabled.contains(where: { try $0.string("id") != id }) else {
+            throw AppError(
+                .conflict, vi: "Không thể vô hiệu hoá quản trị nền tảng cuối cùng còn hoạt động.",
+                en: "The last enabled platform administrator cannot be disabled.")
+        }
+    }
 
     private func hash(_ password: String) async throws -> String {
         let cost = bcryptCost
@@ -362,7 +393,7 @@ public struct AccountDirectory: Sendable {
     /// Issues an API key for a system account; the returned secret is shown once and stored only as a hash.
     public func issueKey(for accountID: String, name: String, by actor: Actor) async throws -> (APIKeyInfo, secret: String) {
         let account = try await get(accountID)
-        guard Access.canManageAccounts(of: account.agencyID, actor) else { throw AppError.forbidden }
+        guard Access.canManage(account, actor) else { throw AppError.forbidden }
         guard account.kind == .system else {
             throw AppError(.conflict, vi: "Chỉ tài khoản hệ thống mới có khoá API.", en: "Only system accounts have API keys.")
         }
@@ -409,7 +440,7 @@ public struct AccountDirectory: Sendable {
         }
         guard let owner else { throw AppError.notFound("khoá API / API key") }
         let account = try await get(owner)
-        guard Access.canManageAccounts(of: account.agencyID, actor) else { throw AppError.forbidden }
+        guard Access.canManage(account, actor) else { throw AppError.forbidden }
         let database = self.database
         try await database.write { db in
             try await db.raw("UPDATE api_keys SET revoked_at = \(bind: Timestamp.now()) WHERE id = \(bind: keyID)").run()

@@ -393,6 +393,10 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     func route() throws -> LocalAnswer? {
         let uri = head.uri
         guard uri.utf8.count <= 4096 else { throw GatewayError.badRequest("The request URI is longer than 4096 bytes.") }
+        // One client, named once: two `X-Road-Client` lines would leave which one was proved to whoever reads them.
+        guard head.count(name: "x-road-client") <= 1 else {
+            throw GatewayError.badRequest("The X-Road-Client header is sent more than once.")
+        }
         let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
         let path = uri[..<queryStart]
         let query = uri[queryStart...]
@@ -434,7 +438,14 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         if let peerID = snapshot.members[identifier[0..<3].joined(separator: "/")]?.peerID {
             return try routeToPeer(peerID, provider: provider, serviceCode: String(identifier[4]), consumerID: consumerID, snapshot)
         }
-        let rest = Array(segments.dropFirst(6))
+        // The path is put in one form before the right is checked, and the provider is sent that form: nothing it
+        // could read as outside the service's base path gets past (percent-encoded dot-segments, escaped slashes).
+        let rest: [Substring]
+        do {
+            rest = try PathNormalization.segments(segments.dropFirst(6)).map { Substring($0) }
+        } catch {
+            throw GatewayError.badRequest(error.reason)
+        }
         guard let (service, remaining) = snapshot.service(provider: provider, code: String(identifier[4]), path: rest) else {
             serviceID = provider + "/" + identifier[4]
             throw GatewayError(status: .notFound, type: "Server.ServerProxy.UnknownService", message: "No service \(serviceID) is registered.")
@@ -651,6 +662,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             where !HopByHop.contains(raw, field.nameStart, field.nameLength, connectionTokens) && !Self.isCredential(raw, field)
                 && !HeaderName.equals(raw, field.nameStart, field.nameLength, "host")
                 && !HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-id")
+                && !HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-client")
             {
                 HeaderLines.write(raw, field, to: &out)
                 hashLine(
@@ -661,6 +673,9 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         hashLine("Host".utf8, origin.hostHeader.utf8)
         HTTPWire.writeHeader("X-Road-Id", messageID, to: &out)
         hashLine("X-Road-Id".utf8, messageID.utf8)
+        // The provider hears of exactly one client: the one this gateway authenticated.
+        HTTPWire.writeHeader("X-Road-Client", consumer, to: &out)
+        hashLine("X-Road-Client".utf8, consumer.utf8)
         if case .chunked = requestFraming { HTTPWire.writeHeader("Transfer-Encoding", "chunked", to: &out) }
         out.writeStaticString("\r\n")
         if hashing { headersHash512.update(data: canonical) }

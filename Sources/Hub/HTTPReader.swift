@@ -277,6 +277,11 @@ struct RequestHead: ReadableHead {
     func contains(name: String) -> Bool {
         bytes.withUnsafeReadableBytes { raw in lines.fields.contains { HeaderName.equals(raw, $0.nameStart, $0.nameLength, name) } }
     }
+
+    /// How many lines carry the header `name`.
+    func count(name: String) -> Int {
+        bytes.withUnsafeReadableBytes { raw in lines.fields.count { HeaderName.equals(raw, $0.nameStart, $0.nameLength, name) } }
+    }
 }
 
 /// The headers that never cross the gateway: hop-by-hop ones, and those a `Connection` header names.

@@ -6,7 +6,7 @@ import ProvinceCore
 public enum IdentifierPart {
     public static func isValid(_ text: Substring) -> Bool {
         // Byte by byte: every allowed character is one ASCII byte, and this runs several times on every call.
-        (1...255).contains(text.utf8.count) && text.utf8.allSatisfy(isAllowed)
+        (1...255).contains(text.utf8.count) && text.utf8.allSatisfy(isAllowed) && text != "." && text != ".."
     }
 
     static func isAllowed(_ byte: UInt8) -> Bool {

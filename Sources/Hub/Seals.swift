@@ -87,35 +87,6 @@ public enum MerkleTree {
     static func hex(_ data: Data) -> String { Hex.string(data) }
 }
 
-extension Data {
-    /// The bytes of hexadecimal text (either case); nil when it is not that.
-    init?(hexString: String) {
-        var hexString = hexString
-        let decoded = hexString.withUTF8 { digits -> Data? in
-            guard digits.count % 2 == 0 else { return nil }
-            func value(_ digit: UInt8) -> UInt8? {
-                switch digit {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-                default: nil
-                }
-            }
-            var bytes = Data(count: digits.count / 2)
-            let valid = bytes.withUnsafeMutableBytes { bytes in
-                for index in 0..<bytes.count {
-                    guard let high = value(digits[2 * index]), let low = value(digits[2 * index + 1]) else { return false }
-                    bytes[index] = high << 4 | low
-                }
-                return true
-            }
-            return valid ? bytes : nil
-        }
-        guard let decoded else { return nil }
-        self = decoded
-    }
-}
-
 /// A signed seal over a run of message records.
 public struct Seal: Sendable, Codable, Equatable {
     public var seq: Int

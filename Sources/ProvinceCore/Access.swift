@@ -26,6 +26,14 @@ public enum Access {
         role != .platformAdmin || canAdministerPlatform(actor)
     }
 
+    /// Acting on `account` (disabling or enabling it, setting its password, issuing or revoking its keys): one who
+    /// manages its agency's accounts, and only when every role it holds is one the actor could grant, so that nobody
+    /// takes over an account that holds more than they may give; citizens' accounts only a platform administrator.
+    public static func canManage(_ account: Account, _ actor: Actor) -> Bool {
+        if account.kind == .citizen { return canAdministerPlatform(actor) }
+        return canManageAccounts(of: account.agencyID, actor) && account.roles.allSatisfy { canGrant($0, actor) }
+    }
+
     /// Changing an agency's own record.
     public static func canEditAgency(_ agencyID: String, _ actor: Actor) -> Bool {
         canManageAccounts(of: agencyID, actor)

@@ -10,6 +10,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
     case conflict = "conflict"
     case accountLocked = "account-locked"
     case accountDisabled = "account-disabled"
+    case tooManyRequests = "too-many-requests"
     case payloadTooLarge = "payload-too-large"
     case unsupportedMediaType = "unsupported-media-type"
     case methodNotAllowed = "method-not-allowed"
@@ -29,6 +30,7 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case .payloadTooLarge: 413
         case .unsupportedMediaType: 415
         case .accountLocked: 423
+        case .tooManyRequests: 429
         case .unavailable: 503
         case .internalError: 500
         }
@@ -56,6 +58,8 @@ public enum ProblemKind: String, Sendable, CaseIterable {
         case (.accountLocked, .en): "Account locked"
         case (.accountDisabled, .vi): "Tài khoản đã bị vô hiệu hoá"
         case (.accountDisabled, .en): "Account disabled"
+        case (.tooManyRequests, .vi): "Quá nhiều yêu cầu"
+        case (.tooManyRequests, .en): "Too many requests"
         case (.payloadTooLarge, .vi): "Dữ liệu gửi lên quá lớn"
         case (.payloadTooLarge, .en): "Payload too large"
         case (.unsupportedMediaType, .vi): "Định dạng dữ liệu không được hỗ trợ"

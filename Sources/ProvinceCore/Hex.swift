@@ -1,3 +1,5 @@
+import Foundation
+
 /// Lowercase hexadecimal text of bytes (digests, random tokens).
 public enum Hex {
     /// Inlinable so that callers get it specialized for their byte sequence: it runs several times on every hub call.
@@ -14,4 +16,37 @@ public enum Hex {
 
     @inlinable
     static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble }
+}
+
+extension Hex {
+    /// The value of one hexadecimal digit (either case); nil when it is not one.
+    public static func value(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+extension Data {
+    /// The bytes of hexadecimal text (either case); nil when it is not that.
+    public init?(hexString: String) {
+        var hexString = hexString
+        let decoded = hexString.withUTF8 { digits -> Data? in
+            guard digits.count % 2 == 0 else { return nil }
+            var bytes = Data(count: digits.count / 2)
+            let valid = bytes.withUnsafeMutableBytes { bytes in
+                for index in 0..<bytes.count {
+                    guard let high = Hex.value(digits[2 * index]), let low = Hex.value(digits[2 * index + 1]) else { return false }
+                    bytes[index] = high << 4 | low
+                }
+                return true
+            }
+            return valid ? bytes : nil
+        }
+        guard let decoded else { return nil }
+        self = decoded
+    }
 }

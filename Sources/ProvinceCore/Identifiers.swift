@@ -56,8 +56,14 @@ extension Character {
 }
 
 /// The rules a password must meet.
+/// What a password must be (OWASP ASVS 4.0, V2.1): at least 12 characters (2.1.1), up to 128 (2.1.2 asks that 64 be
+/// allowed), any characters and no rule of composition (2.1.9), and nothing guessable from the account or the
+/// platform: not the username, not the platform's name.
 public enum PasswordPolicy {
-    public static let minimumLength = 10
+    public static let minimumLength = 12
+    public static let maximumLength = 128
+    /// Words a password may not contain, whatever their case.
+    static let platformNames = ["openprovince"]
 
     /// Returns the reason a password is refused, or nil when it is acceptable.
     public static func problem(with password: String, username: String) -> LocalizedText? {
@@ -66,18 +72,18 @@ public enum PasswordPolicy {
                 vi: "Mật khẩu phải có ít nhất \(minimumLength) ký tự.",
                 en: "The password must have at least \(minimumLength) characters.")
         }
-        if password.count > 128 {
-            return LocalizedText(vi: "Mật khẩu quá dài (tối đa 128 ký tự).", en: "The password is too long (128 characters at most).")
-        }
-        let hasLetter = password.contains { $0.isLetter }
-        let hasDigit = password.contains { $0.isNumber }
-        if !hasLetter || !hasDigit {
+        if password.count > maximumLength {
             return LocalizedText(
-                vi: "Mật khẩu phải có cả chữ và số.", en: "The password must contain both letters and digits.")
+                vi: "Mật khẩu quá dài (tối đa \(maximumLength) ký tự).", en: "The password is too long (\(maximumLength) characters at most).")
         }
-        if !username.isEmpty, password.lowercased().contains(username.lowercased()) {
+        let folded = password.lowercased()
+        if !username.isEmpty, folded.contains(username.lowercased()) {
             return LocalizedText(
                 vi: "Mật khẩu không được chứa tên đăng nhập.", en: "The password must not contain the username.")
+        }
+        if platformNames.contains(where: folded.contains) {
+            return LocalizedText(
+                vi: "Mật khẩu không được chứa tên của nền tảng.", en: "The password must not contain the platform's name.")
         }
         return nil
     }

@@ -370,6 +370,26 @@ public enum Migrations {
                 "CREATE INDEX dossiers_held ON dossiers(holder_agency_id, finished, due_on)",
             ]
         ),
+        (
+            "0020-sign-in-attempts",
+            [
+                // Failed sign-ins counted by username and address, by username, and by address, each for a window that
+                // starts with its first failure (accounts.failed_attempts and locked_until are no longer used).
+                """
+                CREATE TABLE sign_in_attempts (
+                    attempt_key TEXT PRIMARY KEY, attempts BIGINT NOT NULL, window_start TEXT NOT NULL)
+                """,
+                "CREATE INDEX sign_in_attempts_window ON sign_in_attempts(window_start)",
+            ]
+        ),
+        (
+            "0021-session-activity",
+            [
+                // When a session was last used: one unused past its idle limit ends.
+                "ALTER TABLE sessions ADD COLUMN last_seen_at TEXT",
+                "UPDATE sessions SET last_seen_at = created_at",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

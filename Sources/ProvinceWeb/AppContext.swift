@@ -17,6 +17,11 @@ public struct AppContext: RequestContext {
     public var requestID: String = ""
     /// The path and query of the page being shown (for the language switch's way back).
     public var currentPath: String = "/"
+    /// Whether the browser reached the platform over HTTPS (directly configured, or said by the proxy in front):
+    /// cookies are then `Secure` and HSTS is sent.
+    public var overHTTPS = false
+    /// Why the request could not be put in one form, if it could not: answered before any route is reached.
+    var refusal: AppError?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

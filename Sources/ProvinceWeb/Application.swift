@@ -62,7 +62,7 @@ public struct Platform: Sendable {
 public func buildRouter(_ platform: Platform) async throws -> Router<AppContext> {
     let pages = try await PageRenderer.load()
     let router = Router(context: AppContext.self)
-    router.middlewares.add(RequestMiddleware(pages: pages))
+    router.middlewares.add(RequestMiddleware(pages: pages, secureCookies: platform.configuration.secureCookies))
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(AuthMiddleware(sessions: platform.sessions, accounts: platform.accounts))
     router.middlewares.add(ErrorMiddleware(pages: pages))
@@ -100,7 +100,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(platform)
     return Application(
-        router: router,
+        responder: CanonicalRequests(inner: router.buildResponder()),
         configuration: .init(address: .hostname(platform.configuration.host, port: platform.configuration.port), serverName: "OpenProvince"),
         services: services,
         onServerRunning: onServerRunning,

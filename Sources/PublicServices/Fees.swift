@@ -127,8 +127,10 @@ public struct FeeDesk: Sendable {
                 .forbidden, vi: "Nơi này không nhận thông báo thanh toán (chưa đặt khoá).",
                 en: "Payment notifications are not taken here (no key is set).")
         }
-        let expected = Hex.string(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))))
-        guard let signature, signature.lowercased().utf8.elementsEqual(expected.utf8) else {
+        // Compared in constant time (swift-crypto's check), so that timing does not tell how much of a forgery was right.
+        guard let signature, let code = Data(hexString: signature),
+            HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: body, using: SymmetricKey(data: Data(secret.utf8)))
+        else {
             throw AppError(.unauthenticated, vi: "Chữ ký thông báo không đúng.", en: "The notification's signature is wrong.")
         }
         struct Notification: Decodable {

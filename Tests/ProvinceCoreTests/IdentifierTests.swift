@@ -28,12 +28,18 @@ import Testing
         }
     }
 
+    /// OWASP ASVS V2.1: 12 characters at least, 64 (and more) allowed, no rule of composition; not the username nor
+    /// the platform's name.
     @Test func passwordPolicy() {
         #expect(PasswordPolicy.problem(with: "LamDong@2025", username: "admin") == nil)
         #expect(PasswordPolicy.problem(with: "short1", username: "x") != nil)
-        #expect(PasswordPolicy.problem(with: "onlyletterslong", username: "x") != nil)
-        #expect(PasswordPolicy.problem(with: "1234567890123", username: "x") != nil)
-        #expect(PasswordPolicy.problem(with: "xadmin12345", username: "admin") != nil)
+        #expect(PasswordPolicy.problem(with: "LamDong@202", username: "x") != nil)
+        #expect(PasswordPolicy.problem(with: "onlyletterslong", username: "x") == nil)
+        #expect(PasswordPolicy.problem(with: "ba con sông chảy", username: "x") == nil)
+        #expect(PasswordPolicy.problem(with: String(repeating: "ngựa ", count: 25), username: "x") == nil)
+        #expect(PasswordPolicy.problem(with: String(repeating: "a", count: 129), username: "x") != nil)
+        #expect(PasswordPolicy.problem(with: "xadmin1234567", username: "admin") != nil)
+        #expect(PasswordPolicy.problem(with: "MyOpenProvince1", username: "x") != nil)
     }
 
     @Test func usernames() {

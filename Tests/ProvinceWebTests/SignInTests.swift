@@ -24,7 +24,7 @@ import Testing
 
     @Test func repeatedFailuresLockTheAccount() async throws {
         try await TestPlatform.withDemo { _, http in
-            for attempt in 1..<AccountDirectory.lockoutThreshold {
+            for attempt in 1..<SignInGuardTests.threshold {
                 let reply = try await http.request(.post, "/api/v1/auth/token", json: ["username": "tttt.canbo", "password": "wrong-\(attempt)"])
                 #expect(reply.status == 401)
             }
@@ -32,7 +32,7 @@ import Testing
                 .post, "/api/v1/auth/token", json: ["username": "tttt.canbo", "password": "wrong-last"], headers: [.acceptLanguage: "en"])
             #expect(locking.status == 423)
             #expect(locking.headers[.retryAfter] == "900")
-            #expect((locking["detail"] as? String)?.contains("locked for 15 minutes") == true)
+            #expect((locking["detail"] as? String)?.contains("Try again in 15 minutes") == true)
             // Even the right password is refused while the lock holds.
             let right = try await http.request(.post, "/api/v1/auth/token", json: ["username": "tttt.canbo", "password": DemoProvince.password])
             #expect(right.status == 423)
@@ -75,11 +75,11 @@ import Testing
     @Test func citizensRegisterWithAValidCCCD() async throws {
         try await TestPlatform.withDemo { _, http in
             let invalid: [[String: Any]] = [
-                ["citizenID": "12345", "fullName": "A B", "password": "HopLe@12345"],
-                ["citizenID": "999090001234", "fullName": "A B", "password": "HopLe@12345"],  // no such province code
-                ["citizenID": "068390001234", "fullName": "A B", "password": "HopLe@12345"],  // born in 2190
+                ["citizenID": "12345", "fullName": "A B", "password": "HopLe@123456"],
+                ["citizenID": "999090001234", "fullName": "A B", "password": "HopLe@123456"],  // no such province code
+                ["citizenID": "068390001234", "fullName": "A B", "password": "HopLe@123456"],  // born in 2190
                 ["citizenID": "068090009999", "fullName": "A B", "password": "short1"],
-                ["citizenID": "068090009999", "fullName": "A B", "password": "onlyletters"],
+                ["citizenID": "068090009999", "fullName": "A B", "password": "OpenProvince@2026"],
             ]
             for body in invalid {
                 let reply = try await http.request(.post, "/api/v1/citizens", json: body)
@@ -87,13 +87,13 @@ import Testing
                 #expect(reply["errors"] != nil)
             }
             let created = try await http.request(
-                .post, "/api/v1/citizens", json: ["citizenID": "068201001111", "fullName": "Trần Bé", "password": "HopLe@12345"])
+                .post, "/api/v1/citizens", json: ["citizenID": "068201001111", "fullName": "Trần Bé", "password": "HopLe@123456"])
             #expect(created.status == 201)
             #expect(created["kind"] as? String == "citizen")
             let again = try await http.request(
-                .post, "/api/v1/citizens", json: ["citizenID": "068201001111", "fullName": "Trần Bé", "password": "HopLe@12345"])
+                .post, "/api/v1/citizens", json: ["citizenID": "068201001111", "fullName": "Trần Bé", "password": "HopLe@123456"])
             #expect(again.status == 409)
-            let token = try await http.token("068201001111", password: "HopLe@12345")
+            let token = try await http.token("068201001111", password: "HopLe@123456")
             #expect(try await http.request(.get, "/api/v1/accounts", token: token).status == 403)
         }
     }
@@ -126,12 +126,12 @@ import Testing
             let admin = try await http.token("yte.quantri")
             let health = try #require(try await platform.agencies.find(code: "000.00.07.H38"))
             let bad: [[String: Any]] = [
-                ["username": "A B", "fullName": "X Y", "agencyID": health.id, "roles": ["officer"], "password": "HopLe@12345"],
-                ["username": "ok.name", "fullName": "X Y", "agencyID": health.id, "roles": ["chief"], "password": "HopLe@12345"],
-                ["username": "ok.name", "fullName": "X Y", "agencyID": health.id, "roles": [], "password": "HopLe@12345"],
+                ["username": "A B", "fullName": "X Y", "agencyID": health.id, "roles": ["officer"], "password": "HopLe@123456"],
+                ["username": "ok.name", "fullName": "X Y", "agencyID": health.id, "roles": ["chief"], "password": "HopLe@123456"],
+                ["username": "ok.name", "fullName": "X Y", "agencyID": health.id, "roles": [], "password": "HopLe@123456"],
                 ["username": "ok.name", "fullName": "X Y", "agencyID": health.id, "roles": ["officer"], "password": "ok.name12345"],
                 [
-                    "username": "ok.name", "fullName": "X Y", "agencyID": health.id, "roles": ["officer"], "password": "HopLe@12345",
+                    "username": "ok.name", "fullName": "X Y", "agencyID": health.id, "roles": ["officer"], "password": "HopLe@123456",
                     "email": "not-an-email",
                 ],
             ]
@@ -142,7 +142,7 @@ import Testing
             #expect(try await AuditHead.read(platform) == before)
             let duplicate = try await http.request(
                 .post, "/api/v1/accounts", token: admin,
-                json: ["username": "yte.canbo", "fullName": "X Y", "agencyID": health.id, "roles": ["officer"], "password": "HopLe@12345"])
+                json: ["username": "yte.canbo", "fullName": "X Y", "agencyID": health.id, "roles": ["officer"], "password": "HopLe@123456"])
             #expect(duplicate.status == 409)
         }
     }

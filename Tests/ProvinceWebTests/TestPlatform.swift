@@ -25,13 +25,15 @@ struct TestPlatform {
     }
 
     /// `today`: the day in Vietnam the platform takes as today (deadlines count from it).
+    /// `bcryptCost`: the cost of password hashes (4, the cheapest, unless a test measures the real work).
     static func withPlatform(
-        demo: Bool, today: @escaping @Sendable () -> CivilDate = { CivilDate(Date()) }, _ body: @Sendable (Platform, TestHTTP) async throws -> Void
+        demo: Bool, today: @escaping @Sendable () -> CivilDate = { CivilDate(Date()) }, bcryptCost: UInt8 = 4,
+        _ body: @Sendable (Platform, TestHTTP) async throws -> Void
     ) async throws {
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
         let configuration = AppConfiguration(
-            dataDirectory: directory, database: location, demo: demo, bcryptCost: 4, paymentSecret: TestPlatform.paymentSecret)
+            dataDirectory: directory, database: location, demo: demo, bcryptCost: bcryptCost, paymentSecret: TestPlatform.paymentSecret)
         let platform = try await Platform.open(configuration, logger: logger, today: today)
         do {
             if demo { _ = try await DemoProvince.loadIfEmpty(into: platform) }

@@ -146,16 +146,16 @@ def test_administrator_creates_and_disables_an_account(browser, site):
     from selenium.webdriver.support.select import Select
 
     Select(browser.find_element(By.ID, "new-agency")).select_by_visible_text("Sở Y tế")
-    browser.find_element(By.ID, "new-password").send_keys("chicochuthoi")
+    browser.find_element(By.ID, "new-password").send_keys("ngan2026")
     go(browser, By.CSS_SELECTOR, "form[method=post][action='/admin/accounts'] button")
     failure = browser.find_element(By.ID, "failure").text
-    assert "Mật khẩu phải có cả chữ và số." in failure
+    assert "Mật khẩu phải có ít nhất 12 ký tự." in failure
     assert "Cán bộ phải có ít nhất một vai trò." in failure
     assert browser.find_element(By.ID, "new-fullName").get_attribute("value") == "Bùi Thị Dược"
 
     Select(browser.find_element(By.ID, "new-agency")).select_by_visible_text("Sở Y tế")
     browser.find_element(By.CSS_SELECTOR, "input[name=roles][value=officer]").click()
-    browser.find_element(By.ID, "new-password").send_keys("DuocSi@2026")
+    browser.find_element(By.ID, "new-password").send_keys("DuocSi@2026!")
     go(browser, By.CSS_SELECTOR, "form[method=post][action='/admin/accounts'] button")
     assert heading(browser) == "Bùi Thị Dược"
     assert browser.find_element(By.ID, "status").text == "Đang hoạt động"
@@ -199,15 +199,15 @@ def test_citizen_registers_signs_in_and_is_kept_out_of_administration(browser, s
     browser.get(site.url + "/register")
     browser.find_element(By.ID, "citizenID").send_keys("068390000001")  # born in 2090: not valid
     browser.find_element(By.ID, "fullName").send_keys("Ka Thị Nhung")
-    browser.find_element(By.ID, "password").send_keys("CongDan2026")
+    browser.find_element(By.ID, "password").send_keys("CongDan@2026")
     go(browser, By.CSS_SELECTOR, "form.stacked button")
     assert "Số CCCD phải gồm 12 chữ số hợp lệ." in browser.find_element(By.ID, "failure").text
     browser.find_element(By.ID, "citizenID").clear()
     browser.find_element(By.ID, "citizenID").send_keys("068200000001")
-    browser.find_element(By.ID, "password").send_keys("CongDan2026")
+    browser.find_element(By.ID, "password").send_keys("CongDan@2026")
     go(browser, By.CSS_SELECTOR, "form.stacked button")
     assert heading(browser) == "Đăng nhập"
-    sign_in(browser, site, "068200000001", "CongDan2026")
+    sign_in(browser, site, "068200000001", "CongDan@2026")
     assert heading(browser) == "Xin chào, Ka Thị Nhung"
     assert "Tài khoản công dân của bạn" in browser.page_source
     browser.get(site.url + "/admin/accounts")

@@ -51,10 +51,14 @@ def test_import_units_is_idempotent_and_links_successions(data_dir):
 def test_users_audit_and_backup(data_dir):
     province("migrate", data_dir=data_dir)
     weak = province("user", "create", "ops.admin", "--name", "Quản trị", "--roles", "platform_admin", data_dir=data_dir, password="short", check=False)
-    assert weak.returncode != 0 and "at least 10 characters" in weak.stderr
-    province("user", "create", "ops.admin", "--name", "Quản trị", "--roles", "platform_admin", data_dir=data_dir, password="VanHanh2026")
+    assert weak.returncode != 0 and "at least 12 characters" in weak.stderr
+    province("user", "create", "ops.admin", "--name", "Quản trị", "--roles", "platform_admin", data_dir=data_dir, password="VanHanh@2026")
     listed = province("user", "list", data_dir=data_dir).stdout
     assert "ops.admin\tofficial\tplatform_admin\tactive" in listed
+    # The last enabled platform administrator stays, even for the command line.
+    last = province("user", "disable", "ops.admin", data_dir=data_dir, check=False)
+    assert last.returncode != 0 and "last enabled platform administrator" in last.stderr
+    province("user", "create", "ops.admin2", "--name", "Quản trị Hai", "--roles", "platform_admin", data_dir=data_dir, password="VanHanh@2026")
     province("user", "disable", "ops.admin", data_dir=data_dir)
     assert "\tdisabled\t" in province("user", "list", data_dir=data_dir).stdout
     province("user", "disable", "ops.admin", "--enable", data_dir=data_dir)
@@ -62,7 +66,7 @@ def test_users_audit_and_backup(data_dir):
     unknown = province("user", "disable", "nobody.here", data_dir=data_dir, check=False)
     assert unknown.returncode != 0
 
-    assert "Audit trail intact: 4 entries checked." in province("audit", "verify", data_dir=data_dir).stdout
+    assert "Audit trail intact: 5 entries checked." in province("audit", "verify", data_dir=data_dir).stdout
 
     backup = os.path.join(data_dir, "copy.sqlite")
     assert "Backup written" in province("backup", backup, data_dir=data_dir).stdout

@@ -11,6 +11,7 @@ extension UnitDetail: ResponseEncodable {}
 extension UnitImportReport: ResponseEncodable {}
 extension AuditVerification: ResponseEncodable {}
 extension APIKeyInfo: ResponseEncodable {}
+extension SessionInfo: ResponseEncodable {}
 
 /// One page of a list and the cursor of the next page (nil on the last page).
 struct ListPage<Item: Encodable & Sendable>: ResponseEncodable, Sendable {

@@ -83,7 +83,7 @@ struct AccountsController {
     @Sendable func keys(_ request: Request, context: AppContext) async throws -> ListPage<APIKeyInfo> {
         let actor = try context.actor()
         let account = try await accounts.get(try context.parameters.require("id"))
-        guard Access.canManageAccounts(of: account.agencyID, actor) else { throw AppError.forbidden }
+        guard Access.canManage(account, actor) else { throw AppError.forbidden }
         return ListPage(items: try await accounts.keys(of: account.id), nextCursor: nil)
     }
 

@@ -25,6 +25,8 @@ struct AuthController {
         group.post("auth/token", use: signIn)
         group.delete("auth/token", use: signOut)
         group.get("me", use: me)
+        group.get("me/sessions", use: mySessions)
+        group.delete("me/sessions/{id}", use: endMySession)
         group.post("citizens", use: registerCitizen)
     }
 
@@ -48,6 +50,20 @@ struct AuthController {
 
     @Sendable func me(_ request: Request, context: AppContext) async throws -> Account {
         try context.actor().account!
+    }
+
+    /// The signed-in person's live sessions, in browsers and API clients.
+    @Sendable func mySessions(_ request: Request, context: AppContext) async throws -> ListPage<SessionInfo> {
+        let account = try context.actor().account!
+        let current = context.session == nil ? nil : request.headers[.authorization].map { String($0.dropFirst(7)) }
+        return ListPage(items: try await sessions.sessions(of: account.id, currentToken: current), nextCursor: nil)
+    }
+
+    /// Ends one of the signed-in person's sessions (another device's, or this one).
+    @Sendable func endMySession(_ request: Request, context: AppContext) async throws -> HTTPResponse.Status {
+        let account = try context.actor().account!
+        guard try await sessions.end(try context.parameters.require("id"), of: account.id) else { throw AppError.notFound("phiên / session") }
+        return .noContent
     }
 
     @Sendable func registerCitizen(_ request: Request, context: AppContext) async throws -> EditedResponse<Account> {

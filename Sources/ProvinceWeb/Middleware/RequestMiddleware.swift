@@ -6,11 +6,13 @@ import Logging
 import NIOCore
 import ProvinceCore
 
-/// Gives every request an id (the caller's `X-Request-Id` when it is sane), picks its language, and turns
-/// every error into a problem response (API) or an error page (web), never leaking internals.
+/// Gives every request an id (the caller's `X-Request-Id` when it is sane), picks its language,
+/// and turns every error into a problem response (API) or an error page (web), never leaking internals.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let pages: PageRenderer
+    /// Mark cookies `Secure` and send HSTS whatever the request says (the platform is served over HTTPS).
+    var secureCookies = false
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -19,6 +21,7 @@ struct RequestMiddleware: RouterMiddleware {
             (8...128).contains(incoming.count) && incoming.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" })
             ? incoming : UUID().uuidString.lowercased()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        context.overHTTPS = secureCookies || request.headers[.xForwardedProto]?.lowercased() == "https"
         let isAPI = request.uri.path.hasPrefix("/api/")
         context.currentPath = request.uri.description
         if isAPI {
@@ -32,11 +35,14 @@ struct RequestMiddleware: RouterMiddleware {
         }
         var response: Response
         do {
+            // A request that could not be put in one form goes no further than here (see `CanonicalRequests`).
+            if let refusal = context.refusal { throw refusal }
             response = try await next(request, context)
         } catch {
             response = ErrorMiddleware.response(for: error, request: request, context: context, pages: pages)
         }
         response.headers[.requestID] = context.requestID
+        if context.overHTTPS { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         response.headers[.xContentTypeOptions] = "nosniff"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         if !isAPI {
@@ -79,6 +85,9 @@ extension HTTPField.Name {
     static let xContentTypeOptions = Self("X-Content-Type-Options")!
     static let xFrameOptions = Self("X-Frame-Options")!
     static let referrerPolicy = Self("Referrer-Policy")!
+    static let strictTransportSecurity = Self("Strict-Transport-Security")!
+    /// The scheme a proxy in front received the request with.
+    static let xForwardedProto = Self("X-Forwarded-Proto")!
 }
 
 /// An error as the client sees it (RFC 9457).

@@ -37,6 +37,7 @@ struct PagesController {
         router.post("admin/accounts/{id}/disable", use: disableAccount)
         router.post("admin/accounts/{id}/enable", use: enableAccount)
         router.post("admin/accounts/{id}/password", use: resetPassword)
+        router.post("sessions/{id}/end", use: endSession)
         router.get("audit", use: audit)
         addHubRoutes(to: router)
         addServiceRoutes(to: router)
@@ -79,7 +80,7 @@ struct PagesController {
             response.setCookie(
                 Cookie(
                     name: AuthMiddleware.sessionCookie, value: token, maxAge: Int(SessionStore.webLifetime), path: "/",
-                    secure: platform.configuration.secureCookies, httpOnly: true, sameSite: .strict))
+                    secure: context.overHTTPS, httpOnly: true, sameSite: .strict))
             return response
         } catch let error as AppError {
             return formPage(
@@ -93,7 +94,8 @@ struct PagesController {
         try checkSession(form, context: context)
         if let token = request.cookies[AuthMiddleware.sessionCookie]?.value { try await platform.sessions.close(token: token) }
         var response = PageRenderer.redirect("/")
-        response.setCookie(Cookie(name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true))
+        response.setCookie(
+            Cookie(name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: context.overHTTPS, httpOnly: true, sameSite: .strict))
         return response
     }
 
@@ -121,9 +123,10 @@ struct PagesController {
     @Sendable func switchLanguage(_ request: Request, context: AppContext) async throws -> Response {
         let code = try context.parameters.require("code")
         guard let language = Language(rawValue: code) else { throw AppError.notFound("ngôn ngữ / language") }
-        let back = request.query("next").flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? $0 : nil } ?? "/"
+        let back = request.query("next").flatMap(SameSitePath.validated) ?? "/"
         var response = PageRenderer.redirect(back)
-        response.setCookie(Cookie(name: "lang", value: language.rawValue, maxAge: 365 * 86400, path: "/", httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(name: "lang", value: language.rawValue, maxAge: 365 * 86400, path: "/", secure: context.overHTTPS, httpOnly: true, sameSite: .lax))
         return response
     }
 
@@ -308,8 +311,17 @@ struct PagesController {
         let account = try await platform.accounts.get(try context.parameters.require("id"))
         guard Access.canView(account, actor) else { throw AppError.forbidden }
         var values: [String: Any] = ["subject": accountValues(context.language)(account), "saved": request.query("saved") != nil]
-        values["canManage"] = Access.canManageAccounts(of: account.agencyID, actor) && account.id != actor.account?.id
+        values["canManage"] = Access.canManage(account, actor) && account.id != actor.account?.id
         values["isSelf"] = account.id == actor.account?.id && account.kind != .system
+        if account.id == actor.account?.id {
+            let current = request.cookies[AuthMiddleware.sessionCookie]?.value
+            values["sessions"] = try await platform.sessions.sessions(of: account.id, currentToken: current).map {
+                [
+                    "id": $0.id, "kind": $0.kind, "created": Self.localTime(Timestamp.string($0.createdAt)),
+                    "lastSeen": Self.localTime(Timestamp.string($0.lastSeenAt)), "address": $0.address ?? "", "current": $0.current,
+                ]
+            }
+        }
         if let agencyID = account.agencyID, let agency = try? await platform.agencies.get(agencyID) {
             values["agency"] = ["id": agency.id, "name": agency.name]
         }
@@ -329,6 +341,17 @@ struct PagesController {
             let current = form["currentPassword"]
             try await platform.accounts.resetPassword(id, to: form["password"], currentPassword: current.isEmpty ? nil : current, by: actor)
         }
+    }
+
+    /// Ends one of the signed-in person's sessions; ending this one signs out.
+    @Sendable func endSession(_ request: Request, context: AppContext) async throws -> Response {
+        let form = try await Form(request, context: context)
+        try checkSession(form, context: context)
+        let account = try context.actor().account!
+        guard try await platform.sessions.end(try context.parameters.require("id"), of: account.id) else {
+            throw AppError.notFound("phiên / session")
+        }
+        return PageRenderer.redirect("/admin/accounts/\(account.id)?saved=1")
     }
 
     private func changeAccount(
@@ -413,7 +436,7 @@ struct PagesController {
         var response = pages.page(template, title: Strings.all(context.language)[title]!, values: all, context: context, status: status)
         response.setCookie(
             Cookie(
-                name: Self.formCookie, value: token, maxAge: 3600, path: "/", secure: platform.configuration.secureCookies, httpOnly: true,
+                name: Self.formCookie, value: token, maxAge: 3600, path: "/", secure: context.overHTTPS, httpOnly: true,
                 sameSite: .strict))
         return response
     }

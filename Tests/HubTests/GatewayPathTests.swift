@@ -1,0 +1,87 @@
+import Foundation
+import ProvinceCore
+import TestSupport
+import Testing
+
+@testable import Hub
+
+/// A call's path and client as the provider receives them: the path in one form, checked against the right in that
+/// form and kept inside the service's base path; exactly one `X-Road-Client`, the one the gateway authenticated.
+@Suite struct GatewayPathTests {
+    /// A GET through the gateway, sent byte for byte as given, with the consumer's key.
+    static func get(_ target: String, _ fixture: GatewayTests.Fixture, clients: [String] = [GatewayTests.consumer]) async throws -> RawHTTP.Reply {
+        let clientLines = clients.map { "X-Road-Client: \($0)\r\n" }.joined()
+        return try await RawHTTP.send(
+            "GET \(target) HTTP/1.1\r\nHost: localhost\r\n\(clientLines)X-Road-Client-Key: \(fixture.consumerKey)\r\nConnection: close\r\n\r\n",
+            port: fixture.gatewayPort)
+    }
+
+    static func seen(_ reply: RawHTTP.Reply) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(reply.body.utf8))) as? [String: Any] ?? [:]
+    }
+
+    @Test func aRightToOneEndpointLetsNothingElseThrough() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let actor = Actor(system: "test")
+            _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+            _ = try await fixture.registry.grant(
+                consumerID: GatewayTests.consumer, serviceID: fixture.echo.id, endpoint: HubEndpoint(method: "GET", path: "/echo/{id}"), by: actor)
+            try await fixture.gateway.reloadRegistry()
+            let base = GatewayTests.path
+            let allowed = try await Self.get("\(base)/echo/12", fixture)
+            #expect(allowed.status == 200)
+            #expect(Self.seen(allowed)["uri"] as? String == "/echo/12")
+            for escape in ["/echo/..%2f..%2fb%2fsecret.txt", "/echo/%2e%2e%2fsecret.txt", "/echo/..%5csecret.txt", "/echo/a%00b", "/echo/%zz"] {
+                let reply = try await Self.get(base + escape, fixture)
+                #expect(reply.status == 400, "\(escape): \(reply.status) \(reply.body)")
+                #expect(reply.header("X-Road-Error") != nil, "\(escape)")
+            }
+            // Spelled another way, the same endpoint: allowed, and the provider receives the one form.
+            let spelled = try await Self.get("\(base)/%65cho/./12", fixture)
+            #expect(spelled.status == 200, "\(spelled.body)")
+            #expect(Self.seen(spelled)["uri"] as? String == "/echo/12")
+            // Another endpoint reached through dot-segments is denied as itself.
+            let other = try await Self.get("\(base)/echo/12/../../upload", fixture)
+            #expect(other.status == 403, "\(other.body)")
+        }
+    }
+
+    @Test func nothingLeavesTheServicesBasePath() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let actor = Actor(system: "test")
+            let based = try await fixture.registry.createService(
+                subsystemID: GatewayTests.provider,
+                ServiceInput(serviceCode: "based", upstreamURL: "http://127.0.0.1:\(fixture.upstreamPort)/echo/base", timeoutMilliseconds: 10_000),
+                by: actor)
+            _ = try await fixture.registry.updateService(based.id, ServiceInput(enabled: true), by: actor)
+            _ = try await fixture.registry.grant(consumerID: GatewayTests.consumer, serviceID: based.id, endpoint: nil, by: actor)
+            try await fixture.gateway.reloadRegistry()
+            let base = "/r1/VN/GOV/000.00.02.H38/DATA/based"
+            for escape in ["/../secret.txt", "/%2e%2e/b/secret.txt", "/%2E%2E/b", "/a/../../b/secret.txt", "/.%2e/b", "/..%2fb"] {
+                let reply = try await Self.get(base + escape, fixture)
+                #expect(reply.status == 400, "\(escape): \(reply.status) \(reply.body)")
+                #expect(reply.header("X-Road-Error") != nil)
+            }
+            let inside = try await Self.get("\(base)/a/./b/../c?x=%2e%2e", fixture)
+            #expect(inside.status == 200)
+            #expect(Self.seen(inside)["uri"] as? String == "/echo/base/a/c?x=%2e%2e")
+        }
+    }
+
+    @Test func theProviderHearsOfExactlyTheClientTheGatewayProved() async throws {
+        try await GatewayTests.withFixture { fixture in
+            try await fixture.openEcho()
+            let target = "\(GatewayTests.path)/echo/1"
+            let twice = try await Self.get(target, fixture, clients: [GatewayTests.consumer, "VN/GOV/000.00.02.H38/DATA"])
+            #expect(twice.status == 400, "\(twice.body)")
+            #expect(twice.header("X-Road-Error") != nil)
+            let once = try await Self.get(target, fixture)
+            #expect(once.status == 200)
+            let headers = Self.seen(once)["headers"] as? [String: String] ?? [:]
+            #expect(headers.filter { $0.key.lowercased() == "x-road-client" }.map(\.value) == [GatewayTests.consumer])
+            // Dot-segments are no identifier part.
+            let dotted = try await Self.get("/r1/VN/GOV/../000.00.02.H38/DATA/echo/echo/1", fixture)
+            #expect(dotted.status == 400)
+        }
+    }
+}
