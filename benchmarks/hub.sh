@@ -61,7 +61,7 @@ bare_pid=$!
 "$bare_binary" "$bytes_port" "$origin_port" --bytes >"$work/bytes.log" 2>&1 &
 bytes_pid=$!
 
-"$binary" serve --demo --data-dir "$work/data" --port "$web_port" --hub-port "$hub_port" --hub-tls-port 0 >"$work/province.log" 2>&1 &
+PROVINCE_METRICS_TOKEN=bench-metrics "$binary" serve --demo --data-dir "$work/data" --port "$web_port" --hub-port "$hub_port" --hub-tls-port 0 >"$work/province.log" 2>&1 &
 province_pid=$!
 until curl -sf "http://127.0.0.1:$web_port/health" >/dev/null; do sleep 0.1; done
 api="http://127.0.0.1:$web_port/api/v1"
@@ -102,7 +102,7 @@ run() {  # name url [wrk args...]; with $measured set to a pid, also that proces
     if [ "${measured:-}" = "${province_pid:-}" ]; then
         # What the journal holds beyond the database when the load stops: a figure bought by letting the import fall
         # behind would show here (it stays within one import's worth while the import keeps up).
-        cpu="$cpu   backlog $(curl -s "http://127.0.0.1:$web_port/metrics" | awk '/^hub_journal_backlog_bytes/ {print $2}') B"
+        cpu="$cpu   backlog $(curl -s -H "Authorization: Bearer bench-metrics" "http://127.0.0.1:$web_port/metrics" | awk '/^hub_journal_backlog_bytes/ {print $2}') B"
     fi
     printf '  %-28s %10s req/s   p50 %8s   p99 %8s   non-2xx %s%s\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}" "$cpu"
     eval "rps_$name=$rps"

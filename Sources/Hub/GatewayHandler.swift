@@ -419,6 +419,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             let snapshot = handler.env.registry.snapshot
             consumer = try authenticate(snapshot)
             serviceID = (provider ?? String(afterVersion[0])) + "/" + metaservice.rawValue
+            // A metaservice counts against the consumer's rate as any call does.
+            try checkLimits(consumer, rateLimit: snapshot.subsystems[consumer]?.rateLimitPerSecond)
             let (status, body) = metaservice.answer(
                 provider: provider, instance: String(afterVersion[0]), consumer: consumer, query: query.dropFirst(), snapshot: snapshot)
             let contentType = metaservice == .getOpenAPI && status == 200 ? "application/json" : "application/json; charset=utf-8"

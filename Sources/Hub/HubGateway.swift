@@ -36,11 +36,13 @@ public final class HubGateway: Service, Sendable {
     ///   - sealingKey: the key that signs the message log's seals (nil: this process does not seal).
     ///   - identity: the hub's TLS identity, for calls to peer hubs and for the mutual-TLS port.
     ///   - tlsPort: where the mutual-TLS port listens (peer hubs, consumers with certificates); nil for none.
+    ///   - upstreamRule: where providers may be (see ``UpstreamRule``); the gateway's own ports are added to it.
     ///   - journal: where the gateway writes exchanges first (see ``MessageJournal``).
     public init(
         host: String, port: Int, database: ProvinceDatabase, maxBodyBytes: Int = 100 << 20, refreshInterval: Duration = .seconds(1),
         sealingKey: SealingKey? = nil, sealInterval: Duration = .seconds(2), monitor: HubMonitor = HubMonitor(),
-        probeInterval: Duration = .seconds(30), identity: HubIdentity? = nil, tlsPort: Int? = nil, journal: MessageJournal, logger: Logger
+        probeInterval: Duration = .seconds(30), identity: HubIdentity? = nil, tlsPort: Int? = nil, upstreamRule: UpstreamRule = UpstreamRule(),
+        journal: MessageJournal, logger: Logger
     ) throws {
         self.journal = journal
         self.monitor = monitor
@@ -58,7 +60,9 @@ public final class HubGateway: Service, Sendable {
         group = MultiThreadedEventLoopGroup.singleton
         let tls = UpstreamTLS(publicContext: try? HubIdentity.publicClientContext(), peerContext: try identity?.peerClientContext())
         var pools: [ObjectIdentifier: UpstreamPool] = [:]
-        for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, tls: tls) }
+        var rule = upstreamRule
+        rule.ownPorts.formUnion([port, tlsPort].compactMap { $0 }.filter { $0 != 0 })
+        for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, tls: tls, rule: rule) }
         self.pools = pools
     }
 

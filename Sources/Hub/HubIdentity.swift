@@ -41,8 +41,7 @@ public struct HubIdentity: Sendable {
             },
             issuerPrivateKey: .init(key))
         let certificatePEM = try certificate.serializeAsPEM().pemString
-        try Data(key.pemRepresentation.utf8).write(to: keyURL, options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyURL.path)
+        try PrivateFile.write(Data(key.pemRepresentation.utf8), to: keyURL.path)
         try Data(certificatePEM.utf8).write(to: certificateURL, options: .atomic)
         return try HubIdentity(certificatePEM: certificatePEM, privateKeyPEM: key.pemRepresentation)
     }

@@ -8,7 +8,9 @@ extension HubRegistry {
     /// The largest OpenAPI description fetched from a URL.
     static let maxFetchedDescription = 5 << 20
 
-    /// Fetches a service's OpenAPI description from `url` and stores it as an upload would be stored.
+    /// Fetches a service's OpenAPI description from `url` and stores it as an upload would be stored. The address is
+    /// held to the upstream rule, no redirect is followed, and every failure gets the same words: the fetch tells
+    /// nothing about what lies behind the hub.
     public func describe(_ id: String, fetchingFrom url: String, by actor: Actor) async throws -> [HubEndpoint] {
         var validator = Validator()
         let parsed = URL(string: url)
@@ -20,24 +22,26 @@ extension HubRegistry {
         let service = try await service(id)
         let owner = try await member(try await subsystem(service.subsystemID).memberID)
         guard Access.canManageAccounts(of: owner.agencyID, actor) else { throw AppError.forbidden }
+        let failed = AppError(
+            .validation, vi: "Không tải được mô tả OpenAPI từ địa chỉ này.", en: "No OpenAPI description could be fetched from this address.")
+        guard await upstreamRule.problem(withURL: url) == nil else { throw failed }
         let data: Data
         do {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json")
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-            guard response.status == .ok else {
-                throw AppError(
-                    .validation, vi: "Máy chủ trả lời \(response.status.code) cho \(url).",
-                    en: "The server answered \(response.status.code) for \(url).")
-            }
+            let response = try await Self.fetcher.execute(request, timeout: .seconds(10))
+            guard response.status == .ok else { throw failed }
             data = Data(buffer: try await response.body.collect(upTo: Self.maxFetchedDescription))
-        } catch let error as AppError {
-            throw error
         } catch {
-            throw AppError(
-                .validation, vi: "Không tải được mô tả OpenAPI từ \(url): \(error).",
-                en: "The OpenAPI description could not be fetched from \(url): \(error).")
+            throw failed
         }
         return try await describe(id, openAPI: data, by: actor)
     }
+
+    /// The client descriptions are fetched with: it follows no redirect.
+    static let fetcher: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 }

@@ -26,6 +26,7 @@ extension HubRegistry {
             guard try await db.raw("SELECT id FROM hub_peers WHERE id = \(bind: id)").first() == nil else {
                 throw AppError(.conflict, vi: "Nền tảng ngang hàng \(id) đã có.", en: "The peer \(id) already exists.")
             }
+            try await HubRegistry.refuseTakenFingerprint(peer.fingerprint, in: db)
             try await db.raw(
                 """
                 INSERT INTO hub_peers (id, name, url, fingerprint, created_at)

@@ -33,8 +33,13 @@ public struct ServiceInput: Sendable, Codable {
 /// Every change is audited and bumps the registry version, which gateways poll to reload their snapshot.
 public struct HubRegistry: Sendable {
     let database: ProvinceDatabase
+    /// Where providers may be: checked when a service's address is saved or its description fetched.
+    public let upstreamRule: UpstreamRule
 
-    public init(database: ProvinceDatabase) { self.database = database }
+    public init(database: ProvinceDatabase, upstreamRule: UpstreamRule = UpstreamRule()) {
+        self.database = database
+        self.upstreamRule = upstreamRule
+    }
 
     // MARK: Members and subsystems
 
@@ -123,6 +128,7 @@ public struct HubRegistry: Sendable {
             enabled: false, logBodies: input.logBodies ?? false, bodyRetentionDays: input.bodyRetentionDays ?? 30, createdAt: now, updatedAt: now)
         Self.validate(&service, into: &validator)
         try validator.finish()
+        try await checkUpstream(service.upstreamURL)
         let created = service
         try await change(
             actor, action: "hub.service.create", targetType: "hub_service", targetID: created.id, agencyID: owner.agencyID,
@@ -144,11 +150,15 @@ public struct HubRegistry: Sendable {
         return created
     }
 
-    /// Changes a service: enable or disable it, move its upstream, its timeout, its logging.
+    /// Changes a service: enable or disable it, move its upstream, its timeout, its logging. Only the platform's
+    /// administrators enable a service or move an enabled one's upstream: what the gateway calls is theirs to decide.
     public func updateService(_ id: String, _ input: ServiceInput, by actor: Actor) async throws -> HubService {
         let old = try await service(id)
         let owner = try await member(try await subsystem(old.subsystemID).memberID)
         guard Access.canManageAccounts(of: owner.agencyID, actor) else { throw AppError.forbidden }
+        let enables = input.enabled == true && !old.enabled
+        let moves = input.upstreamURL.map { $0 != old.upstreamURL } ?? false
+        guard Access.canAdministerPlatform(actor) || !(enables || (moves && old.enabled)) else { throw AppError.forbidden }
         var service = old
         if let url = input.upstreamURL { service.upstreamURL = url }
         if let timeout = input.timeoutMilliseconds { service.timeoutMilliseconds = timeout }
@@ -158,6 +168,7 @@ public struct HubRegistry: Sendable {
         var validator = Validator()
         Self.validate(&service, into: &validator)
         try validator.finish()
+        if moves { try await checkUpstream(service.upstreamURL) }
         service.updatedAt = Date()
         let updated = service
         try await change(
@@ -173,6 +184,15 @@ public struct HubRegistry: Sendable {
             ).run()
         }
         return updated
+    }
+
+    /// Refuses an upstream the rule does not permit, in the same words whatever the reason.
+    func checkUpstream(_ url: String) async throws {
+        if let problem = await upstreamRule.problem(withURL: url) {
+            var validator = Validator()
+            validator.add("upstreamURL", problem)
+            try validator.finish()
+        }
     }
 
     static func validate(_ service: inout HubService, into validator: inout Validator) {
@@ -294,12 +314,26 @@ public struct HubRegistry: Sendable {
             actor, action: "hub.credential.add", targetType: "hub_subsystem", targetID: subsystem.id, agencyID: owner.agencyID,
             before: Optional<String>.none, after: ["id": id, "kind": kind, "name": name]
         ) { db in
+            if kind == "certificate" { try await Self.refuseTakenFingerprint(digest, in: db) }
             try await db.raw(
                 """
                 INSERT INTO hub_credentials (id, subsystem_id, kind, name, secret_digest, created_at)
                 VALUES (\(bind: id), \(bind: subsystem.id), \(bind: kind), \(bind: name), \(bind: digest), \(bind: Timestamp.now()))
                 """
             ).run()
+        }
+    }
+
+    /// A certificate names one party: a fingerprint already registered, to a subsystem or a peer hub, is refused (it
+    /// would take over, or break, the calls of whoever registered it first).
+    static func refuseTakenFingerprint(_ fingerprint: String, in db: any SQLDatabase) async throws {
+        let credential = try await db.raw(
+            "SELECT id FROM hub_credentials WHERE kind = 'certificate' AND revoked_at IS NULL AND secret_digest = \(bind: fingerprint)"
+        ).first()
+        let peer = try await db.raw("SELECT id FROM hub_peers WHERE fingerprint = \(bind: fingerprint)").first()
+        guard credential == nil, peer == nil else {
+            throw AppError(
+                .conflict, vi: "Chứng thư có dấu vân tay này đã được đăng ký.", en: "A certificate with this fingerprint is already registered.")
         }
     }
 

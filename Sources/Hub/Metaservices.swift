@@ -69,8 +69,23 @@ enum Metaservice: String {
             else {
                 return (404, Self.json(["type": "Server.ServerProxy.UnknownService", "detail": "No OpenAPI description for that serviceCode."]))
             }
-            return (200, Data(document.utf8))
+            return (200, Self.anonymised(document))
         }
+    }
+
+    /// The description without the provider's own address: each `servers[].url` without variables keeps only its path
+    /// (`https://10.0.0.5/api` becomes `/api`), as X-Road's security server does (its Openapi3Anonymiser).
+    static func anonymised(_ document: String) -> Data {
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(document.utf8))) as? [String: Any],
+            let servers = object["servers"] as? [[String: Any]]
+        else { return Data(document.utf8) }
+        object["servers"] = servers.map { server -> [String: Any] in
+            guard let url = server["url"] as? String, !url.contains("{") else { return server }
+            var kept = server
+            kept["url"] = URLComponents(string: url)?.path ?? ""
+            return kept
+        }
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(document.utf8)
     }
 
     static func json(_ object: Any) -> Data {

@@ -122,8 +122,7 @@ public struct SealingKey: Sendable {
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let key = Curve25519.Signing.PrivateKey()
-        try Data(key.rawRepresentation.base64EncodedString().utf8).write(to: url, options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        try PrivateFile.write(Data(key.rawRepresentation.base64EncodedString().utf8), to: url.path)
         return SealingKey(raw: key.rawRepresentation)
     }
 

@@ -162,14 +162,17 @@ final class UpstreamHandler: ChannelInboundHandler, @unchecked Sendable {
 final class UpstreamPool: @unchecked Sendable {
     private let eventLoop: any EventLoop
     private let tls: UpstreamTLS
+    /// Where upstreams may be.
+    private let rule: UpstreamRule
     private var idle: [Origin.Key: [(any Channel, UpstreamHandler)]] = [:]
     /// The deadlines of this loop's exchanges.
     let deadlines: DeadlineSweeper
     static let maxIdlePerOrigin = 128
 
-    init(eventLoop: any EventLoop, tls: UpstreamTLS) {
+    init(eventLoop: any EventLoop, tls: UpstreamTLS, rule: UpstreamRule) {
         self.eventLoop = eventLoop
         self.tls = tls
+        self.rule = rule
         deadlines = DeadlineSweeper(eventLoop: eventLoop)
     }
 
@@ -182,6 +185,9 @@ final class UpstreamPool: @unchecked Sendable {
         }
         return nil
     }
+
+    /// A connection reached an address the upstream rule refuses.
+    struct UpstreamRefused: Error {}
 
     /// A new connection to `origin`.
     func connect(_ origin: Origin, connectTimeout: TimeAmount) -> EventLoopFuture<(any Channel, UpstreamHandler)> {
@@ -197,7 +203,15 @@ final class UpstreamPool: @unchecked Sendable {
                 }
             }
             .connect(host: origin.host, port: origin.port)
-            .map { ($0, handler) }
+            .flatMapThrowing { [rule] channel in
+                // Checked on the address really reached, whatever the name resolved to when the service was saved:
+                // nothing is sent to an address the rule refuses.
+                guard let reached = channel.remoteAddress, rule.permits(reached) else {
+                    channel.close(promise: nil)
+                    throw UpstreamRefused()
+                }
+                return (channel, handler)
+            }
     }
 
     /// The TLS client handler an origin needs, nil for plain HTTP.

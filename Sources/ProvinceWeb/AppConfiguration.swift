@@ -1,4 +1,5 @@
 import Foundation
+import Hub
 import ProvinceStore
 
 /// How one `province serve` process runs.
@@ -15,10 +16,16 @@ public struct AppConfiguration: Sendable {
     public var secureCookies: Bool
     /// The key the payment service signs its notifications with; nil: notifications are refused.
     public var paymentSecret: String?
+    /// Where the hub's providers may be (the networks the operator names, the hub's own ports refused).
+    public var upstreamRule: UpstreamRule
+    /// The bearer token a metrics scraper presents on `/metrics` (a platform administrator's page session works too);
+    /// nil: only platform administrators read them.
+    public var metricsToken: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "data", database: DatabaseLocation? = nil,
-        demo: Bool = false, bcryptCost: UInt8 = 11, secureCookies: Bool = false, paymentSecret: String? = nil
+        demo: Bool = false, bcryptCost: UInt8 = 11, secureCookies: Bool = false, paymentSecret: String? = nil,
+        upstreamRule: UpstreamRule = UpstreamRule(), metricsToken: String? = nil
     ) {
         self.host = host
         self.port = port
@@ -28,5 +35,9 @@ public struct AppConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.secureCookies = secureCookies
         self.paymentSecret = paymentSecret
+        var rule = upstreamRule
+        if port != 0 { rule.ownPorts.insert(port) }
+        self.upstreamRule = rule
+        self.metricsToken = metricsToken
     }
 }

@@ -29,6 +29,8 @@ public struct Platform: Sendable {
     public let desk: DossierDesk
     /// Fees of dossiers and their payment.
     public let fees: FeeDesk
+    /// The hub's registry, held to the configured upstream rule.
+    public let hubRegistry: HubRegistry
 
     /// Opens the database and brings its schema up to date. `today` is the day in Vietnam deadlines count from.
     public static func open(
@@ -55,6 +57,7 @@ public struct Platform: Sendable {
         desk = DossierDesk(
             database: database, files: DossierFileStore(directory: configuration.dataDirectory + "/dossier-files"), today: today)
         fees = FeeDesk(desk: desk, notificationSecret: configuration.paymentSecret)
+        hubRegistry = HubRegistry(database: database, upstreamRule: configuration.upstreamRule)
     }
 }
 
@@ -70,7 +73,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     let openAPI = try Data(contentsOf: Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")!)
     SystemController(
         database: platform.database, registry: MetricsBootstrap.registry, hubMonitor: platform.hubMonitor, hubJournal: platform.hubJournal,
-        openAPI: ByteBuffer(data: openAPI)
+        openAPI: ByteBuffer(data: openAPI), metricsToken: platform.configuration.metricsToken
     )
     .addRoutes(to: router)
     let api = router.group("api/v1")
@@ -84,7 +87,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     DossiersController(desk: platform.desk).addRoutes(to: api)
     FeesController(fees: platform.fees).addRoutes(to: api)
     HubController(
-        registry: HubRegistry(database: platform.database), database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
+        registry: platform.hubRegistry, database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
         identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
     )
     .addRoutes(to: api)

@@ -86,14 +86,27 @@ struct Serve: AsyncParsableCommand {
     var portalURL: String?
     @Option(help: "When the portal is reached through the hub: the calling subsystem (X-Road-Client).") var portalHubClient: String?
     @Option(help: "When the portal is reached through the hub: the subsystem's API key.") var portalHubKey: String?
+    @Option(
+        help: "Networks the hub's providers may be in, comma-separated CIDR (10.0.0.0/8,192.168.1.0/24); any but link-local when not given.")
+    var upstreamNetworks: String?
 
     func run() async throws {
         var logger = Logger(label: "province")
         logger.logLevel = .info
+        var networks: [IPNetwork] = []
+        for text in (upstreamNetworks ?? "").split(separator: ",") {
+            guard let network = IPNetwork(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--upstream-networks: \(text) is not a network in CIDR notation.")
+            }
+            networks.append(network)
+        }
+        let upstreamRule = UpstreamRule(networks: networks, ownPorts: Set([port, hubPort, hubTLSPort].filter { $0 != 0 }))
         let configuration = AppConfiguration(
             host: host, port: port, dataDirectory: storage.dataDirectory, database: storage.location, demo: demo,
             bcryptCost: bcryptCost, secureCookies: secureCookies,
-            paymentSecret: ProcessInfo.processInfo.environment["PROVINCE_PAYMENT_SECRET"].flatMap { $0.isEmpty ? nil : $0 })
+            paymentSecret: ProcessInfo.processInfo.environment["PROVINCE_PAYMENT_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
+            upstreamRule: upstreamRule,
+            metricsToken: ProcessInfo.processInfo.environment["PROVINCE_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
         let platform = try await Platform.open(configuration, logger: logger)
         do {
             try await platform.use { platform in
@@ -103,7 +116,7 @@ struct Serve: AsyncParsableCommand {
                     host: host, port: hubPort, database: platform.database,
                     sealingKey: try SealingKey.load(directory: storage.dataDirectory), monitor: platform.hubMonitor,
                     probeInterval: .seconds(max(1, hubProbeSeconds)), identity: identity, tlsPort: hubTLSPort,
-                    journal: platform.hubJournal, logger: logger)
+                    upstreamRule: upstreamRule, journal: platform.hubJournal, logger: logger)
                 let hubPort = try await gateway.start()
                 let banner = Banner(
                     platform: platform, logins: logins, hubPort: hubPort, hubTLSPort: gateway.tlsPort ?? hubTLSPort,

@@ -117,7 +117,7 @@ import Testing
     static let consumer = "VN/GOV/000.00.07.H38/YTE"
     static let provider = "VN/GOV/000.00.02.H38/DATA"
 
-    static func withFixture(_ body: @Sendable (Fixture) async throws -> Void) async throws {
+    static func withFixture(upstreamRule: UpstreamRule = UpstreamRule(), _ body: @Sendable (Fixture) async throws -> Void) async throws {
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
         let database = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
@@ -144,7 +144,8 @@ import Testing
             let otherKey = try await registry.issueKey(subsystemID: "VN/GOV/000.00.07.H38/LIMITED", name: "test", by: actor).secret
             let journal = MessageJournal(directory: directory + "/hub-journal", database: database, logger: TestDatabase.logger)
             let gateway = try HubGateway(
-                host: "127.0.0.1", port: 0, database: database, maxBodyBytes: 60 << 20, journal: journal, logger: TestDatabase.logger)
+                host: "127.0.0.1", port: 0, database: database, maxBodyBytes: 60 << 20, upstreamRule: upstreamRule, journal: journal,
+                logger: TestDatabase.logger)
             let port = try await gateway.start()
             try await body(
                 Fixture(

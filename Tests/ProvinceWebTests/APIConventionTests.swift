@@ -88,12 +88,26 @@ import Testing
     }
 
     @Test func healthAndMetrics() async throws {
-        try await TestPlatform.withDemo { _, http in
+        try await TestPlatform.withDemo { platform, http in
             let health = try await http.request(.get, "/health")
             #expect(health.status == 200)
             #expect(health["database"] as? String == "ok")
             _ = try await http.request(.get, "/api/v1/units")
-            let metrics = try await http.request(.get, "/metrics")
+            // Who calls which service is the operator's to read: the scraper's token, or a platform administrator.
+            let anonymous = try await http.request(.get, "/metrics")
+            #expect(anonymous.status == 401)
+            #expect(anonymous.headers[.contentType] == "application/problem+json")
+            #expect(!anonymous.body.contains("hb_requests"))
+            let officer = try await http.request(.get, "/metrics", token: try await http.token("yte.canbo"))
+            #expect(officer.status == 401)
+            #expect(try await http.request(.get, "/metrics", token: "a-wrong-token-of-some-length").status == 401)
+            let admin = try #require(try await platform.accounts.find(username: "admin"))
+            let (cookie, _) = try await platform.sessions.open(for: admin, kind: .web, address: nil)
+            #expect(try await http.request(.get, "/metrics", headers: [.cookie: "op_session=\(cookie)"]).status == 200)
+            let officerAccount = try #require(try await platform.accounts.find(username: "yte.canbo"))
+            let (officerCookie, _) = try await platform.sessions.open(for: officerAccount, kind: .web, address: nil)
+            #expect(try await http.request(.get, "/metrics", headers: [.cookie: "op_session=\(officerCookie)"]).status == 403)
+            let metrics = try await http.request(.get, "/metrics", token: TestPlatform.metricsToken)
             #expect(metrics.status == 200)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
             #expect(metrics.body.contains("hb_requests"))

@@ -19,6 +19,8 @@ struct TestPlatform {
     /// Runs `body` with the demo province loaded and the platform served over real HTTP.
     /// The key payment notifications are signed with in tests.
     static let paymentSecret = "khoa-thu-nghiem-thanh-toan"
+    /// The metrics scraper's token in tests.
+    static let metricsToken = "the-metrics-scraper-token-for-tests"
 
     static func withDemo(_ body: @Sendable (Platform, TestHTTP) async throws -> Void) async throws {
         try await withPlatform(demo: true, body)
@@ -33,7 +35,8 @@ struct TestPlatform {
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
         let configuration = AppConfiguration(
-            dataDirectory: directory, database: location, demo: demo, bcryptCost: bcryptCost, paymentSecret: TestPlatform.paymentSecret)
+            dataDirectory: directory, database: location, demo: demo, bcryptCost: bcryptCost, paymentSecret: TestPlatform.paymentSecret,
+            metricsToken: TestPlatform.metricsToken)
         let platform = try await Platform.open(configuration, logger: logger, today: today)
         do {
             if demo { _ = try await DemoProvince.loadIfEmpty(into: platform) }

@@ -18,6 +18,8 @@ import requests
 
 BINARY = os.environ.get("PROVINCE_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/province"))
 PG_ADMIN_URL = os.environ.get("PROVINCE_PG_ADMIN_URL")
+# The token the metrics scraper presents on /metrics.
+METRICS_TOKEN = "e2e-metrics-scraper-token"
 DEMO_PASSWORD = "LamDong@2025"
 
 
@@ -44,11 +46,11 @@ class Server:
         if self.database_url:
             command += ["--database-url", self.database_url]
         command += self.extra
-        environment = None
+        environment = {**os.environ, "PROVINCE_METRICS_TOKEN": METRICS_TOKEN}
         if self.today:
             # Only the wall clock moves: the monotonic clock that timers use stays true.
             command = ["faketime", "-f", f"@{self.today} 09:00:00"] + command
-            environment = {**os.environ, "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+            environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
         found = threading.Event()
 

@@ -1,7 +1,7 @@
 """The hub's gateway runs beside the web server of `province serve` and answers on its own port."""
 import requests
 
-from conftest import wait_for
+from conftest import METRICS_TOKEN, wait_for
 
 
 def test_serve_runs_the_gateway(servers, data_dir):
@@ -37,7 +37,8 @@ def test_monitoring_counts_calls_and_the_board_shows_national_systems(servers, d
     assert row["calls"] >= 10 and row["errors"] == {}
     assert 0 < row["p50Milliseconds"] <= row["p95Milliseconds"] <= row["p99Milliseconds"]
 
-    metrics = requests.get(f"{server.url}/metrics", timeout=10).text
+    assert requests.get(f"{server.url}/metrics", timeout=10).status_code == 401
+    metrics = requests.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10).text
     assert 'hub_calls_total{service="VN/GOV/000.00.02.H38/DATA/origin",consumer="VN/GOV/000.00.07.H38/YTE"}' in metrics
     assert 'hub_call_duration_seconds_bucket{service="VN/GOV/000.00.02.H38/DATA/origin"' in metrics
     assert "\nhub_journal_backlog_bytes " in metrics  # journaled exchanges not yet imported: a gauge for alerts

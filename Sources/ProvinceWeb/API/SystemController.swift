@@ -1,3 +1,4 @@
+import Directory
 import Foundation
 import Hub
 import Hummingbird
@@ -13,6 +14,8 @@ struct SystemController {
     let hubMonitor: HubMonitor
     let hubJournal: MessageJournal
     let openAPI: ByteBuffer
+    /// The scraper's bearer token for `/metrics`, if one is configured.
+    let metricsToken: String?
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("health", use: health)
@@ -36,8 +39,16 @@ struct SystemController {
         return Health(status: "ok", database: "ok", engine: database.engine.rawValue)
     }
 
+    /// The figures say who calls which service: for the operator only, a platform administrator signed in on the pages
+    /// or a scraper presenting the configured token.
     @Sendable func metrics(_ request: Request, context: AppContext) async throws -> Response {
-        Response(
+        let presented = request.headers[.authorization].flatMap { $0.lowercased().hasPrefix("bearer ") ? String($0.dropFirst(7)) : nil }
+        let scraper = presented.map { token in metricsToken.map { Tokens.constantTimeEqual($0, token) } ?? false } ?? false
+        if !scraper {
+            guard let actor = context.optionalActor else { throw AppError.unauthenticated }
+            guard Access.canAdministerPlatform(actor) else { throw AppError.forbidden }
+        }
+        return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(
                 byteBuffer: ByteBuffer(

@@ -28,7 +28,7 @@ extension PagesController {
         router.post("hub/registry/subsystems/{id}/certificates", use: addCertificate)
     }
 
-    private var hubRegistry: HubRegistry { HubRegistry(database: platform.database) }
+    private var hubRegistry: HubRegistry { platform.hubRegistry }
 
     /// Registry pages are for officials; what each may change, the registry decides.
     private func official(_ context: AppContext) throws -> Actor {

@@ -1,0 +1,105 @@
+import Foundation
+import ProvinceCore
+import TestSupport
+import Testing
+
+@testable import Hub
+
+/// What the gateway reaches and tells: a provider outside the operator's networks is not called whatever its
+/// registered address said; a metaservice counts against the consumer's rate; a description is given without the
+/// provider's address; the hub's keys are never readable by others, not for an instant.
+@Suite struct GatewayReachTests {
+    @Test func aProviderOutsideTheOperatorsNetworksIsNotCalled() async throws {
+        try await GatewayTests.withFixture(upstreamRule: UpstreamRule(networks: [IPNetwork("10.0.0.0/8")!])) { fixture in
+            try await fixture.openEcho()
+            let reply = try await GatewayTests.call(fixture, "\(GatewayTests.path)/echo/1", key: fixture.consumerKey)
+            #expect(reply.head.status.code == 502)
+            #expect(reply.head.headerFields[.init("X-Road-Error")!] == "Server.ServerProxy.NetworkError")
+        }
+        // The same call where loopback is one of the networks.
+        try await GatewayTests.withFixture(upstreamRule: UpstreamRule(networks: [IPNetwork("127.0.0.0/8")!])) { fixture in
+            try await fixture.openEcho()
+            #expect(try await GatewayTests.call(fixture, "\(GatewayTests.path)/echo/1", key: fixture.consumerKey).head.status.code == 200)
+        }
+    }
+
+    @Test func metaservicesCountAgainstTheRate() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let limited = "VN/GOV/000.00.07.H38/LIMITED"
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<8 {
+                    group.addTask {
+                        Int(
+                            try await GatewayTests.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/listMethods", client: limited, key: fixture.otherKey)
+                                .head.status.code)
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 429 }.count >= 5, "\(statuses)")
+        }
+    }
+
+    @Test func aDescriptionIsGivenWithoutTheProvidersAddress() async throws {
+        try await GatewayTests.withFixture { fixture in
+            try await fixture.openEcho()
+            let document = #"""
+                {"openapi":"3.0.3","info":{"title":"Echo","version":"1"},"servers":[{"url":"http://10.20.30.40:8088/internal/api"},{"url":"https://{host}/x"}],"paths":{"/echo/{id}":{"get":{}}}}
+                """#
+            _ = try await fixture.registry.describe(fixture.echo.id, openAPI: Data(document.utf8), by: Actor(system: "test"))
+            try await fixture.gateway.reloadRegistry()
+            let reply = try await GatewayTests.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/getOpenAPI?serviceCode=echo", key: fixture.consumerKey)
+            #expect(reply.head.status.code == 200)
+            let text = reply.body.map { String(buffer: $0) } ?? ""
+            #expect(!text.contains("10.20.30.40"), "\(text)")
+            let servers = (GatewayTests.json(reply)["servers"] as? [[String: Any]] ?? []).compactMap { $0["url"] as? String }
+            #expect(servers == ["/internal/api", "https://{host}/x"])
+        }
+    }
+
+    @Test func keysAreNeverReadableByOthers() async throws {
+        let directory = TestDatabase.temporaryDirectory()
+        let path = directory + "/hub-seal-key"
+        let seen = ModeWatch(path: path)
+        let watcher = Thread { seen.run() }
+        watcher.start()
+        for _ in 0..<300 {
+            _ = try SealingKey.load(directory: directory)
+            try FileManager.default.removeItem(atPath: path)
+        }
+        seen.stop()
+        #expect(seen.modes.allSatisfy { $0 & 0o077 == 0 }, "modes seen: \(seen.modes.map { String($0, radix: 8) })")
+        _ = try SealingKey.load(directory: directory)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        _ = try HubIdentity.load(directory: directory)
+        let keyMode = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".key") || $0.contains("key") }.map {
+            try FileManager.default.attributesOfItem(atPath: directory + "/" + $0)[.posixPermissions] as? Int
+        }
+        #expect(keyMode.allSatisfy { $0 == 0o600 }, "\(keyMode)")
+    }
+}
+
+/// Watches a file's mode from another thread, as another user of the machine could, and keeps every mode seen.
+final class ModeWatch: @unchecked Sendable {
+    let path: String
+    private let lock = NSLock()
+    private var seen: Set<Int> = []
+    private var stopped = false
+
+    init(path: String) { self.path = path }
+
+    var modes: Set<Int> { lock.withLock { seen } }
+
+    func stop() { lock.withLock { stopped = true } }
+
+    func run() {
+        var information = stat()
+        while !lock.withLock({ stopped }) {
+            if stat(path, &information) == 0 {
+                let mode = Int(information.st_mode & 0o777)
+                lock.withLock { _ = seen.insert(mode) }
+            }
+        }
+    }
+}
