@@ -390,6 +390,15 @@ public enum Migrations {
                 "UPDATE sessions SET last_seen_at = created_at",
             ]
         ),
+        (
+            "0022-dossier-tracking-keys",
+            [
+                // The secret check part of the code an applicant tracks a dossier by; dossiers already there take six
+                // hexadecimal digits of their random id.
+                "ALTER TABLE dossiers ADD COLUMN track_key TEXT",
+                "UPDATE dossiers SET track_key = upper(substr(id, 25, 6))",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -13,6 +13,9 @@ public struct Dossier: Sendable, Codable, Equatable {
     public var id: String
     /// `000.00.02.H38-260217-0001`: the receiving agency's code, the day of receipt (yymmdd), a number of the day.
     public var code: String
+    /// The code the applicant is given to track the dossier without signing in: its code and a secret check part
+    /// (`000.00.02.H38-260217-0001-K7Q2XM`), so that codes, which run per agency and day, cannot be walked.
+    public var trackingCode: String
     public var procedureID: String
     public var procedureCode: String
     public var processCode: String

@@ -93,6 +93,7 @@ public struct DossierDesk: Sendable {
         let receivedOn = today()
         let dueOn = workingCalendar.dueDate(receivedOn: receivedOn, workingDays: procedure.deadlineDays)
         let id = UUID().uuidString.lowercased()
+        let trackKey = TrackingCode.newKey()
         let database = self.database
         let formText = String(decoding: try JSONEncoder().encode(form), as: UTF8.self)
         let code = try await database.write { [citizenID] db in
@@ -111,13 +112,13 @@ public struct DossierDesk: Sendable {
                 """
                 INSERT INTO dossiers (id, code, procedure_id, process_code, agency_id, receiving_agency_id, holder_agency_id, applicant_id,
                     applicant_name, applicant_citizen_id, channel, form, state, finished, received_on, due_on, paused_since, paused_days,
-                    submission_key, created_at, updated_at, finished_at, fee_vnd)
+                    submission_key, created_at, updated_at, finished_at, fee_vnd, track_key)
                 VALUES (\(bind: id), \(bind: code), \(bind: procedure.id), \(bind: processCode), \(bind: agencyID), \(bind: receivingAgencyID),
                     \(bind: holderAgencyID),
                     \(bind: applicantID), \(bind: applicantName), \(bind: citizenID), \(bind: channel.rawValue),
                     \(bind: formText), \(bind: start.code), 0, \(bind: receivedOn.description), \(bind: dueOn.description), NULL, 0,
                     \(bind: submissionKey), \(bind: Timestamp.string(now)), \(bind: Timestamp.string(now)), NULL,
-                    \(bind: procedure.feeVND > 0 ? procedure.feeVND : nil))
+                    \(bind: procedure.feeVND > 0 ? procedure.feeVND : nil), \(bind: trackKey))
                 """
             ).run()
             var counts = ServiceQuality.Counts()
@@ -135,7 +136,7 @@ public struct DossierDesk: Sendable {
             return code
         }
         return Dossier(
-            id: id, code: code, procedureID: procedure.id, procedureCode: procedure.code, processCode: processCode, agencyID: agencyID,
+            id: id, code: code, trackingCode: TrackingCode.make(code: code, key: trackKey), procedureID: procedure.id, procedureCode: procedure.code, processCode: processCode, agencyID: agencyID,
             receivingAgencyID: receivingAgencyID, holderAgencyID: holderAgencyID, applicantID: applicantID,
             applicantName: applicantName, applicantCitizenID: citizenID, channel: channel, form: form, state: start.code, finished: false,
             receivedOn: receivedOn, dueOn: dueOn, pausedSince: nil, pausedDays: 0, createdAt: now, updatedAt: now, finishedAt: nil,
@@ -382,9 +383,18 @@ public struct DossierDesk: Sendable {
         return (file, content)
     }
 
-    /// What anyone holding a dossier's code may see of it: where it stands and when it is due.
-    public func track(_ code: String) async throws -> DossierStatus {
-        let dossier = try await load(code)
+    /// What anyone holding a dossier's tracking code may see of it: where it stands and when it is due. A code without
+    /// its check part, or with a wrong one, finds nothing, in the same words as a code that does not exist.
+    public func track(_ trackingCode: String) async throws -> DossierStatus {
+        let notFound = AppError(.notFound, vi: "Không tìm thấy hồ sơ \(trackingCode).", en: "No dossier \(trackingCode).")
+        guard let (code, key) = TrackingCode.parse(trackingCode) else { throw notFound }
+        let dossier: Dossier
+        do {
+            dossier = try await load(code)
+        } catch let error as AppError where error.kind == .notFound {
+            throw notFound
+        }
+        guard TrackingCode.matches(dossier.trackingCode, code: code, key: key) else { throw notFound }
         let procedure = try await catalogue.get(dossier.procedureID)
         let stateName = (try? await processes.get(dossier.processCode).state(dossier.state)?.name) ?? dossier.state
         return DossierStatus(
@@ -450,8 +460,10 @@ public struct DossierDesk: Sendable {
                 guard let date = CivilDate(text) else { throw StoreError.corrupt("dossier date \(text)") }
                 return date
             }
+            let code = try row.string("code")
             return Dossier(
-                id: id, code: try row.string("code"), procedureID: try row.string("procedure_id"), procedureCode: try row.string("procedure_code"),
+                id: id, code: code, trackingCode: TrackingCode.make(code: code, key: try row.optionalString("track_key") ?? TrackingCode.key(fromID: id)),
+                procedureID: try row.string("procedure_id"), procedureCode: try row.string("procedure_code"),
                 processCode: try row.string("process_code"), agencyID: try row.optionalString("agency_id"),
                 receivingAgencyID: try row.optionalString("receiving_agency_id"), holderAgencyID: try row.optionalString("holder_agency_id"),
                 applicantID: try row.optionalString("applicant_id"), applicantName: try row.string("applicant_name"),

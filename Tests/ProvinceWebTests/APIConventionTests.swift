@@ -87,6 +87,29 @@ import Testing
         }
     }
 
+    /// A public operation given a credential that is not valid answers 401, and says so in the document.
+    @Test func publicOperationsDocumentTheirAnswerToABadCredential() async throws {
+        try await TestPlatform.withDemo { _, http in
+            let document = try await http.request(.get, "/openapi.json")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            var publicOperations = 0
+            for (path, operations) in paths where path.hasPrefix("/api/") {
+                for (method, value) in operations {
+                    guard let operation = value as? [String: Any], let security = operation["security"] as? [Any], security.isEmpty else {
+                        continue
+                    }
+                    publicOperations += 1
+                    let responses = operation["responses"] as? [String: Any] ?? [:]
+                    #expect(responses["401"] != nil, "\(method.uppercased()) \(path) does not document 401")
+                }
+            }
+            #expect(publicOperations >= 7)
+            let reply = try await http.request(.get, "/api/v1/procedures", token: "a-token-that-is-not-valid-at-all")
+            #expect(reply.status == 401)
+            #expect(reply.headers[.contentType] == "application/problem+json")
+        }
+    }
+
     @Test func healthAndMetrics() async throws {
         try await TestPlatform.withDemo { platform, http in
             let health = try await http.request(.get, "/health")

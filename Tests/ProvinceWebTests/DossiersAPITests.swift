@@ -90,6 +90,8 @@ import WorkingDays
             #expect(submitted.status == 201, "\(submitted.body)")
             let code = try #require(submitted["code"] as? String)
             #expect(code.hasPrefix("000.00.02.H38-"))
+            let trackingCode = try #require(submitted["trackingCode"] as? String)
+            #expect(trackingCode.hasPrefix(code + "-") && trackingCode.count == code.count + 7)
             let today = CivilDate(Date())
             #expect(submitted["dueOn"] as? String == WorkingCalendar().dueDate(receivedOn: today, workingDays: 10).description)
             #expect((submitted["files"] as? [[String: Any]])?.count == 2)
@@ -111,7 +113,7 @@ import WorkingDays
             #expect(try await act(officer, "yeu-cau-bo-sung").status == 400)
             let waiting = try await act(officer, "yeu-cau-bo-sung", reason: "Thiếu bản vẽ giao diện")
             #expect(waiting.status == 200 && waiting["pausedSince"] as? String == today.description)
-            let tracked = try await http.request(.get, "/api/v1/track/\(code)")
+            let tracked = try await http.request(.get, "/api/v1/track/\(trackingCode)")
             #expect(tracked["clockStopped"] as? Bool == true && tracked["state"] as? String == "cho-bo-sung")
             #expect(
                 try await act(citizen, "nop-bo-sung", files: [Self.file("Ảnh giao diện", "giao-dien.png", type: "image/png", content: Self.png)])

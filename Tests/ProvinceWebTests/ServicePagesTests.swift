@@ -16,6 +16,7 @@ import Testing
             ]
             let submitted = try await http.request(.post, "/api/v1/dossiers", token: citizen, json: submission)
             let code = try #require(submitted["code"] as? String, "\(submitted.body)")
+            let trackingCode = try #require(submitted["trackingCode"] as? String)
             let fileID = try #require((submitted["files"] as? [[String: Any]])?.first?["id"] as? String)
             var cookies: [String: (cookie: String, csrf: String)] = [:]
             for username in ["068090001234", "068195004321", "yte.canbo", "tnmt.xem", "tttt.canbo"] {
@@ -69,7 +70,7 @@ import Testing
             #expect(refused.status == 409 && refused.body.contains("id=\"failure\""))
             let done = try await post("thu-ly", as: "yte.canbo")
             #expect(done.status == 303 && done.headers[.location] == "/dossiers/\(code)?done=1")
-            #expect(try await http.request(.get, "/api/v1/track/\(code)")["state"] as? String == "xu-ly")
+            #expect(try await http.request(.get, "/api/v1/track/\(trackingCode)")["state"] as? String == "xu-ly")
             // A body that is not multipart is refused, not guessed at.
             let plain = try await http.request(
                 .post, "/dossiers/\(code)/actions", rawBody: "action=trinh-ky",

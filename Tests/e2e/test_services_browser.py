@@ -98,6 +98,8 @@ def test_a_dossier_across_two_levels_in_the_browser(browser, site, files):
     go(browser, By.CSS_SELECTOR, "#submit-dossier button[type=submit]")
     assert browser.find_element(By.ID, "notice").text.startswith("Đã nộp hồ sơ.")
     code = browser.find_element(By.ID, "dossier-code").text
+    tracking_code = browser.find_element(By.ID, "tracking-code").text
+    assert tracking_code.startswith(code + "-") and len(tracking_code) == len(code) + 7
     assert code.startswith("000.31.01.H38-")
     assert browser.find_element(By.ID, "dossier-holder").text == "Ủy ban nhân dân phường Xuân Hương - Đà Lạt"
     assert len(browser.find_elements(By.CSS_SELECTOR, "#files tbody tr")) == 2
@@ -170,10 +172,13 @@ def test_a_dossier_across_two_levels_in_the_browser(browser, site, files):
     assert browser.find_element(By.ID, "rated").text.startswith("Bạn đã đánh giá hồ sơ này: 5/5")
     sign_out(browser)
 
-    # Anyone with the code follows it.
+    # Anyone with the tracking code follows it; the dossier's code alone, which can be guessed, finds nothing.
     browser.delete_all_cookies()
+    browser.get(f"{site.url}/track?code={code}")
+    assert browser.find_element(By.ID, "failure").text == f"Không tìm thấy hồ sơ {code}."
     browser.get(f"{site.url}/track")
-    browser.find_element(By.ID, "code").send_keys(code)
+    browser.find_element(By.ID, "code").clear()
+    browser.find_element(By.ID, "code").send_keys(tracking_code)
     go(browser, By.CSS_SELECTOR, "form.search button")
     assert browser.find_element(By.ID, "tracked-step").text.startswith("Đã trả kết quả")
     browser.get(f"{site.url}/track?code=000.31.01.H38-000000-9999")

@@ -179,7 +179,8 @@ extension PagesController {
         }
         var values: [String: Any] = [
             "dossier": [
-                "code": dossier.code, "path": path, "procedure": procedure.name, "procedureCode": procedure.code,
+                "code": dossier.code, "trackingCode": dossier.trackingCode, "path": path, "procedure": procedure.name,
+                "procedureCode": procedure.code,
                 "procedurePath": Self.pathComponent(procedure.code), "applicant": dossier.applicantName,
                 "channel": t["channel.\(dossier.channel.rawValue)"]!, "step": stateName(dossier.state),
                 "receivedOn": Self.day(dossier.receivedOn), "dueOn": Self.day(dossier.dueOn),

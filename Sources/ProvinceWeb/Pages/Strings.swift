@@ -85,6 +85,10 @@ enum Strings {
         "changePassword": ("Đổi mật khẩu", "Change password"),
         "currentPassword": ("Mật khẩu hiện tại", "Current password"),
         "sessions": ("Phiên đăng nhập", "Sessions"),
+        "trackingCode": ("Mã tra cứu", "Tracking code"),
+        "trackingCodeHint": (
+            "(ai có mã này xem được hồ sơ đang ở bước nào mà không cần đăng nhập)", "(whoever has it sees where the dossier stands without signing in)"
+        ),
         "sessionKind": ("Loại", "Kind"),
         "sessionStarted": ("Bắt đầu", "Started"),
         "sessionLastSeen": ("Dùng lần cuối", "Last used"),
@@ -233,7 +237,7 @@ enum Strings {
         "send": ("Gửi", "Send"),
         "rated": ("Bạn đã đánh giá hồ sơ này", "You rated this dossier"),
         "track": ("Tra cứu hồ sơ", "Track a dossier"),
-        "trackHint": ("Nhập mã hồ sơ ghi trên giấy tiếp nhận", "Enter the code on the receipt"),
+        "trackHint": ("Nhập mã tra cứu ghi trên giấy tiếp nhận", "Enter the tracking code on the receipt"),
         "serviceQuality": ("Chỉ số phục vụ người dân, doanh nghiệp", "Service-quality index"),
         "wholeProvince": ("Toàn tỉnh", "Whole province"),
         "received": ("Tiếp nhận", "Received"),
