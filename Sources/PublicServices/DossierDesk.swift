@@ -136,7 +136,8 @@ public struct DossierDesk: Sendable {
             return code
         }
         return Dossier(
-            id: id, code: code, trackingCode: TrackingCode.make(code: code, key: trackKey), procedureID: procedure.id, procedureCode: procedure.code, processCode: processCode, agencyID: agencyID,
+            id: id, code: code, trackingCode: TrackingCode.make(code: code, key: trackKey), procedureID: procedure.id, procedureCode: procedure.code,
+            processCode: processCode, agencyID: agencyID,
             receivingAgencyID: receivingAgencyID, holderAgencyID: holderAgencyID, applicantID: applicantID,
             applicantName: applicantName, applicantCitizenID: citizenID, channel: channel, form: form, state: start.code, finished: false,
             receivedOn: receivedOn, dueOn: dueOn, pausedSince: nil, pausedDays: 0, createdAt: now, updatedAt: now, finishedAt: nil,
@@ -462,7 +463,8 @@ public struct DossierDesk: Sendable {
             }
             let code = try row.string("code")
             return Dossier(
-                id: id, code: code, trackingCode: TrackingCode.make(code: code, key: try row.optionalString("track_key") ?? TrackingCode.key(fromID: id)),
+                id: id, code: code,
+                trackingCode: TrackingCode.make(code: code, key: try row.optionalString("track_key") ?? TrackingCode.key(fromID: id)),
                 procedureID: try row.string("procedure_id"), procedureCode: try row.string("procedure_code"),
                 processCode: try row.string("process_code"), agencyID: try row.optionalString("agency_id"),
                 receivingAgencyID: try row.optionalString("receiving_agency_id"), holderAgencyID: try row.optionalString("holder_agency_id"),

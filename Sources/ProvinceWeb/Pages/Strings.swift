@@ -87,7 +87,8 @@ enum Strings {
         "sessions": ("Phiên đăng nhập", "Sessions"),
         "trackingCode": ("Mã tra cứu", "Tracking code"),
         "trackingCodeHint": (
-            "(ai có mã này xem được hồ sơ đang ở bước nào mà không cần đăng nhập)", "(whoever has it sees where the dossier stands without signing in)"
+            "(ai có mã này xem được hồ sơ đang ở bước nào mà không cần đăng nhập)",
+            "(whoever has it sees where the dossier stands without signing in)"
         ),
         "sessionKind": ("Loại", "Kind"),
         "sessionStarted": ("Bắt đầu", "Started"),
