@@ -58,13 +58,31 @@ public struct AuditEntry: Sendable, Codable, Equatable {
     var computedHash: String { AuditLog.hex(SHA256.hash(data: canonicalForm)) }
 }
 
-/// The outcome of checking the whole chain.
+/// The outcome of checking the whole chain, and its seals when they were checked.
 public struct AuditVerification: Sendable, Codable, Equatable {
     public var entriesChecked: Int
     /// The sequence number of the first entry found altered, missing or out of place.
     public var firstBadSeq: Int?
     public var problem: String?
-    public var isIntact: Bool { firstBadSeq == nil && problem == nil }
+    /// Seals checked (see ``AuditSealer``), and entries not sealed yet (protected by the chain alone until the next).
+    public var sealsChecked: Int = 0
+    public var unsealedEntries: Int = 0
+    /// The first seal whose entries, signature or archived copy did not match.
+    public var firstBadSeal: Int?
+    public var isIntact: Bool { firstBadSeq == nil && problem == nil && firstBadSeal == nil }
+
+    /// The chain's outcome with the seals' added: a chain intact but rewritten whole is caught by its seals.
+    public func adding(_ seals: AuditSealCheck) -> AuditVerification {
+        var combined = self
+        combined.sealsChecked = seals.sealsChecked
+        combined.unsealedEntries = seals.unsealedEntries
+        combined.firstBadSeal = seals.firstBadSeal
+        if isIntact, seals.firstBadSeal != nil {
+            combined.firstBadSeq = seals.firstBadEntry
+            combined.problem = seals.problem
+        }
+        return combined
+    }
 }
 
 /// The hash-chained, append-only audit trail. Entries are appended in the transaction of the change they record.

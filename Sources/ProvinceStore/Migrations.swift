@@ -399,6 +399,19 @@ public enum Migrations {
                 "UPDATE dossiers SET track_key = upper(substr(id, 25, 6))",
             ]
         ),
+        (
+            "0023-audit-seals",
+            [
+                // Signed Merkle roots over runs of audit entries, and the public keys that check them; each seal is
+                // also written to a file outside the database (AuditSealer's archive).
+                "CREATE TABLE audit_seal_keys (key_id TEXT PRIMARY KEY, public_key TEXT NOT NULL, added_at TEXT NOT NULL)",
+                """
+                CREATE TABLE audit_seals (
+                    seq BIGINT PRIMARY KEY, first_entry BIGINT NOT NULL UNIQUE, last_entry BIGINT NOT NULL, merkle_root TEXT NOT NULL,
+                    key_id TEXT NOT NULL, signature TEXT NOT NULL, sealed_at TEXT NOT NULL)
+                """,
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.

@@ -31,6 +31,8 @@ public struct Platform: Sendable {
     public let fees: FeeDesk
     /// The hub's registry, held to the configured upstream rule.
     public let hubRegistry: HubRegistry
+    /// Seals the audit trail with the platform's key and checks it (see ``AuditSealer``).
+    public let auditSealer: AuditSealer
 
     /// Opens the database and brings its schema up to date. `today` is the day in Vietnam deadlines count from.
     public static func open(
@@ -43,10 +45,20 @@ public struct Platform: Sendable {
             await database.close()
             throw error
         }
-        return Platform(configuration: configuration, database: database, logger: logger, today: today)
+        let key: SealingKey
+        do {
+            key = try SealingKey.load(directory: configuration.dataDirectory)
+        } catch {
+            await database.close()
+            throw error
+        }
+        return Platform(configuration: configuration, database: database, logger: logger, today: today, sealingKey: key)
     }
 
-    init(configuration: AppConfiguration, database: ProvinceDatabase, logger: Logger, today: @escaping @Sendable () -> CivilDate) {
+    init(
+        configuration: AppConfiguration, database: ProvinceDatabase, logger: Logger, today: @escaping @Sendable () -> CivilDate,
+        sealingKey: SealingKey
+    ) {
         self.configuration = configuration
         self.database = database
         units = UnitDirectory(database: database)
@@ -58,6 +70,7 @@ public struct Platform: Sendable {
             database: database, files: DossierFileStore(directory: configuration.dataDirectory + "/dossier-files"), today: today)
         fees = FeeDesk(desk: desk, notificationSecret: configuration.paymentSecret)
         hubRegistry = HubRegistry(database: database, upstreamRule: configuration.upstreamRule)
+        auditSealer = AuditSealer(database: database, key: sealingKey, archive: configuration.dataDirectory + "/audit-seals.jsonl")
     }
 }
 
@@ -80,7 +93,7 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     AuthController(accounts: platform.accounts, sessions: platform.sessions).addRoutes(to: api)
     DirectoryController(units: platform.units, agencies: platform.agencies).addRoutes(to: api)
     AccountsController(accounts: platform.accounts).addRoutes(to: api)
-    AuditController(database: platform.database).addRoutes(to: api)
+    AuditController(database: platform.database, sealer: platform.auditSealer).addRoutes(to: api)
     CalendarController(store: WorkingCalendarStore(database: platform.database)).addRoutes(to: api)
     ProceduresController(catalogue: ProcedureCatalogue(database: platform.database)).addRoutes(to: api)
     ProcessesController(store: ProcessStore(database: platform.database)).addRoutes(to: api)

@@ -121,7 +121,9 @@ struct Serve: AsyncParsableCommand {
                 let banner = Banner(
                     platform: platform, logins: logins, hubPort: hubPort, hubTLSPort: gateway.tlsPort ?? hubTLSPort,
                     hubFingerprint: identity.fingerprint)
-                var services: [any Service] = [gateway, Escalator(desk: platform.desk, logger: logger)]
+                var services: [any Service] = [
+                    gateway, Escalator(desk: platform.desk, logger: logger), AuditSealing(sealer: platform.auditSealer, logger: logger),
+                ]
                 if let portalURL {
                     var headers: [(String, String)] = []
                     if let portalHubClient { headers.append(("X-Road-Client", portalHubClient)) }
@@ -372,13 +374,16 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the whole hash chain; names the first entry altered, deleted or reordered. Exits 1 when broken.")
+            abstract:
+                "Check the whole hash chain and its signed seals; names the first entry altered, deleted or reordered. Exits 1 when broken.")
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {
-            let result = try await storage.open().use { try await AuditLog.verify($0.database) }
+            let result = try await storage.open().use { try await $0.auditSealer.verify() }
             if result.isIntact {
-                print("Audit trail intact: \(result.entriesChecked) entries checked.")
+                print(
+                    "Audit trail intact: \(result.entriesChecked) entries checked, \(result.sealsChecked) seals checked, "
+                        + "\(result.unsealedEntries) entries not sealed yet.")
             } else {
                 print("Audit trail BROKEN at entry \(result.firstBadSeq.map(String.init) ?? "?"): \(result.problem ?? "")")
                 throw ExitCode(1)

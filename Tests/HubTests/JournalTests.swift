@@ -1,5 +1,6 @@
 import Foundation
 import NIOPosix
+import ProvinceCore
 import ProvinceStore
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ProvinceCore
 import ProvinceStore
 import TestSupport
 import Testing

@@ -93,6 +93,17 @@ class Server:
             if not cursor:
                 return items
 
+    def verified(self, path, token, counted):
+        """A verification endpoint's answer, which must be a 200 with a verification in it saying nothing is wrong:
+        an error answer (401, 500) never passes for an intact log."""
+        reply = requests.get(f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        assert reply.status_code == 200, f"{path}: {reply.status_code} {reply.text[:300]}"
+        assert reply.headers.get("Content-Type", "").startswith("application/json"), reply.headers
+        verification = reply.json()
+        assert isinstance(verification.get(counted), int) and verification[counted] > 0, verification
+        assert verification.get("firstBadSeq") is None and verification.get("problem") is None, verification
+        return verification
+
     def kill9(self):
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)

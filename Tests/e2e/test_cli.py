@@ -66,7 +66,7 @@ def test_users_audit_and_backup(data_dir):
     unknown = province("user", "disable", "nobody.here", data_dir=data_dir, check=False)
     assert unknown.returncode != 0
 
-    assert "Audit trail intact: 5 entries checked." in province("audit", "verify", data_dir=data_dir).stdout
+    assert "Audit trail intact: 5 entries checked, 0 seals checked, 5 entries not sealed yet." in province("audit", "verify", data_dir=data_dir).stdout
 
     backup = os.path.join(data_dir, "copy.sqlite")
     assert "Backup written" in province("backup", backup, data_dir=data_dir).stdout

@@ -10,6 +10,7 @@ extension AuditEntry: ResponseEncodable {}
 /// `GET /api/v1/audit/verify`: the whole chain checked (platform administrators).
 struct AuditController {
     let database: ProvinceDatabase
+    let sealer: AuditSealer
 
     func addRoutes(to group: RouterGroup<AppContext>) {
         group.get("audit", use: list)
@@ -43,7 +44,7 @@ struct AuditController {
 
     @Sendable func verify(_ request: Request, context: AppContext) async throws -> AuditVerification {
         guard Access.canAdministerPlatform(try context.actor()) else { throw AppError.forbidden }
-        return try await AuditLog.verify(database)
+        return try await sealer.verify()
     }
 
     static func parseTime(_ text: String) -> Date? {

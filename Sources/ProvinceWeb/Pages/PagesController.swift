@@ -407,7 +407,7 @@ struct PagesController {
             values["nextLink"] = "/audit?" + query.joined(separator: "&")
         }
         if scope == .all {
-            let verification = try await AuditLog.verify(platform.database)
+            let verification = try await platform.auditSealer.verify()
             values["verification"] = ["intact": verification.isIntact, "checked": verification.entriesChecked, "problem": verification.problem ?? ""]
         }
         return pages.page("audit", title: Strings.all(context.language)["audit"]!, values: values, context: context)

@@ -1,0 +1,197 @@
+import Crypto
+import Foundation
+import ProvinceCore
+import ProvinceStore
+import SQLKit
+
+/// A signed seal over a run of audit entries: the Merkle root of their hashes (RFC 6962), signed with the platform's
+/// key. The chain alone can be rewritten whole, entries and head together, by whoever can write the database; a seal
+/// cannot be made again without the key, which is not in the database (only its public half is, for every process to
+/// check the others' seals), and each seal is also written, with that public key, to a file outside the database (the
+/// archive): seals deleted, or made again under another key put in the database, differ from the archive's copies.
+public struct AuditSeal: Sendable, Codable, Equatable {
+    public var seq: Int
+    public var firstEntry: Int
+    public var lastEntry: Int
+    public var merkleRoot: String
+    public var keyID: String
+    public var signature: String
+    public var sealedAt: String
+
+    /// What the signature covers.
+    public var signedText: String { "openprovince-audit-seal\n\(seq)\n\(firstEntry)\n\(lastEntry)\n\(merkleRoot)\n\(sealedAt)" }
+}
+
+/// One line of the archive: a seal and the public key that checks it.
+struct ArchivedSeal: Codable {
+    var seal: AuditSeal
+    var publicKey: String
+}
+
+/// What checking the seals found.
+public struct AuditSealCheck: Sendable, Codable, Equatable {
+    public var sealsChecked: Int
+    /// Entries after the last seal: protected by the chain alone until the next seal.
+    public var unsealedEntries: Int
+    public var firstBadSeal: Int?
+    /// The first entry the bad seal covers.
+    public var firstBadEntry: Int?
+    public var problem: String?
+}
+
+/// Seals the audit trail and checks its seals. `archive` is the file each seal is also written to, outside the
+/// database; the operator keeps it with the data directory's backups.
+public struct AuditSealer: Sendable {
+    let database: ProvinceDatabase
+    let key: SealingKey
+    let archive: String
+    /// The most entries one seal covers.
+    static let maxEntries = 10_000
+
+    public init(database: ProvinceDatabase, key: SealingKey, archive: String) {
+        self.database = database
+        self.key = key
+        self.archive = archive
+    }
+
+    /// Seals every entry not yet sealed; returns the seals made.
+    @discardableResult
+    public func sealPending() async throws -> [AuditSeal] {
+        var made: [AuditSeal] = []
+        while let seal = try await sealNext() { made.append(seal) }
+        return made
+    }
+
+    func sealNext() async throws -> AuditSeal? {
+        let key = self.key
+        let database = self.database
+        let seal = try await database.write { db -> AuditSeal? in
+            // The head locked: one sealer at a time, and the entries it seals are the ones committed before it.
+            guard let head = try await db.raw("SELECT seq FROM audit_head WHERE id = 1\(database.lockForUpdate)").first() else { return nil }
+            let headSeq = try head.int("seq")
+            let last = try await db.raw("SELECT seq, last_entry FROM audit_seals ORDER BY seq DESC LIMIT 1").first()
+            let firstEntry = (try last?.int("last_entry") ?? 0) + 1
+            guard firstEntry <= headSeq else { return nil }
+            let lastEntry = min(headSeq, firstEntry + Self.maxEntries - 1)
+            let leaves = try await Self.leaves(firstEntry...lastEntry, in: db)
+            var seal = AuditSeal(
+                seq: (try last?.int("seq") ?? 0) + 1, firstEntry: firstEntry, lastEntry: lastEntry,
+                merkleRoot: MerkleTree.hex(MerkleTree.root(leaves[...])), keyID: key.keyID, signature: "", sealedAt: Timestamp.now())
+            seal.signature = try key.sign(seal.signedText)
+            try await db.raw(
+                """
+                INSERT INTO audit_seal_keys (key_id, public_key, added_at) VALUES (\(bind: key.keyID), \(bind: key.publicKeyBase64), \(bind: seal.sealedAt))
+                ON CONFLICT (key_id) DO NOTHING
+                """
+            ).run()
+            try await db.raw(
+                """
+                INSERT INTO audit_seals (seq, first_entry, last_entry, merkle_root, key_id, signature, sealed_at)
+                VALUES (\(bind: seal.seq), \(bind: seal.firstEntry), \(bind: seal.lastEntry), \(bind: seal.merkleRoot), \(bind: seal.keyID),
+                    \(bind: seal.signature), \(bind: seal.sealedAt))
+                """
+            ).run()
+            return seal
+        }
+        guard let seal else { return nil }
+        try appendToArchive(seal)
+        return seal
+    }
+
+    /// Adds a seal to the archive file, flushed to disk.
+    func appendToArchive(_ seal: AuditSeal) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var line = try encoder.encode(ArchivedSeal(seal: seal, publicKey: key.publicKeyBase64))
+        line.append(UInt8(ascii: "\n"))
+        let descriptor = open(archive, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw StoreError.corrupt("cannot open the audit seal archive \(archive)") }
+        defer { close(descriptor) }
+        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == line.count, fsync(descriptor) == 0 else { throw StoreError.corrupt("cannot write the audit seal archive \(archive)") }
+    }
+
+    /// The Merkle leaves of a run of entries, from their stored hashes.
+    static func leaves(_ range: ClosedRange<Int>, in db: any SQLDatabase) async throws -> [Data] {
+        try await db.raw(
+            "SELECT hash FROM audit_entries WHERE seq >= \(bind: range.lowerBound) AND seq <= \(bind: range.upperBound) ORDER BY seq"
+        ).all().map { MerkleTree.leaf(Data(hexString: try $0.string("hash")) ?? Data()) }
+    }
+
+    /// Checks every seal against the entries it covers and against the archive, with the key held outside the
+    /// database: each run contiguous, each root recomputed, each signature checked, every archived seal present and
+    /// unchanged. Names the first seal that fails and the entries it covers.
+    public func verifySeals() async throws -> AuditSealCheck {
+        let rawKeys = try await database.read { db in
+            try await db.raw("SELECT key_id, public_key FROM audit_seal_keys").all().reduce(into: [String: Data]()) {
+                $0[try $1.string("key_id")] = Data(base64Encoded: try $1.string("public_key"))
+            }
+        }
+        let keys = rawKeys.compactMapValues { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
+        let rows = try await database.read { db in try await db.raw("SELECT * FROM audit_seals ORDER BY seq").all() }
+        var stored: [AuditSeal] = []
+        for row in rows {
+            stored.append(
+                AuditSeal(
+                    seq: try row.int("seq"), firstEntry: try row.int("first_entry"), lastEntry: try row.int("last_entry"),
+                    merkleRoot: try row.string("merkle_root"), keyID: try row.string("key_id"), signature: try row.string("signature"),
+                    sealedAt: try row.string("sealed_at")))
+        }
+        let headSeq = try await database.read { db in try await db.raw("SELECT seq FROM audit_head WHERE id = 1").first()?.int("seq") } ?? 0
+        func failed(_ seal: Int, _ problem: String, entry: Int) -> AuditSealCheck {
+            AuditSealCheck(sealsChecked: seal - 1, unsealedEntries: 0, firstBadSeal: seal, firstBadEntry: entry, problem: problem)
+        }
+        var expectedFirst = 1
+        for (index, seal) in stored.enumerated() {
+            let range = "entries \(seal.firstEntry) to \(seal.lastEntry)"
+            guard seal.seq == index + 1, seal.firstEntry == expectedFirst, seal.lastEntry >= seal.firstEntry else {
+                return failed(index + 1, "seal \(index + 1) is missing or does not follow the seal before it", entry: expectedFirst)
+            }
+            guard let signature = Data(base64Encoded: seal.signature), let publicKey = keys[seal.keyID],
+                publicKey.isValidSignature(signature, for: Data(seal.signedText.utf8))
+            else {
+                return failed(
+                    seal.seq, "seal \(seal.seq) (\(range)) does not carry the platform key's signature: it was forged or altered",
+                    entry: seal.firstEntry)
+            }
+            let database = self.database
+            let leaves = try await database.read { db in try await Self.leaves(seal.firstEntry...seal.lastEntry, in: db) }
+            guard leaves.count == seal.lastEntry - seal.firstEntry + 1, MerkleTree.hex(MerkleTree.root(leaves[...])) == seal.merkleRoot else {
+                return failed(
+                    seal.seq, "\(range), sealed at \(seal.sealedAt) by seal \(seal.seq), were altered, deleted or reordered", entry: seal.firstEntry)
+            }
+            expectedFirst = seal.lastEntry + 1
+        }
+        // The archive, outside the database: every seal it holds must be there as written.
+        let archived = try readArchive()
+        for entry in archived {
+            guard let found = stored.first(where: { $0.seq == entry.seal.seq }) else {
+                return failed(
+                    entry.seal.seq,
+                    "seal \(entry.seal.seq) (entries \(entry.seal.firstEntry) to \(entry.seal.lastEntry)) is in the archive but not in the database: it was deleted",
+                    entry: entry.seal.firstEntry)
+            }
+            guard found == entry.seal else {
+                return failed(
+                    entry.seal.seq, "seal \(entry.seal.seq) differs from the archive's copy: it was replaced", entry: entry.seal.firstEntry)
+            }
+        }
+        if headSeq < expectedFirst - 1 {
+            return failed(
+                stored.count, "entries \(headSeq + 1) to \(expectedFirst - 1) are sealed but no longer in the trail", entry: headSeq + 1)
+        }
+        return AuditSealCheck(sealsChecked: stored.count, unsealedEntries: headSeq - (expectedFirst - 1), firstBadSeal: nil, problem: nil)
+    }
+
+    /// The chain checked, then its seals.
+    public func verify() async throws -> AuditVerification {
+        try await AuditLog.verify(database).adding(try await verifySeals())
+    }
+
+    func readArchive() throws -> [ArchivedSeal] {
+        guard let text = try? String(contentsOfFile: archive, encoding: .utf8) else { return [] }
+        let decoder = JSONDecoder()
+        // A line cut short by a crash mid-write is the last one, and the seal it held is still in the database.
+        return text.split(separator: "\n").compactMap { try? decoder.decode(ArchivedSeal.self, from: Data($0.utf8)) }
+    }
+}
