@@ -22,12 +22,6 @@ public struct AuditSeal: Sendable, Codable, Equatable {
     public var signedText: String { "openprovince-audit-seal\n\(seq)\n\(firstEntry)\n\(lastEntry)\n\(merkleRoot)\n\(sealedAt)" }
 }
 
-/// One line of the archive: a seal and the public key that checks it.
-struct ArchivedSeal: Codable {
-    var seal: AuditSeal
-    var publicKey: String
-}
-
 /// What checking the seals found.
 public struct AuditSealCheck: Sendable, Codable, Equatable {
     public var sealsChecked: Int
@@ -44,14 +38,14 @@ public struct AuditSealCheck: Sendable, Codable, Equatable {
 public struct AuditSealer: Sendable {
     let database: ProvinceDatabase
     let key: SealingKey
-    let archive: String
+    let archive: SealArchive
     /// The most entries one seal covers.
     static let maxEntries = 10_000
 
     public init(database: ProvinceDatabase, key: SealingKey, archive: String) {
         self.database = database
         self.key = key
-        self.archive = archive
+        self.archive = SealArchive(path: archive)
     }
 
     /// Seals every entry not yet sealed; returns the seals made.
@@ -94,21 +88,8 @@ public struct AuditSealer: Sendable {
             return seal
         }
         guard let seal else { return nil }
-        try appendToArchive(seal)
+        try archive.append(seal, publicKey: key.publicKeyBase64)
         return seal
-    }
-
-    /// Adds a seal to the archive file, flushed to disk.
-    func appendToArchive(_ seal: AuditSeal) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var line = try encoder.encode(ArchivedSeal(seal: seal, publicKey: key.publicKeyBase64))
-        line.append(UInt8(ascii: "\n"))
-        let descriptor = open(archive, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw StoreError.corrupt("cannot open the audit seal archive \(archive)") }
-        defer { close(descriptor) }
-        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == line.count, fsync(descriptor) == 0 else { throw StoreError.corrupt("cannot write the audit seal archive \(archive)") }
     }
 
     /// The Merkle leaves of a run of entries, from their stored hashes.
@@ -163,7 +144,7 @@ public struct AuditSealer: Sendable {
             expectedFirst = seal.lastEntry + 1
         }
         // The archive, outside the database: every seal it holds must be there as written.
-        let archived = try readArchive()
+        let archived = archive.read(AuditSeal.self)
         for entry in archived {
             guard let found = stored.first(where: { $0.seq == entry.seal.seq }) else {
                 return failed(
@@ -186,12 +167,5 @@ public struct AuditSealer: Sendable {
     /// The chain checked, then its seals.
     public func verify() async throws -> AuditVerification {
         try await AuditLog.verify(database).adding(try await verifySeals())
-    }
-
-    func readArchive() throws -> [ArchivedSeal] {
-        guard let text = try? String(contentsOfFile: archive, encoding: .utf8) else { return [] }
-        let decoder = JSONDecoder()
-        // A line cut short by a crash mid-write is the last one, and the seal it held is still in the database.
-        return text.split(separator: "\n").compactMap { try? decoder.decode(ArchivedSeal.self, from: Data($0.utf8)) }
     }
 }

@@ -69,9 +69,10 @@ struct SignInCounters: Sendable {
 
         init(username: String, address: String?) {
             let user = "u:" + String(Tokens.digest(username).prefix(32))
+            let client = address.map(ClientAddress.bucket) ?? "-"
             self.username = user
-            pair = user + "|" + (address ?? "-")
-            self.address = "a:" + (address ?? "-")
+            pair = user + "|" + client
+            self.address = "a:" + client
         }
     }
 

@@ -37,18 +37,20 @@ public final class HubGateway: Service, Sendable {
     ///   - sealingKey: the key that signs the message log's seals (nil: this process does not seal).
     ///   - identity: the hub's TLS identity, for calls to peer hubs and for the mutual-TLS port.
     ///   - tlsPort: where the mutual-TLS port listens (peer hubs, consumers with certificates); nil for none.
+    ///   - sealArchive: the file each seal is also written to, outside the database.
     ///   - upstreamRule: where providers may be (see ``UpstreamRule``); the gateway's own ports are added to it.
     ///   - journal: where the gateway writes exchanges first (see ``MessageJournal``).
     public init(
         host: String, port: Int, database: ProvinceDatabase, maxBodyBytes: Int = 100 << 20, refreshInterval: Duration = .seconds(1),
         sealingKey: SealingKey? = nil, sealInterval: Duration = .seconds(2), monitor: HubMonitor = HubMonitor(),
-        probeInterval: Duration = .seconds(30), identity: HubIdentity? = nil, tlsPort: Int? = nil, upstreamRule: UpstreamRule = UpstreamRule(),
+        probeInterval: Duration = .seconds(30), identity: HubIdentity? = nil, tlsPort: Int? = nil, sealArchive: String? = nil,
+        upstreamRule: UpstreamRule = UpstreamRule(),
         journal: MessageJournal, logger: Logger
     ) throws {
         self.journal = journal
         self.monitor = monitor
         self.probeInterval = probeInterval
-        sealer = sealingKey.map { Sealer(database: database, key: $0, recent: journal.recentHashes) }
+        sealer = sealingKey.map { Sealer(database: database, key: $0, recent: journal.recentHashes, archive: sealArchive.map(SealArchive.init)) }
         self.sealInterval = sealInterval
         self.host = host
         requestedPort = port

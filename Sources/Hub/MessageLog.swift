@@ -313,12 +313,21 @@ public enum MessageLog {
         }
     }
 
-    /// The outcome of checking the log's chain.
+    /// The outcome of checking the log's chain, and its seals when they were checked.
     public struct Verification: Sendable, Codable, Equatable {
         public var recordsChecked: Int
         public var firstBadSeq: Int?
         public var problem: String?
-        public var isIntact: Bool { firstBadSeq == nil }
+        public var sealsChecked: Int = 0
+        /// The first seal whose records, signature or archived copy did not match.
+        public var firstBadSeal: Int?
+        public var isIntact: Bool { firstBadSeq == nil && firstBadSeal == nil }
+
+        public init(recordsChecked: Int, firstBadSeq: Int?, problem: String?) {
+            self.recordsChecked = recordsChecked
+            self.firstBadSeq = firstBadSeq
+            self.problem = problem
+        }
     }
 
     /// Walks the chain: sequence without gaps, each hash recomputed, each link, and the head.

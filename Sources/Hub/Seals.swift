@@ -61,12 +61,17 @@ public struct Sealer: Sendable {
     let maxRecords: Int
     /// The hashes this process imported last, if it imports any.
     let recent: RecentHashes?
+    /// Where each seal is also written, outside the database.
+    let archive: SealArchive?
 
-    public init(database: ProvinceDatabase, key: SealingKey, maxRecords: Int = 10_000, recent: RecentHashes? = nil) {
+    public init(
+        database: ProvinceDatabase, key: SealingKey, maxRecords: Int = 10_000, recent: RecentHashes? = nil, archive: SealArchive? = nil
+    ) {
         self.database = database
         self.key = key
         self.maxRecords = maxRecords
         self.recent = recent
+        self.archive = archive
     }
 
     /// Seals what is unsealed; returns the seals made.
@@ -101,7 +106,7 @@ public struct Sealer: Sendable {
             merkleRoot: MerkleTree.hex(MerkleTree.root(leaves[...])), keyID: key.keyID, signature: "", sealedAt: Timestamp.now())
         seal.signature = try key.sign(seal.signedText)
         let made = seal
-        return try await database.write { db -> Seal? in
+        let stored = try await database.write { db -> Seal? in
             // The message log's head row serializes sealers of several processes.
             _ = try await db.raw("SELECT seq FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
             let current = try await db.raw("SELECT seq FROM hub_seals ORDER BY seq DESC LIMIT 1").first()
@@ -119,6 +124,8 @@ public struct Sealer: Sendable {
             ).run()
             return made
         }
+        if let stored { try archive?.append(stored, publicKey: key.publicKeyBase64) }
+        return stored
     }
 }
 
@@ -135,7 +142,11 @@ public struct InclusionProof: Sendable, Codable {
 extension MessageLog {
     /// Checks every seal: contiguous runs, each Merkle root recomputed from the records, each signature.
     /// Returns the number of the first bad seal and why, or nil.
-    public static func verifySeals(_ database: ProvinceDatabase) async throws -> (sealsChecked: Int, firstBadSeal: Int?, problem: String?) {
+    /// With `archive`, every seal archived outside the database must be in it unchanged: seals deleted, or made again
+    /// under a key put in the database, are caught.
+    public static func verifySeals(
+        _ database: ProvinceDatabase, archive: SealArchive? = nil
+    ) async throws -> (sealsChecked: Int, firstBadSeal: Int?, problem: String?) {
         let seals = try await database.read { db in try await db.raw("SELECT * FROM hub_seals ORDER BY seq").all().map(seal(from:)) }
         let keys = try await database.read { db in
             try await db.raw("SELECT key_id, public_key FROM hub_seal_keys").all().reduce(into: [String: String]()) {
@@ -160,7 +171,26 @@ extension MessageLog {
             }
             expectedFirst = seal.lastRecord + 1
         }
+        for line in archive?.read(Seal.self) ?? [] {
+            guard let stored = seals.first(where: { $0.seq == line.seal.seq }) else {
+                return (seals.count, line.seal.seq, "seal \(line.seal.seq) is in the archive but not in the database: it was deleted")
+            }
+            guard stored == line.seal else {
+                return (seals.count, line.seal.seq, "seal \(line.seal.seq) differs from the archive's copy: it was replaced")
+            }
+        }
         return (seals.count, nil, nil)
+    }
+
+    /// The chain, then the seals: what the API and the command line report.
+    public static func verifyAll(_ database: ProvinceDatabase, archive: SealArchive?) async throws -> Verification {
+        var verification = try await verify(database)
+        let chainIntact = verification.isIntact
+        let seals = try await verifySeals(database, archive: archive)
+        verification.sealsChecked = seals.sealsChecked
+        verification.firstBadSeal = seals.firstBadSeal
+        if chainIntact, seals.firstBadSeal != nil { verification.problem = seals.problem }
+        return verification
     }
 
     static func leaves(_ range: ClosedRange<Int>, in database: ProvinceDatabase) async throws -> [Data] {

@@ -124,6 +124,11 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         return "\(address)/\(prefixLength)"
     }
 
+    /// Whether an address written as text (IPv4, IPv6, IPv4-mapped IPv6) is inside this network.
+    public func contains(address text: String) -> Bool {
+        Self.parse(text).map { contains(Self.unmapped($0)) } ?? false
+    }
+
     /// Whether `address` (4 or 16 bytes) is inside this network.
     public func contains(_ address: [UInt8]) -> Bool {
         guard address.count == bytes.count else { return false }

@@ -21,11 +21,13 @@ public struct AppConfiguration: Sendable {
     /// The bearer token a metrics scraper presents on `/metrics` (a platform administrator's page session works too);
     /// nil: only platform administrators read them.
     public var metricsToken: String?
+    /// Reverse proxies in front of the platform, whose `X-Forwarded-For` names the client (`serve --trusted-proxies`).
+    public var trustedProxies: [IPNetwork]
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "data", database: DatabaseLocation? = nil,
         demo: Bool = false, bcryptCost: UInt8 = 11, secureCookies: Bool = false, paymentSecret: String? = nil,
-        upstreamRule: UpstreamRule = UpstreamRule(), metricsToken: String? = nil
+        upstreamRule: UpstreamRule = UpstreamRule(), metricsToken: String? = nil, trustedProxies: [IPNetwork] = []
     ) {
         self.host = host
         self.port = port
@@ -39,5 +41,6 @@ public struct AppConfiguration: Sendable {
         if port != 0 { rule.ownPorts.insert(port) }
         self.upstreamRule = rule
         self.metricsToken = metricsToken
+        self.trustedProxies = trustedProxies
     }
 }

@@ -7,8 +7,9 @@ import ProvinceCore
 /// What a request carries through middleware to its controller: who is acting, in which language.
 public struct AppContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The peer's address, as the audit trail records it.
-    public let remoteAddress: String?
+    /// The client's address, as the audit trail records it and sign-in failures are counted by: the connection's
+    /// peer, or the client a trusted proxy names (set by `RequestMiddleware`, see ``ClientAddress``).
+    public var remoteAddress: String?
     /// The signed-in session (browser cookie or API token), if any.
     public var session: Session?
     /// The account behind an API key, if one was presented.

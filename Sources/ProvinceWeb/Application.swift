@@ -33,6 +33,8 @@ public struct Platform: Sendable {
     public let hubRegistry: HubRegistry
     /// Seals the audit trail with the platform's key and checks it (see ``AuditSealer``).
     public let auditSealer: AuditSealer
+    /// Where the message log's seals are also written, outside the database.
+    public var hubSealArchive: SealArchive { SealArchive(path: configuration.dataDirectory + "/hub-seals.jsonl") }
 
     /// Opens the database and brings its schema up to date. `today` is the day in Vietnam deadlines count from.
     public static func open(
@@ -78,7 +80,8 @@ public struct Platform: Sendable {
 public func buildRouter(_ platform: Platform) async throws -> Router<AppContext> {
     let pages = try await PageRenderer.load()
     let router = Router(context: AppContext.self)
-    router.middlewares.add(RequestMiddleware(pages: pages, secureCookies: platform.configuration.secureCookies))
+    router.middlewares.add(
+        RequestMiddleware(pages: pages, secureCookies: platform.configuration.secureCookies, trustedProxies: platform.configuration.trustedProxies))
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(AuthMiddleware(sessions: platform.sessions, accounts: platform.accounts))
     router.middlewares.add(ErrorMiddleware(pages: pages))
@@ -100,8 +103,8 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     DossiersController(desk: platform.desk).addRoutes(to: api)
     FeesController(fees: platform.fees).addRoutes(to: api)
     HubController(
-        registry: platform.hubRegistry, database: platform.database, journal: platform.hubJournal, monitor: platform.hubMonitor,
-        identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
+        registry: platform.hubRegistry, database: platform.database, sealArchive: platform.hubSealArchive, journal: platform.hubJournal,
+        monitor: platform.hubMonitor, identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
     )
     .addRoutes(to: api)
     PagesController(platform: platform, pages: pages).addRoutes(to: router)

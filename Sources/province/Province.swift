@@ -89,24 +89,21 @@ struct Serve: AsyncParsableCommand {
     @Option(
         help: "Networks the hub's providers may be in, comma-separated CIDR (10.0.0.0/8,192.168.1.0/24); any but link-local when not given.")
     var upstreamNetworks: String?
+    @Option(help: "Reverse proxies in front of the platform, comma-separated CIDR: their X-Forwarded-For names the client.")
+    var trustedProxies: String?
 
     func run() async throws {
         var logger = Logger(label: "province")
         logger.logLevel = .info
-        var networks: [IPNetwork] = []
-        for text in (upstreamNetworks ?? "").split(separator: ",") {
-            guard let network = IPNetwork(text.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--upstream-networks: \(text) is not a network in CIDR notation.")
-            }
-            networks.append(network)
-        }
-        let upstreamRule = UpstreamRule(networks: networks, ownPorts: Set([port, hubPort, hubTLSPort].filter { $0 != 0 }))
+        let upstreamRule = UpstreamRule(
+            networks: try Self.networks(upstreamNetworks, "--upstream-networks"), ownPorts: Set([port, hubPort, hubTLSPort].filter { $0 != 0 }))
         let configuration = AppConfiguration(
             host: host, port: port, dataDirectory: storage.dataDirectory, database: storage.location, demo: demo,
             bcryptCost: bcryptCost, secureCookies: secureCookies,
             paymentSecret: ProcessInfo.processInfo.environment["PROVINCE_PAYMENT_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
             upstreamRule: upstreamRule,
-            metricsToken: ProcessInfo.processInfo.environment["PROVINCE_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            metricsToken: ProcessInfo.processInfo.environment["PROVINCE_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            trustedProxies: try Self.networks(trustedProxies, "--trusted-proxies"))
         let platform = try await Platform.open(configuration, logger: logger)
         do {
             try await platform.use { platform in
@@ -116,7 +113,7 @@ struct Serve: AsyncParsableCommand {
                     host: host, port: hubPort, database: platform.database,
                     sealingKey: try SealingKey.load(directory: storage.dataDirectory), monitor: platform.hubMonitor,
                     probeInterval: .seconds(max(1, hubProbeSeconds)), identity: identity, tlsPort: hubTLSPort,
-                    upstreamRule: upstreamRule, journal: platform.hubJournal, logger: logger)
+                    sealArchive: platform.hubSealArchive.path, upstreamRule: upstreamRule, journal: platform.hubJournal, logger: logger)
                 let hubPort = try await gateway.start()
                 let banner = Banner(
                     platform: platform, logins: logins, hubPort: hubPort, hubTLSPort: gateway.tlsPort ?? hubTLSPort,
@@ -140,6 +137,16 @@ struct Serve: AsyncParsableCommand {
             }
         } catch {
             throw fail(error)
+        }
+    }
+
+    /// Networks in CIDR notation, comma-separated.
+    static func networks(_ text: String?, _ option: String) throws -> [IPNetwork] {
+        try (text ?? "").split(separator: ",").map { part in
+            guard let network = IPNetwork(part.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("\(option): \(part) is not a network in CIDR notation.")
+            }
+            return network
         }
     }
 }
@@ -410,7 +417,10 @@ struct MessageLogCommand: AsyncParsableCommand {
                 } catch {
                     FileHandle.standardError.write(Data("warning: the gateway's journal could not be imported: \(error)\n".utf8))
                 }
-                return (try await MessageLog.verify(platform.database), try await MessageLog.verifySeals(platform.database))
+                return (
+                    try await MessageLog.verify(platform.database),
+                    try await MessageLog.verifySeals(platform.database, archive: platform.hubSealArchive)
+                )
             }
             if !chain.isIntact {
                 print("Message log BROKEN at record \(chain.firstBadSeq.map(String.init) ?? "?"): \(chain.problem ?? "")")

@@ -40,6 +40,9 @@ import Testing
             let spelled = try await Self.get("\(base)/%65cho/./12", fixture)
             #expect(spelled.status == 200, "\(spelled.body)")
             #expect(Self.seen(spelled)["uri"] as? String == "/echo/12")
+            // A raw '#' would cut the path where some providers read it: /echo/12#/x passing as /echo/{id}.
+            let fragment = try await Self.get("\(base)/echo/12#/summary", fixture)
+            #expect(fragment.status == 400, "\(fragment.body)")
             // Another endpoint reached through dot-segments is denied as itself.
             let other = try await Self.get("\(base)/echo/12/../../upload", fixture)
             #expect(other.status == 403, "\(other.body)")
@@ -57,7 +60,9 @@ import Testing
             _ = try await fixture.registry.grant(consumerID: GatewayTests.consumer, serviceID: based.id, endpoint: nil, by: actor)
             try await fixture.gateway.reloadRegistry()
             let base = "/r1/VN/GOV/000.00.02.H38/DATA/based"
-            for escape in ["/../secret.txt", "/%2e%2e/b/secret.txt", "/%2E%2E/b", "/a/../../b/secret.txt", "/.%2e/b", "/..%2fb"] {
+            for escape in [
+                "/../secret.txt", "/%2e%2e/b/secret.txt", "/%2E%2E/b", "/a/../../b/secret.txt", "/.%2e/b", "/..%2fb", "/..;/b", "/a/.;x/..;y/b",
+            ] {
                 let reply = try await Self.get(base + escape, fixture)
                 #expect(reply.status == 400, "\(escape): \(reply.status) \(reply.body)")
                 #expect(reply.header("X-Road-Error") != nil)

@@ -179,8 +179,14 @@ import Testing
         }
     }
 
+    /// The body as a JSON object; one that is not is recorded as a failure of the test.
     static func json(_ response: TestClient.Response) -> [String: Any] {
-        (try? JSONSerialization.jsonObject(with: Data(buffer: response.body ?? ByteBuffer()))) as? [String: Any] ?? [:]
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body ?? ByteBuffer()))) as? [String: Any] else {
+            Issue.record(
+                "the answer (\(response.head.status.code)) is not a JSON object: \(String(buffer: response.body ?? ByteBuffer()).prefix(300))")
+            return [:]
+        }
+        return object
     }
 
     static let path = "/r1/VN/GOV/000.00.02.H38/DATA/echo"

@@ -1,6 +1,7 @@
 import Directory
 import Foundation
 import HTTPTypes
+import Hub
 import TestSupport
 import Testing
 
@@ -134,6 +135,43 @@ import Testing
             let ratio = unknown.sorted()[unknown.count / 2] / known.sorted()[known.count / 2]
             // A real check at cost 10 takes tens of milliseconds; a cheaper decoy would answer many times faster.
             #expect(ratio > 0.33 && ratio < 3, "unknown \(unknown), known \(known)")
+        }
+    }
+
+    /// A sign-in through a reverse proxy on 127.0.0.1 that appends the client's address to `X-Forwarded-For`.
+    static func signIn(_ username: String, _ password: String, port: Int, forwardedFor: String) async throws -> RawHTTP.Reply {
+        let body = try String(decoding: JSONSerialization.data(withJSONObject: ["username": username, "password": password]), as: UTF8.self)
+        return try await RawHTTP.send(
+            "POST /api/v1/auth/token HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+                + "X-Forwarded-For: \(forwardedFor)\r\nConnection: close\r\n\r\n\(body)", port: port)
+    }
+
+    @Test func behindATrustedProxyEachClientIsCountedApart() async throws {
+        try await TestPlatform.withPlatform(demo: true, trustedProxies: [IPNetwork("127.0.0.1/32")!]) { _, http in
+            let port = try #require(http.client.port)
+            // The attacker, behind the province's proxy, guesses the administrator's password...
+            for attempt in 1...Self.threshold {
+                _ = try await Self.signIn("admin", "doan-sai-\(attempt)", port: port, forwardedFor: "203.0.113.7")
+            }
+            #expect(try await Self.signIn("admin", DemoProvince.password, port: port, forwardedFor: "203.0.113.7").status == 423)
+            // ...and cannot pass for another client by writing its address first: the proxy's is believed.
+            #expect(try await Self.signIn("admin", DemoProvince.password, port: port, forwardedFor: "198.51.100.9, 203.0.113.7").status == 423)
+            // The administrator, behind the same proxy, is not locked out.
+            #expect(try await Self.signIn("admin", DemoProvince.password, port: port, forwardedFor: "198.51.100.9").status == 201)
+            // An IPv6 client is counted by its /64: every address of it is the same client.
+            for attempt in 1...Self.threshold {
+                _ = try await Self.signIn("tttt.canbo", "doan-sai-\(attempt)", port: port, forwardedFor: "2001:db8:1:2::\(attempt)")
+            }
+            #expect(try await Self.signIn("tttt.canbo", DemoProvince.password, port: port, forwardedFor: "2001:db8:1:2::99").status == 423)
+            #expect(try await Self.signIn("tttt.canbo", DemoProvince.password, port: port, forwardedFor: "2001:db8:1:3::1").status == 201)
+        }
+        // Without a trusted proxy, the header is the client's to write and is not believed.
+        try await TestPlatform.withDemo { _, http in
+            let port = try #require(http.client.port)
+            for attempt in 1...Self.threshold {
+                _ = try await Self.signIn("admin", "doan-sai-\(attempt)", port: port, forwardedFor: "203.0.113.\(attempt)")
+            }
+            #expect(try await Self.signIn("admin", DemoProvince.password, port: port, forwardedFor: "198.51.100.9").status == 423)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hub
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -30,13 +31,13 @@ struct TestPlatform {
     /// `bcryptCost`: the cost of password hashes (4, the cheapest, unless a test measures the real work).
     static func withPlatform(
         demo: Bool, today: @escaping @Sendable () -> CivilDate = { CivilDate(Date()) }, bcryptCost: UInt8 = 4,
-        _ body: @Sendable (Platform, TestHTTP) async throws -> Void
+        trustedProxies: [IPNetwork] = [], _ body: @Sendable (Platform, TestHTTP) async throws -> Void
     ) async throws {
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
         let configuration = AppConfiguration(
             dataDirectory: directory, database: location, demo: demo, bcryptCost: bcryptCost, paymentSecret: TestPlatform.paymentSecret,
-            metricsToken: TestPlatform.metricsToken)
+            metricsToken: TestPlatform.metricsToken, trustedProxies: trustedProxies)
         let platform = try await Platform.open(configuration, logger: logger, today: today)
         do {
             if demo { _ = try await DemoProvince.loadIfEmpty(into: platform) }
@@ -63,10 +64,23 @@ struct TestHTTP: Sendable {
         var headers: HTTPFields
         var body: String
 
+        /// The body as a JSON object; a body that is not one is recorded as a failure of the test (an error page read
+        /// as "no such field" would let a check pass on an error).
         var json: [String: Any] {
-            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] else {
+                Issue.record("the answer (\(status)) is not a JSON object: \(body.prefix(300))")
+                return [:]
+            }
+            return object
         }
-        var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+        /// A list page's items; an answer that is not a list page is recorded as a failure.
+        var items: [[String: Any]] {
+            guard let items = json["items"] as? [[String: Any]] else {
+                Issue.record("the answer (\(status)) is not a list page: \(body.prefix(300))")
+                return []
+            }
+            return items
+        }
         subscript(_ key: String) -> Any? { json[key] }
     }
 

@@ -15,9 +15,10 @@ public enum TestDatabase {
         ProcessInfo.processInfo.environment["PROVINCE_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// A new empty database in `directory`, or on the test PostgreSQL server; `cleanup` drops it.
-    public static func fresh(in directory: String) async throws -> (DatabaseLocation, cleanup: @Sendable () async -> Void) {
-        guard let adminURL = postgresURL else {
+    /// A new empty database in `directory`, or on the test PostgreSQL server; `cleanup` drops it. `sqliteOnly`: an
+    /// SQLite file whatever the server named, for what only SQLite has (its writer, its C interface).
+    public static func fresh(in directory: String, sqliteOnly: Bool = false) async throws -> (DatabaseLocation, cleanup: @Sendable () async -> Void) {
+        guard let adminURL = postgresURL, !sqliteOnly else {
             return (.resolve(databaseURL: nil, dataDirectory: directory), { try? FileManager.default.removeItem(atPath: directory) })
         }
         let name = "op_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
@@ -36,9 +37,9 @@ public enum TestDatabase {
     }
 
     /// Runs `body` with a fresh migrated database and its temporary folder, then closes and drops them.
-    public static func withMigrated(_ body: (ProvinceDatabase, String) async throws -> Void) async throws {
+    public static func withMigrated(sqliteOnly: Bool = false, _ body: (ProvinceDatabase, String) async throws -> Void) async throws {
         let directory = temporaryDirectory()
-        let (location, cleanup) = try await fresh(in: directory)
+        let (location, cleanup) = try await fresh(in: directory, sqliteOnly: sqliteOnly)
         let database = try await ProvinceDatabase.open(location, logger: logger)
         do {
             try await Migrations.run(on: database)

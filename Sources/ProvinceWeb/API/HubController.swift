@@ -22,6 +22,8 @@ extension NationalSystem: ResponseEncodable {}
 struct HubController {
     let registry: HubRegistry
     let database: ProvinceDatabase
+    /// Where the message log's seals are also written; verification reads it back.
+    let sealArchive: SealArchive
     /// Imported before the log is read, so that the log holds every exchange this process has answered.
     let journal: MessageJournal
     let monitor: HubMonitor
@@ -304,7 +306,7 @@ struct HubController {
     @Sendable func verify(_ request: Request, context: AppContext) async throws -> MessageLog.Verification {
         guard Access.canAdministerPlatform(try context.actor()) else { throw AppError.forbidden }
         try await journal.importPending()
-        return try await MessageLog.verify(database)
+        return try await MessageLog.verifyAll(database, archive: sealArchive)
     }
 
     @Sendable func monitoring(_ request: Request, context: AppContext) async throws -> Monitoring {

@@ -1,6 +1,7 @@
 import Directory
 import Foundation
 import HTTPTypes
+import Hub
 import Hummingbird
 import Logging
 import NIOCore
@@ -13,6 +14,8 @@ struct RequestMiddleware: RouterMiddleware {
     let pages: PageRenderer
     /// Mark cookies `Secure` and send HSTS whatever the request says (the platform is served over HTTPS).
     var secureCookies = false
+    /// Proxies whose `X-Forwarded-For` is believed.
+    var trustedProxies: [IPNetwork] = []
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -22,6 +25,11 @@ struct RequestMiddleware: RouterMiddleware {
             ? incoming : UUID().uuidString.lowercased()
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         context.overHTTPS = secureCookies || request.headers[.xForwardedProto]?.lowercased() == "https"
+        if !trustedProxies.isEmpty {
+            context.remoteAddress = ClientAddress.resolve(peer: context.remoteAddress, forwardedFor: request.headers[values: .xForwardedFor]) {
+                address in trustedProxies.contains { $0.contains(address: address) }
+            }
+        }
         let isAPI = request.uri.path.hasPrefix("/api/")
         context.currentPath = request.uri.description
         if isAPI {
@@ -88,6 +96,8 @@ extension HTTPField.Name {
     static let strictTransportSecurity = Self("Strict-Transport-Security")!
     /// The scheme a proxy in front received the request with.
     static let xForwardedProto = Self("X-Forwarded-Proto")!
+    /// The addresses a request passed through, the client's first.
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }
 
 /// An error as the client sees it (RFC 9457).
