@@ -244,16 +244,18 @@ public struct AccountDirectory: Sendable {
 
     /// Sets a new password (and lifts a lockout); every session of the account ends. Account holders changing
     /// their own password must give the current one; those who manage the account need not.
+    /// Account holders, administrators too, change their own password with the current one, checked as a sign-in is:
+    /// counted, locked and audited like any guess (a stolen session does not make a password).
     public func resetPassword(_ id: String, to password: String, currentPassword: String? = nil, by actor: Actor) async throws {
         let account = try await get(id)
-        if !Access.canManage(account, actor) {
-            guard actor.account?.id == id else { throw AppError.forbidden }
-            let stored = try await database.read { db in
-                try await db.raw("SELECT password_hash FROM accounts WHERE id = \(bind: id)").first()?.optionalString("password_hash")
-            }
-            guard let stored, let currentPassword, try await verify(currentPassword, stored) else {
+        if actor.account?.id == id {
+            do {
+                _ = try await authenticate(username: account.username, password: currentPassword ?? "", address: actor.address)
+            } catch let error as AppError where error.kind == .unauthenticated {
                 throw AppError(.forbidden, vi: "Mật khẩu hiện tại không đúng.", en: "The current password is wrong.")
             }
+        } else if !Access.canManage(account, actor) {
+            throw AppError.forbidden
         }
         guard account.kind != .system else {
             throw AppError(

@@ -24,6 +24,8 @@ public final class HubGateway: Service, Sendable {
     /// Traffic and provider health, for the operator's page, the API and `/metrics`.
     public let monitor: HubMonitor
     let requestedTLSPort: Int?
+    /// Where providers may be, for the gateway's connections and the probes.
+    let upstreamRule: UpstreamRule
     let serverTLS: NIOSSLContext?
     private let pools: [ObjectIdentifier: UpstreamPool]
     /// Where exchanges are first written; imported into the message log as they come.
@@ -65,6 +67,7 @@ public final class HubGateway: Service, Sendable {
         var pools: [ObjectIdentifier: UpstreamPool] = [:]
         var rule = upstreamRule
         rule.ownPorts.formUnion([port, tlsPort].compactMap { $0 }.filter { $0 != 0 })
+        self.upstreamRule = rule
         for loop in group.makeIterator() { pools[ObjectIdentifier(loop)] = UpstreamPool(eventLoop: loop, tls: tls, rule: rule) }
         self.pools = pools
     }
@@ -170,17 +173,20 @@ public final class HubGateway: Service, Sendable {
         let snapshot = registry.snapshot
         let services = snapshot.services.values.flatMap { $0.values.flatMap { $0 } }.filter(\.enabled)
         let addresses = Set(services.map(\.upstreamURL))
+        let rule = upstreamRule
         let outcomes = await withTaskGroup(of: (String, Double?, String?).self) { tasks in
             for address in addresses {
                 tasks.addTask {
                     let start = ContinuousClock.now
+                    // An address the rule refuses is not probed: the probe is no way around the rule.
+                    if await rule.problem(withURL: address) != nil { return (address, nil, "refused by the upstream rule") }
                     do {
                         var request = HTTPClientRequest(url: address)
                         request.method = .HEAD
                         request.headers.add(name: "User-Agent", value: "OpenProvince hub probe")
                         // A new connection each time: a kept-alive one could outlive the provider's listening socket.
                         request.headers.add(name: "Connection", value: "close")
-                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(3))
+                        let response = try await UpstreamRule.client.execute(request, timeout: .seconds(3))
                         _ = try await response.body.collect(upTo: 1 << 16)
                         let elapsed = ContinuousClock.now - start
                         return (address, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, nil)

@@ -29,19 +29,17 @@ extension HubRegistry {
         do {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json")
-            let response = try await Self.fetcher.execute(request, timeout: .seconds(10))
+            let response = try await UpstreamRule.client.execute(request, timeout: .seconds(10))
             guard response.status == .ok else { throw failed }
             data = Data(buffer: try await response.body.collect(upTo: Self.maxFetchedDescription))
         } catch {
             throw failed
         }
-        return try await describe(id, openAPI: data, by: actor)
+        do {
+            return try await describe(id, openAPI: data, by: actor)
+        } catch let error as AppError where error.kind == .validation {
+            // Something answered, but not with a description: said in the same words as nothing answering.
+            throw failed
+        }
     }
-
-    /// The client descriptions are fetched with: it follows no redirect.
-    static let fetcher: HTTPClient = {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
 }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import NIOCore
 import ProvinceCore
@@ -10,12 +11,15 @@ import ProvinceCore
 public struct UpstreamRule: Sendable {
     /// Networks upstreams may live in; empty: any address that is not refused outright.
     public var networks: [IPNetwork]
-    /// The hub's own ports (web, gateway, mutual TLS): refused on a loopback or unspecified host of this machine.
+    /// The hub's own ports (web, gateway, mutual TLS): refused on loopback and on every address of this machine.
     public var ownPorts: Set<Int>
+    /// This machine's addresses, read from its interfaces when the rule is made.
+    let localAddresses: [[UInt8]]
 
     public init(networks: [IPNetwork] = [], ownPorts: Set<Int> = []) {
         self.networks = networks
         self.ownPorts = ownPorts
+        localAddresses = ((try? System.enumerateDevices()) ?? []).compactMap { $0.address.flatMap(Self.bytes(of:)).map(IPNetwork.unmapped) }
     }
 
     /// Whether the gateway may talk to `address`.
@@ -28,7 +32,9 @@ public struct UpstreamRule: Sendable {
     public func permits(_ bytes: [UInt8], port: Int) -> Bool {
         let address = IPNetwork.unmapped(bytes)
         if IPNetwork.neverAllowed.contains(where: { $0.contains(address) }) { return false }
-        if ownPorts.contains(port) && IPNetwork.thisMachine.contains(where: { $0.contains(address) }) { return false }
+        if ownPorts.contains(port) && (IPNetwork.thisMachine.contains(where: { $0.contains(address) }) || localAddresses.contains(address)) {
+            return false
+        }
         return networks.isEmpty || networks.contains { $0.contains(address) }
     }
 
@@ -63,6 +69,16 @@ public struct UpstreamRule: Sendable {
     static func resolve(_ host: String, port: Int) async -> [SocketAddress] {
         (try? await NIOThreadPoolResolver.resolve(host, port: port)) ?? []
     }
+}
+
+extension UpstreamRule {
+    /// The client the hub reaches providers with outside the gateway (descriptions, probes): it follows no redirect, so
+    /// that an answer cannot send it where the rule was not asked.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 }
 
 /// Name resolution on a thread of its own, as `getaddrinfo` blocks.

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import ProvinceCore
 import TestSupport
 import Testing
@@ -20,6 +21,34 @@ import Testing
         try await GatewayTests.withFixture(upstreamRule: UpstreamRule(networks: [IPNetwork("127.0.0.0/8")!])) { fixture in
             try await fixture.openEcho()
             #expect(try await GatewayTests.call(fixture, "\(GatewayTests.path)/echo/1", key: fixture.consumerKey).head.status.code == 200)
+        }
+    }
+
+    @Test func theProbeGoesNowhereTheRuleRefuses() async throws {
+        let calls = Counter()
+        let router = Router()
+        router.on("**", method: .head) { _, _ in
+            calls.add()
+            return Response(status: .found, headers: [.location: "http://169.254.169.254/"])
+        }
+        let (port, server) = await TestServer.start(router)
+        defer { server.cancel() }
+        for (networks, expected) in [([IPNetwork("10.0.0.0/8")!], 0), ([IPNetwork("127.0.0.0/8")!], 1)] {
+            try await GatewayTests.withFixture(upstreamRule: UpstreamRule(networks: networks)) { fixture in
+                let actor = Actor(system: "test")
+                _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+                // The address as a forger with the database would put it, past the checks made when it is saved.
+                try await fixture.database.write { db in
+                    try await db.raw("UPDATE hub_services SET upstream_url = \(bind: "http://127.0.0.1:\(port)/probe") WHERE id = \(bind: fixture.echo.id)").run()
+                }
+                try await fixture.gateway.reloadRegistry()
+                let before = calls.value
+                await fixture.gateway.probeProviders()
+                #expect(calls.value - before == expected, "\(networks)")
+                let health = fixture.gateway.monitor.providerHealth().first { $0.serviceID == fixture.echo.id }
+                // Reached: the redirect is an answer (the provider is there), not a way elsewhere.
+                #expect(health?.state == (expected == 1 ? .up : .down), "\(String(describing: health))")
+            }
         }
     }
 
@@ -78,6 +107,14 @@ import Testing
         }
         #expect(keyMode.allSatisfy { $0 == 0o600 }, "\(keyMode)")
     }
+}
+
+/// Counts calls from the server's tasks.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
 
 /// Watches a file's mode from another thread, as another user of the machine could, and keeps every mode seen.

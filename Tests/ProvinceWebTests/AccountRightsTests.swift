@@ -158,6 +158,38 @@ import Testing
         }
     }
 
+    /// A stolen session does not make a password: administrators, too, give the current one, and guesses at it are
+    /// counted as sign-ins are.
+    @Test func everyoneChangesTheirOwnPasswordWithTheCurrentOne() async throws {
+        try await TestPlatform.withDemo { platform, http in
+            let admin = try #require(try await platform.accounts.find(username: "admin"))
+            let token = try await http.token("admin")
+            let path = "/api/v1/accounts/\(admin.id)/password"
+            let before = try await Self.passwordHash(of: admin.id, platform)
+            // No current password is a wrong one: the first of five guesses.
+            #expect(try await http.request(.post, path, token: token, json: ["password": "MatKhauMoi@2026"]).status == 403)
+            for attempt in 2...4 {
+                let reply = try await http.request(
+                    .post, path, token: token, json: ["password": "MatKhauMoi@2026", "currentPassword": "doan-sai-\(attempt)"])
+                #expect(reply.status == 403, "\(attempt): \(reply.body)")
+            }
+            let fifth = try await http.request(.post, path, token: token, json: ["password": "MatKhauMoi@2026", "currentPassword": "doan-sai-5"])
+            #expect(fifth.status == 423)
+            // Now even the right one waits out the lock, as a sign-in from this address would.
+            let locked = try await http.request(.post, path, token: token, json: ["password": "MatKhauMoi@2026", "currentPassword": DemoProvince.password])
+            #expect(locked.status == 423, "\(locked.body)")
+            #expect(try await Self.passwordHash(of: admin.id, platform) == before)
+            // The agency administrator changing their own: the current password right, it works.
+            let agencyAdmin = try #require(try await platform.accounts.find(username: "yte.quantri"))
+            let own = try await http.token("yte.quantri")
+            let changed = try await http.request(
+                .post, "/api/v1/accounts/\(agencyAdmin.id)/password", token: own,
+                json: ["password": "MatKhauMoi@2026", "currentPassword": DemoProvince.password])
+            #expect(changed.status == 204, "\(changed.body)")
+            _ = try await http.token("yte.quantri", password: "MatKhauMoi@2026")
+        }
+    }
+
     static func passwordHash(of id: String, _ platform: Platform) async throws -> String? {
         try await platform.database.read { db in
             try await db.raw("SELECT password_hash FROM accounts WHERE id = \(bind: id)").first()?.decode(column: "password_hash", as: String?.self)

@@ -73,6 +73,9 @@ import Testing
         // A redirect to a good description: followed, it would succeed.
         router.get("moved") { _, _ in Response(status: .found, headers: [.location: "/openapi.json"]) }
         router.get("broken") { _, _ in Response(status: .internalServerError) }
+        router.get("not-openapi") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
+        }
         let (port, server) = await TestServer.start(router)
         defer { server.cancel() }
         try await TestPlatform.withDemo { platform, http in
@@ -84,7 +87,8 @@ import Testing
             let path = "/api/v1/hub/services/VN:GOV:000.00.07.H38:YTE:records/openapi-url"
             var details: Set<String> = []
             for url in [
-                "http://127.0.0.1:\(port)/moved", "http://127.0.0.1:\(port)/broken", "http://127.0.0.1:1/openapi.json",
+                "http://127.0.0.1:\(port)/moved", "http://127.0.0.1:\(port)/broken", "http://127.0.0.1:\(port)/not-openapi",
+                "http://127.0.0.1:1/openapi.json",
                 "http://169.254.169.254/openapi.json", "http://127.0.0.1:8080/openapi.json",
             ] {
                 let started = ContinuousClock.now
