@@ -39,7 +39,9 @@ import Testing
                 _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
                 // The address as a forger with the database would put it, past the checks made when it is saved.
                 try await fixture.database.write { db in
-                    try await db.raw("UPDATE hub_services SET upstream_url = \(bind: "http://127.0.0.1:\(port)/probe") WHERE id = \(bind: fixture.echo.id)").run()
+                    try await db.raw(
+                        "UPDATE hub_services SET upstream_url = \(bind: "http://127.0.0.1:\(port)/probe") WHERE id = \(bind: fixture.echo.id)"
+                    ).run()
                 }
                 try await fixture.gateway.reloadRegistry()
                 let before = calls.value

@@ -176,7 +176,8 @@ import Testing
             let fifth = try await http.request(.post, path, token: token, json: ["password": "MatKhauMoi@2026", "currentPassword": "doan-sai-5"])
             #expect(fifth.status == 423)
             // Now even the right one waits out the lock, as a sign-in from this address would.
-            let locked = try await http.request(.post, path, token: token, json: ["password": "MatKhauMoi@2026", "currentPassword": DemoProvince.password])
+            let locked = try await http.request(
+                .post, path, token: token, json: ["password": "MatKhauMoi@2026", "currentPassword": DemoProvince.password])
             #expect(locked.status == 423, "\(locked.body)")
             #expect(try await Self.passwordHash(of: admin.id, platform) == before)
             // The agency administrator changing their own: the current password right, it works.
