@@ -48,6 +48,26 @@ public struct AuditSealer: Sendable {
         self.archive = SealArchive(path: archive)
     }
 
+    /// Writes to the archive the seals this platform's key made that it lacks: one sealed just before a crash, between
+    /// its commit and its line. Run when sealing starts.
+    public func repairArchive() async throws {
+        let archived = Set(archive.read(AuditSeal.self).map(\.seal.seq))
+        let database = self.database
+        let rows = try await database.read { db in try await db.raw("SELECT * FROM audit_seals ORDER BY seq").all() }
+        for row in rows {
+            guard !archived.contains(try row.int("seq")), try row.string("key_id") == key.keyID else { continue }
+            let seal = AuditSeal(
+                seq: try row.int("seq"), firstEntry: try row.int("first_entry"), lastEntry: try row.int("last_entry"),
+                merkleRoot: try row.string("merkle_root"), keyID: try row.string("key_id"), signature: try row.string("signature"),
+                sealedAt: try row.string("sealed_at"))
+            // Only a seal this key really signed goes to the archive.
+            guard let signature = Data(base64Encoded: seal.signature),
+                key.privateKey.publicKey.isValidSignature(signature, for: Data(seal.signedText.utf8))
+            else { continue }
+            try archive.append(seal, publicKey: key.publicKeyBase64)
+        }
+    }
+
     /// Seals every entry not yet sealed; returns the seals made.
     @discardableResult
     public func sealPending() async throws -> [AuditSeal] {
@@ -103,12 +123,7 @@ public struct AuditSealer: Sendable {
     /// database: each run contiguous, each root recomputed, each signature checked, every archived seal present and
     /// unchanged. Names the first seal that fails and the entries it covers.
     public func verifySeals() async throws -> AuditSealCheck {
-        let rawKeys = try await database.read { db in
-            try await db.raw("SELECT key_id, public_key FROM audit_seal_keys").all().reduce(into: [String: Data]()) {
-                $0[try $1.string("key_id")] = Data(base64Encoded: try $1.string("public_key"))
-            }
-        }
-        let keys = rawKeys.compactMapValues { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
+        let keys = archive.trustedKeys(besides: key)
         let rows = try await database.read { db in try await db.raw("SELECT * FROM audit_seals ORDER BY seq").all() }
         var stored: [AuditSeal] = []
         for row in rows {
@@ -132,8 +147,9 @@ public struct AuditSealer: Sendable {
                 publicKey.isValidSignature(signature, for: Data(seal.signedText.utf8))
             else {
                 return failed(
-                    seal.seq, "seal \(seal.seq) (\(range)) does not carry the platform key's signature: it was forged or altered",
-                    entry: seal.firstEntry)
+                    seal.seq,
+                    "seal \(seal.seq) (\(range)) does not carry the signature of a key of this platform (its own or one in the archive): "
+                        + "it was forged or altered", entry: seal.firstEntry)
             }
             let database = self.database
             let leaves = try await database.read { db in try await Self.leaves(seal.firstEntry...seal.lastEntry, in: db) }
@@ -143,8 +159,15 @@ public struct AuditSealer: Sendable {
             }
             expectedFirst = seal.lastEntry + 1
         }
-        // The archive, outside the database: every seal it holds must be there as written.
+        // The archive, outside the database: every seal it holds must be there as written, and every seal this platform's
+        // key made must be in it (but the newest, which may be between its commit and its line).
         let archived = archive.read(AuditSeal.self)
+        let archivedSeqs = Set(archived.map(\.seal.seq))
+        if let missing = stored.dropLast().first(where: { $0.keyID == key.keyID && !archivedSeqs.contains($0.seq) }) {
+            return failed(
+                missing.seq, "seal \(missing.seq) is not in the archive outside the database: the archive was cut or replaced",
+                entry: missing.firstEntry)
+        }
         for entry in archived {
             guard let found = stored.first(where: { $0.seq == entry.seal.seq }) else {
                 return failed(

@@ -152,6 +152,11 @@ public final class HubGateway: Service, Sendable {
                 }
                 if let sealer = self.sealer {
                     group.addTask {
+                        do {
+                            try await sealer.repairArchive()
+                        } catch {
+                            self.environment.logger.error("repairing the message log's seal archive failed: \(error)")
+                        }
                         while !Task.isCancelled {
                             do {
                                 try await sealer.sealPending()

@@ -74,6 +74,21 @@ public struct Sealer: Sendable {
         self.archive = archive
     }
 
+    /// Writes to the archive the seals this key made that it lacks (one sealed just before a crash, between its commit
+    /// and its line). Run when sealing starts.
+    public func repairArchive() async throws {
+        guard let archive else { return }
+        let archived = Set(archive.read(Seal.self).map(\.seal.seq))
+        let database = self.database
+        let seals = try await database.read { db in try await db.raw("SELECT * FROM hub_seals ORDER BY seq").all().map(MessageLog.seal(from:)) }
+        for seal in seals where !archived.contains(seal.seq) && seal.keyID == key.keyID {
+            guard let signature = Data(base64Encoded: seal.signature),
+                key.privateKey.publicKey.isValidSignature(signature, for: Data(seal.signedText.utf8))
+            else { continue }
+            try archive.append(seal, publicKey: key.publicKeyBase64)
+        }
+    }
+
     /// Seals what is unsealed; returns the seals made.
     @discardableResult
     public func sealPending() async throws -> [Seal] {
@@ -142,15 +157,22 @@ public struct InclusionProof: Sendable, Codable {
 extension MessageLog {
     /// Checks every seal: contiguous runs, each Merkle root recomputed from the records, each signature.
     /// Returns the number of the first bad seal and why, or nil.
-    /// With `archive`, every seal archived outside the database must be in it unchanged: seals deleted, or made again
-    /// under a key put in the database, are caught.
+    /// With `archive` and the platform's `key`, signatures are checked only against keys outside the database (this
+    /// platform's, and those archived with their seals), every seal archived must be in the database unchanged, and every
+    /// seal this key made (but the newest) must be in the archive: seals deleted, made again under a key put in the
+    /// database, or an archive cut short are caught. Without them, the keys stored in the database are used.
     public static func verifySeals(
-        _ database: ProvinceDatabase, archive: SealArchive? = nil
+        _ database: ProvinceDatabase, archive: SealArchive? = nil, key local: SealingKey? = nil
     ) async throws -> (sealsChecked: Int, firstBadSeal: Int?, problem: String?) {
         let seals = try await database.read { db in try await db.raw("SELECT * FROM hub_seals ORDER BY seq").all().map(seal(from:)) }
-        let keys = try await database.read { db in
-            try await db.raw("SELECT key_id, public_key FROM hub_seal_keys").all().reduce(into: [String: String]()) {
-                $0[try $1.string("key_id")] = try $1.string("public_key")
+        var keys: [String: String] = [:]
+        if let archive, let local {
+            keys = archive.trustedKeys(besides: local).mapValues { $0.rawRepresentation.base64EncodedString() }
+        } else {
+            keys = try await database.read { db in
+                try await db.raw("SELECT key_id, public_key FROM hub_seal_keys").all().reduce(into: [String: String]()) {
+                    $0[try $1.string("key_id")] = try $1.string("public_key")
+                }
             }
         }
         var expectedFirst = 1
@@ -171,7 +193,14 @@ extension MessageLog {
             }
             expectedFirst = seal.lastRecord + 1
         }
-        for line in archive?.read(Seal.self) ?? [] {
+        let archived = archive?.read(Seal.self) ?? []
+        if let local, archive != nil {
+            let archivedSeqs = Set(archived.map(\.seal.seq))
+            if let missing = seals.dropLast().first(where: { $0.keyID == local.keyID && !archivedSeqs.contains($0.seq) }) {
+                return (seals.count, missing.seq, "seal \(missing.seq) is not in the archive outside the database: the archive was cut or replaced")
+            }
+        }
+        for line in archived {
             guard let stored = seals.first(where: { $0.seq == line.seal.seq }) else {
                 return (seals.count, line.seal.seq, "seal \(line.seal.seq) is in the archive but not in the database: it was deleted")
             }
@@ -183,10 +212,10 @@ extension MessageLog {
     }
 
     /// The chain, then the seals: what the API and the command line report.
-    public static func verifyAll(_ database: ProvinceDatabase, archive: SealArchive?) async throws -> Verification {
+    public static func verifyAll(_ database: ProvinceDatabase, archive: SealArchive?, key: SealingKey?) async throws -> Verification {
         var verification = try await verify(database)
         let chainIntact = verification.isIntact
-        let seals = try await verifySeals(database, archive: archive)
+        let seals = try await verifySeals(database, archive: archive, key: key)
         verification.sealsChecked = seals.sealsChecked
         verification.firstBadSeal = seals.firstBadSeal
         if chainIntact, seals.firstBadSeal != nil { verification.problem = seals.problem }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 #if canImport(Glibc)
@@ -34,6 +35,22 @@ public struct SealArchive: Sendable {
         defer { close(descriptor) }
         let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written == line.count, fsync(descriptor) == 0 else { throw Failure(description: "cannot write the seal archive \(path)") }
+    }
+
+    /// The public keys that check seals: this platform's own and those of the seals archived with it (other processes
+    /// sharing the data directory). A key found only in the database is not one of them: whoever writes the database
+    /// could have put it there.
+    public func trustedKeys(besides local: SealingKey) -> [String: Curve25519.Signing.PublicKey] {
+        struct KeyOnly: Decodable { var publicKey: String }
+        var keys = [local.keyID: local.privateKey.publicKey]
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return keys }
+        for line in text.split(separator: "\n") {
+            guard let entry = try? JSONDecoder().decode(KeyOnly.self, from: Data(line.utf8)), let raw = Data(base64Encoded: entry.publicKey),
+                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+            else { continue }
+            keys[Hex.string(SHA256.hash(data: raw))] = key
+        }
+        return keys
     }
 
     /// The seals archived so far (none when there is no file yet). A line cut short by a crash mid-write can only be

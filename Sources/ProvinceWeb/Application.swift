@@ -33,6 +33,8 @@ public struct Platform: Sendable {
     public let hubRegistry: HubRegistry
     /// Seals the audit trail with the platform's key and checks it (see ``AuditSealer``).
     public let auditSealer: AuditSealer
+    /// The platform's signing key (the data directory's): it signs both logs' seals and is trusted to check them.
+    public let sealingKey: SealingKey
     /// Where the message log's seals are also written, outside the database.
     public var hubSealArchive: SealArchive { SealArchive(path: configuration.dataDirectory + "/hub-seals.jsonl") }
 
@@ -72,6 +74,7 @@ public struct Platform: Sendable {
             database: database, files: DossierFileStore(directory: configuration.dataDirectory + "/dossier-files"), today: today)
         fees = FeeDesk(desk: desk, notificationSecret: configuration.paymentSecret)
         hubRegistry = HubRegistry(database: database, upstreamRule: configuration.upstreamRule)
+        self.sealingKey = sealingKey
         auditSealer = AuditSealer(database: database, key: sealingKey, archive: configuration.dataDirectory + "/audit-seals.jsonl")
     }
 }
@@ -103,7 +106,8 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     DossiersController(desk: platform.desk).addRoutes(to: api)
     FeesController(fees: platform.fees).addRoutes(to: api)
     HubController(
-        registry: platform.hubRegistry, database: platform.database, sealArchive: platform.hubSealArchive, journal: platform.hubJournal,
+        registry: platform.hubRegistry, database: platform.database, sealArchive: platform.hubSealArchive, sealingKey: platform.sealingKey,
+        journal: platform.hubJournal,
         monitor: platform.hubMonitor, identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
     )
     .addRoutes(to: api)

@@ -16,6 +16,11 @@ public struct AuditSealing: Service {
     }
 
     public func run() async throws {
+        do {
+            try await sealer.repairArchive()
+        } catch {
+            logger.error("repairing the audit seal archive: \(error)")
+        }
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {

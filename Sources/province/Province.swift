@@ -111,7 +111,7 @@ struct Serve: AsyncParsableCommand {
                 let identity = try HubIdentity.load(directory: storage.dataDirectory)
                 let gateway = try HubGateway(
                     host: host, port: hubPort, database: platform.database,
-                    sealingKey: try SealingKey.load(directory: storage.dataDirectory), monitor: platform.hubMonitor,
+                    sealingKey: platform.sealingKey, monitor: platform.hubMonitor,
                     probeInterval: .seconds(max(1, hubProbeSeconds)), identity: identity, tlsPort: hubTLSPort,
                     sealArchive: platform.hubSealArchive.path, upstreamRule: upstreamRule, journal: platform.hubJournal, logger: logger)
                 let hubPort = try await gateway.start()
@@ -419,7 +419,7 @@ struct MessageLogCommand: AsyncParsableCommand {
                 }
                 return (
                     try await MessageLog.verify(platform.database),
-                    try await MessageLog.verifySeals(platform.database, archive: platform.hubSealArchive)
+                    try await MessageLog.verifySeals(platform.database, archive: platform.hubSealArchive, key: platform.sealingKey)
                 )
             }
             if !chain.isIntact {

@@ -121,10 +121,33 @@ import Testing
             #expect((replaced["problem"] as? String)?.contains("archive") == true, "\(replaced)")
 
             // Deleting the seals outright leaves the archive's copy to say so.
+            try await platform.database.write { db in
+                try await db.raw(
+                    "UPDATE audit_seals SET key_id = \(bind: seal.keyID), signature = \(bind: seal.signature), merkle_root = \(bind: seal.merkleRoot)"
+                ).run()
+            }
             try await platform.database.write { db in try await db.raw("DELETE FROM audit_seals").run() }
             let deleted = try await Self.verify(http)
             #expect(deleted["firstBadSeal"] as? Int == 1)
             #expect((deleted["problem"] as? String)?.contains("deleted") == true, "\(deleted)")
+        }
+    }
+
+    @Test func anArchiveCutShortIsCaughtAndRepairedFromGenuineSeals() async throws {
+        try await TestPlatform.withDemo { platform, http in
+            _ = try await AuditTrailTests.makeChanges(platform, http)
+            try await platform.auditSealer.sealPending()
+            _ = try await AuditTrailTests.makeChanges(platform, http)
+            try await platform.auditSealer.sealPending()
+            let archive = platform.configuration.dataDirectory + "/audit-seals.jsonl"
+            try FileManager.default.removeItem(atPath: archive)
+            let cut = try await Self.verify(http)
+            #expect(cut["firstBadSeal"] as? Int == 1, "\(cut)")
+            #expect((cut["problem"] as? String)?.contains("not in the archive") == true, "\(cut)")
+            // The sealer, starting, writes back the seals its key really made.
+            try await platform.auditSealer.repairArchive()
+            let repaired = try await Self.verify(http)
+            #expect(repaired["firstBadSeal"] == nil && repaired["sealsChecked"] as? Int == 2, "\(repaired)")
         }
     }
 }

@@ -25,7 +25,7 @@ def hammer(server, stop, answered, writers=8):
             serial += 1
             cccd = citizen_id(serial)
             try:
-                reply = session.post(f"{server.url}/api/v1/citizens", json={"citizenID": cccd, "fullName": "Công Dân", "password": "HopLe@12345"}, timeout=5)
+                reply = session.post(f"{server.url}/api/v1/citizens", json={"citizenID": cccd, "fullName": "Công Dân", "password": "HopLe@123456"}, timeout=5)
             except requests.RequestException:
                 continue
             if reply.status_code == 201:

@@ -40,14 +40,16 @@ def test_lockout_counts_failures_on_every_server(servers, data_dir, postgres_url
 def test_concurrent_writes_keep_one_audit_chain(servers, data_dir, postgres_url):
     import concurrent.futures
 
+    # Two processes of one platform share its database and its data directory: the signing key and the seals' archive
+    # that say which seals are the platform's live there.
     first = servers(data_dir, database_url=postgres_url)
-    second = servers(data_dir + "-b", database_url=postgres_url)
+    second = servers(data_dir, database_url=postgres_url)
 
     def register(index):
         server = first if index % 2 else second
         return requests.post(
             f"{server.url}/api/v1/citizens",
-            json={"citizenID": f"068195{index:06d}", "fullName": "Công Dân", "password": "HopLe@12345"},
+            json={"citizenID": f"068195{index:06d}", "fullName": "Công Dân", "password": "HopLe@123456"},
             timeout=20,
         ).status_code
 

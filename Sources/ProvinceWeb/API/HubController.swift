@@ -24,6 +24,8 @@ struct HubController {
     let database: ProvinceDatabase
     /// Where the message log's seals are also written; verification reads it back.
     let sealArchive: SealArchive
+    /// The platform's key, trusted to check seals.
+    let sealingKey: SealingKey
     /// Imported before the log is read, so that the log holds every exchange this process has answered.
     let journal: MessageJournal
     let monitor: HubMonitor
@@ -306,7 +308,7 @@ struct HubController {
     @Sendable func verify(_ request: Request, context: AppContext) async throws -> MessageLog.Verification {
         guard Access.canAdministerPlatform(try context.actor()) else { throw AppError.forbidden }
         try await journal.importPending()
-        return try await MessageLog.verifyAll(database, archive: sealArchive)
+        return try await MessageLog.verifyAll(database, archive: sealArchive, key: sealingKey)
     }
 
     @Sendable func monitoring(_ request: Request, context: AppContext) async throws -> Monitoring {
