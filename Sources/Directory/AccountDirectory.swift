@@ -323,31 +323,34 @@ public struct AccountDirectory: Sendable {
             }
             return try await get(try row.string("id"))
         }
-        let target = (id: try row?.string("id"), agencyID: try row?.optionalString("agency_id"))
+        // An unknown username is recorded by its digest: what was typed there may be a password.
+        let target = (
+            type: row == nil ? "username" : "account", id: try row?.string("id") ?? ("u:" + String(Tokens.digest(username).prefix(16))),
+            agencyID: try row?.optionalString("agency_id"), name: row == nil ? "an unknown username" : username
+        )
         let failures = counts.pair.attempts
         let threshold = signInPolicy.lockThreshold
-        let window = signInPolicy.window
         let database = self.database
         try await database.write { db in
             let actor = Actor(system: "system:sign-in", address: address)
             try await AuditLog.append(
                 AuditChange(
-                    action: "account.sign_in_failed", targetType: target.id == nil ? "username" : "account",
-                    targetID: target.id ?? String(username.prefix(64)), agencyID: target.agencyID, before: Optional<String>.none,
-                    after: Optional<String>.none, summary: "failed sign-in \(failures) of \(threshold) for \(username.prefix(64))"),
+                    action: "account.sign_in_failed", targetType: target.type, targetID: target.id, agencyID: target.agencyID,
+                    before: Optional<String>.none, after: Optional<String>.none,
+                    summary: "failed sign-in \(failures) of \(threshold) for \(target.name)"),
                 by: actor, in: db, database: database)
             if failures == threshold {
                 try await SignInCounters.lock(keys, now: now, in: db)
                 try await AuditLog.append(
                     AuditChange(
-                        action: "account.lock", targetType: target.id == nil ? "username" : "account",
-                        targetID: target.id ?? String(username.prefix(64)), agencyID: target.agencyID, before: Optional<String>.none,
-                        after: Optional<String>.none,
-                        summary: "locked \(username.prefix(64)) from \(address ?? "-") after \(failures) failed sign-ins"),
+                        action: "account.lock", targetType: target.type, targetID: target.id, agencyID: target.agencyID,
+                        before: Optional<String>.none, after: Optional<String>.none,
+                        summary: "locked \(target.name) from \(address ?? "-") after \(failures) failed sign-ins"),
                     by: actor, in: db, database: database)
-                try await SignInCounters.sweep(before: now.addingTimeInterval(-window), in: db)
             }
         }
+        if failures == threshold { try await counters.sweep(before: now.addingTimeInterval(-signInPolicy.window)) }
+        let window = signInPolicy.window
         if failures >= threshold { throw Self.locked(retryAfter: Int(window)) }
         throw AppError(.unauthenticated, vi: "Tên đăng nhập hoặc mật khẩu không đúng.", en: "Wrong username or password.")
     }

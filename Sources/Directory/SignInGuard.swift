@@ -81,7 +81,9 @@ struct SignInCounters: Sendable {
         let windowStart = Timestamp.string(now)
         let expired = Timestamp.string(now.addingTimeInterval(-policy.window))
         return try await database.write { db in
-            for key in [keys.pair, keys.username, keys.address] {
+            // In one order everywhere (address, username, pair: the keys' order), so that concurrent attempts on
+            // PostgreSQL lock the rows in the same order and cannot deadlock.
+            for key in [keys.pair, keys.username, keys.address].sorted() {
                 try await db.raw(
                     """
                     INSERT INTO sign_in_attempts (attempt_key, attempts, window_start) VALUES (\(bind: key), 1, \(bind: windowStart))
@@ -107,9 +109,11 @@ struct SignInCounters: Sendable {
     /// A right password: the username's counts start again, and the attempt no longer counts against its address.
     func succeeded(_ keys: Keys) async throws {
         try await database.write { db in
-            try await db.raw("DELETE FROM sign_in_attempts WHERE attempt_key IN (\(binds: [keys.pair, keys.username]))").run()
+            // The counting order: address, username, pair.
             try await db.raw("UPDATE sign_in_attempts SET attempts = attempts - 1 WHERE attempt_key = \(bind: keys.address) AND attempts > 0")
                 .run()
+            try await db.raw("DELETE FROM sign_in_attempts WHERE attempt_key = \(bind: keys.username)").run()
+            try await db.raw("DELETE FROM sign_in_attempts WHERE attempt_key = \(bind: keys.pair)").run()
         }
     }
 
@@ -124,8 +128,10 @@ struct SignInCounters: Sendable {
         try await db.raw("DELETE FROM sign_in_attempts WHERE attempt_key = \(bind: prefix) OR attempt_key LIKE \(bind: prefix + "|%")").run()
     }
 
-    /// Drops counts whose window ended long ago.
-    static func sweep(before date: Date, in db: any SQLDatabase) async throws {
-        try await db.raw("DELETE FROM sign_in_attempts WHERE window_start < \(bind: Timestamp.string(date))").run()
+    /// Drops counts whose window ended, in a transaction of its own.
+    func sweep(before date: Date) async throws {
+        try await database.write { db in
+            try await db.raw("DELETE FROM sign_in_attempts WHERE window_start < \(bind: Timestamp.string(date))").run()
+        }
     }
 }

@@ -665,6 +665,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                 && !HeaderName.equals(raw, field.nameStart, field.nameLength, "host")
                 && !HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-id")
                 && !HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-client")
+                && !HeaderName.isUnderscoredXRoad(raw, field.nameStart, field.nameLength)
             {
                 HeaderLines.write(raw, field, to: &out)
                 hashLine(

@@ -324,6 +324,23 @@ enum HeaderName {
     static func hasPrefix(_ raw: UnsafeRawBufferPointer, _ start: Int, _ length: Int, _ prefix: String) -> Bool {
         length >= prefix.utf8.count && equals(raw, start, prefix.utf8.count, prefix)
     }
+
+    /// Whether the name is an `X-Road-…` one written with underscores (`X_Road_Client`): CGI, WSGI and PHP servers, and
+    /// nginx when told to, read it as the hyphenated header, so it must not reach a provider.
+    static func isUnderscoredXRoad(_ raw: UnsafeRawBufferPointer, _ start: Int, _ length: Int) -> Bool {
+        let prefix = Array("x-road-".utf8)
+        guard length >= prefix.count else { return false }
+        var underscored = false
+        for offset in 0..<prefix.count {
+            let byte = lower(raw[start + offset])
+            if byte == UInt8(ascii: "_") && prefix[offset] == UInt8(ascii: "-") {
+                underscored = true
+            } else if byte != prefix[offset] {
+                return false
+            }
+        }
+        return underscored || raw[(start + prefix.count)..<(start + length)].contains(UInt8(ascii: "_"))
+    }
 }
 
 /// What a reader holds once it has read all it was given.

@@ -73,19 +73,41 @@ enum Metaservice: String {
         }
     }
 
-    /// The description without the provider's own address: each `servers[].url` without variables keeps only its path
-    /// (`https://10.0.0.5/api` becomes `/api`), as X-Road's security server does (its Openapi3Anonymiser).
+    /// The description without the provider's own address: every `servers` list (the document's, a path's, an
+    /// operation's) keeps only the path of each URL, its variables filled with their defaults (`https://10.0.0.5/api`
+    /// becomes `/api`), as X-Road's security server does (its Openapi3Anonymiser); an entry that is not a server is
+    /// dropped.
     static func anonymised(_ document: String) -> Data {
-        guard var object = (try? JSONSerialization.jsonObject(with: Data(document.utf8))) as? [String: Any],
-            let servers = object["servers"] as? [[String: Any]]
-        else { return Data(document.utf8) }
-        object["servers"] = servers.map { server -> [String: Any] in
-            guard let url = server["url"] as? String, !url.contains("{") else { return server }
-            var kept = server
-            kept["url"] = URLComponents(string: url)?.path ?? ""
-            return kept
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(document.utf8))) as? [String: Any] else { return Data(document.utf8) }
+        object = anonymisingServers(in: object)
+        if var paths = object["paths"] as? [String: Any] {
+            for (path, item) in paths {
+                guard var item = item as? [String: Any] else { continue }
+                item = anonymisingServers(in: item)
+                for (method, operation) in item {
+                    if let operation = operation as? [String: Any] { item[method] = anonymisingServers(in: operation) }
+                }
+                paths[path] = item
+            }
+            object["paths"] = paths
         }
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(document.utf8)
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    }
+
+    /// `object` with its `servers` reduced to their paths.
+    static func anonymisingServers(in object: [String: Any]) -> [String: Any] {
+        guard let servers = object["servers"] else { return object }
+        var kept = object
+        kept["servers"] = ((servers as? [Any]) ?? []).compactMap { entry -> [String: Any]? in
+            guard let server = entry as? [String: Any], var url = server["url"] as? String else { return nil }
+            for (name, variable) in (server["variables"] as? [String: Any]) ?? [:] {
+                let value = (variable as? [String: Any])?["default"].map { "\($0)" } ?? ""
+                url = url.replacingOccurrences(of: "{\(name)}", with: value)
+            }
+            let path = URLComponents(string: url)?.path ?? ""
+            return ["url": path.contains("{") ? "" : path]
+        }
+        return kept
     }
 
     static func json(_ object: Any) -> Data {

@@ -173,9 +173,12 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         return bytes
     }
 
-    /// Link-local, unspecified, multicast and broadcast: never an upstream.
-    static let neverAllowed = ["169.254.0.0/16", "0.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32", "fe80::/10", "::/128", "ff00::/8"]
-        .compactMap(IPNetwork.init)
+    /// Link-local, unspecified, multicast and broadcast, and the clouds' instance metadata wherever it answers (AWS over
+    /// IPv6, Alibaba, link-local reached through NAT64): never an upstream.
+    static let neverAllowed = [
+        "169.254.0.0/16", "0.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32", "fe80::/10", "::/128", "ff00::/8", "fd00:ec2::254/128",
+        "100.100.100.200/32", "64:ff9b::a9fe:0/112",
+    ].compactMap(IPNetwork.init)
 
     /// Addresses that reach this machine whatever its interfaces: loopback.
     static let thisMachine = ["127.0.0.0/8", "::1/128"].compactMap(IPNetwork.init)

@@ -12,12 +12,14 @@ public struct SealingKey: Sendable {
     public var keyID: String { MerkleTree.hex(Data(SHA256.hash(data: privateKey.publicKey.rawRepresentation))) }
 
     /// Loads `hub-seal-key` from `directory`, creating it (readable by its owner only) when missing.
+    /// A key file that is there but cannot be read is an error, never replaced: a new key would disown every seal.
     public static func load(directory: String) throws -> SealingKey {
         let url = URL(fileURLWithPath: directory).appendingPathComponent("hub-seal-key")
-        if let text = try? String(contentsOf: url, encoding: .utf8),
-            let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines))
-        {
-            _ = try Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+        if FileManager.default.fileExists(atPath: url.path) {
+            guard let text = try? String(contentsOf: url, encoding: .utf8),
+                let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                (try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)) != nil
+            else { throw PrivateFile.Failure(description: "the signing key \(url.path) cannot be read: restore it from a backup") }
             return SealingKey(raw: raw)
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -84,6 +84,14 @@ import Testing
             #expect(once.status == 200)
             let headers = Self.seen(once)["headers"] as? [String: String] ?? [:]
             #expect(headers.filter { $0.key.lowercased() == "x-road-client" }.map(\.value) == [GatewayTests.consumer])
+            // Spelled with underscores, which CGI, WSGI and PHP servers read as the same header, it does not get through either.
+            let underscored = try await RawHTTP.send(
+                "GET \(target) HTTP/1.1\r\nHost: localhost\r\nX-Road-Client: \(GatewayTests.consumer)\r\nX_Road_Client: VN/GOV/000.00.02.H38/DATA\r\n"
+                    + "X-Road_Represented_Party: VN/GOV/X\r\nX-Road-Client-Key: \(fixture.consumerKey)\r\nConnection: close\r\n\r\n",
+                port: fixture.gatewayPort)
+            #expect(underscored.status == 200)
+            let forwarded = (Self.seen(underscored)["headers"] as? [String: String] ?? [:]).keys.map { $0.lowercased() }
+            #expect(!forwarded.contains { $0.contains("_") }, "\(forwarded)")
             // Dot-segments are no identifier part.
             let dotted = try await Self.get("/r1/VN/GOV/../000.00.02.H38/DATA/echo/echo/1", fixture)
             #expect(dotted.status == 400)

@@ -75,16 +75,20 @@ import Testing
         try await GatewayTests.withFixture { fixture in
             try await fixture.openEcho()
             let document = #"""
-                {"openapi":"3.0.3","info":{"title":"Echo","version":"1"},"servers":[{"url":"http://10.20.30.40:8088/internal/api"},{"url":"https://{host}/x"}],"paths":{"/echo/{id}":{"get":{}}}}
+                {"openapi":"3.0.3","info":{"title":"Echo","version":"1"},"servers":[{"url":"http://10.20.30.40:8088/internal/api"},{"url":"https://{host}/x","variables":{"host":{"default":"10.20.30.41"}}},7],"paths":{"/echo/{id}":{"servers":[{"url":"http://10.20.30.42/p"}],"get":{"servers":[{"url":"http://10.20.30.43/o"}]}}}}
                 """#
             _ = try await fixture.registry.describe(fixture.echo.id, openAPI: Data(document.utf8), by: Actor(system: "test"))
             try await fixture.gateway.reloadRegistry()
             let reply = try await GatewayTests.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/getOpenAPI?serviceCode=echo", key: fixture.consumerKey)
             #expect(reply.head.status.code == 200)
             let text = reply.body.map { String(buffer: $0) } ?? ""
-            #expect(!text.contains("10.20.30.40"), "\(text)")
-            let servers = (GatewayTests.json(reply)["servers"] as? [[String: Any]] ?? []).compactMap { $0["url"] as? String }
-            #expect(servers == ["/internal/api", "https://{host}/x"])
+            #expect(!text.contains("10.20.30.4"), "\(text)")
+            let json = GatewayTests.json(reply)
+            let servers = (json["servers"] as? [[String: Any]] ?? []).compactMap { $0["url"] as? String }
+            #expect(servers == ["/internal/api", "/x"])
+            let item = (json["paths"] as? [String: Any])?["/echo/{id}"] as? [String: Any]
+            #expect((item?["servers"] as? [[String: Any]])?.first?["url"] as? String == "/p")
+            #expect(((item?["get"] as? [String: Any])?["servers"] as? [[String: Any]])?.first?["url"] as? String == "/o")
         }
     }
 

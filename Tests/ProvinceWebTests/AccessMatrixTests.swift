@@ -17,6 +17,28 @@ import Testing
         .healthAdmin: "yte.quantri", .otherAdmin: "tttt.quantri", .platformAdmin: "admin",
     ]
 
+    /// The API routes this matrix calls, as the router names them (checked against the cases below, and read by
+    /// `RouteMatrixTests`, which fails on a route neither matrix calls).
+    static let routes: Set<String> = [
+        "GET /api/v1/units", "GET /api/v1/units/{id}", "GET /api/v1/agencies", "GET /api/v1/agencies/{id}", "POST /api/v1/agencies",
+        "PATCH /api/v1/agencies/{id}", "GET /api/v1/me", "GET /api/v1/accounts", "GET /api/v1/accounts/{id}", "POST /api/v1/accounts",
+        "POST /api/v1/accounts/{id}/disable", "POST /api/v1/accounts/{id}/enable", "POST /api/v1/accounts/{id}/password",
+        "GET /api/v1/accounts/{id}/api-keys", "POST /api/v1/accounts/{id}/api-keys", "GET /api/v1/audit", "GET /api/v1/audit/verify",
+        "GET /api/v1/hub/members", "POST /api/v1/hub/members", "GET /api/v1/hub/messages", "GET /api/v1/hub/messages/verify",
+        "GET /api/v1/hub/messages/{seq}/bodies", "GET /api/v1/hub/monitoring", "GET /api/v1/hub/national-systems",
+        "GET /api/v1/hub/peers", "POST /api/v1/hub/peers", "GET /api/v1/hub/groups", "POST /api/v1/hub/groups", "GET /api/v1/hub/identity",
+        "PUT /api/v1/hub/national-systems/{code}",
+    ]
+
+    /// Whether a path called (its query aside) is an instance of a route (`/api/v1/units/{id}`).
+    static func matches(_ route: String, method: String, path: String) -> Bool {
+        let parts = route.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0] == method else { return false }
+        let template = parts[1].split(separator: "/")
+        let actual = (path.split(separator: "?").first ?? "").split(separator: "/")
+        return template.count == actual.count && zip(template, actual).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+    }
+
     struct Case {
         var method: HTTPRequest.Method
         var path: String
@@ -126,6 +148,16 @@ import Testing
                     method: .put, path: "/api/v1/hub/national-systems/population", body: { ["serviceID": NSNull()] }, allowed: [.platformAdmin: 200]),
             ]
 
+            // The routes named above are the ones the cases call, no more and no fewer.
+            for testCase in cases {
+                #expect(
+                    Self.routes.contains { Self.matches($0, method: testCase.method.rawValue, path: testCase.path) },
+                    "\(testCase.method) \(testCase.path) is not among the matrix's routes")
+            }
+            for route in Self.routes {
+                #expect(
+                    cases.contains { Self.matches(route, method: $0.method.rawValue, path: $0.path) }, "\(route) is named but never called")
+            }
             var checked = 0
             for testCase in cases {
                 // Denials first: each must leave the audit trail, and so the data, as it was.

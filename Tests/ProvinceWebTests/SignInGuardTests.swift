@@ -117,6 +117,11 @@ import Testing
             let failed = trail.items.filter { $0["action"] as? String == "account.sign_in_failed" }
             #expect(failed.count == 1, "\(trail.body)")
             #expect(failed.first?["address"] as? String == "127.0.0.1")
+            // What was typed as an unknown username may be a password: the trail keeps its digest, not the text.
+            #expect(try await http.request(.post, "/api/v1/auth/token", json: ["username": "MatKhauBiMat@2026", "password": "x"]).status == 401)
+            let all = try await http.request(.get, "/api/v1/audit?limit=200", token: try await http.token("admin"))
+            #expect(all.items.contains { $0["action"] as? String == "account.sign_in_failed" && $0["targetType"] as? String == "username" })
+            #expect(!all.body.contains("MatKhauBiMat"))
         }
     }
 

@@ -72,7 +72,7 @@ def test_users_audit_and_backup(data_dir):
     assert "Backup written" in province("backup", backup, data_dir=data_dir).stdout
     assert province("backup", backup, data_dir=data_dir, check=False).returncode != 0
     with sqlite3.connect(backup) as copy:
-        assert copy.execute("SELECT COUNT(*) FROM audit_entries").fetchone()[0] == 4
+        assert copy.execute("SELECT COUNT(*) FROM audit_entries").fetchone()[0] == 5
 
     with sqlite3.connect(os.path.join(data_dir, "province.sqlite")) as database:
         database.execute("UPDATE audit_entries SET summary = 'nothing' WHERE seq = 2")

@@ -55,7 +55,8 @@ struct AuthController {
     /// The signed-in person's live sessions, in browsers and API clients.
     @Sendable func mySessions(_ request: Request, context: AppContext) async throws -> ListPage<SessionInfo> {
         let account = try context.actor().account!
-        let current = context.session == nil ? nil : request.headers[.authorization].map { String($0.dropFirst(7)) }
+        let current =
+            context.session == nil ? nil : request.headers[.authorization].map { String($0.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
         return ListPage(items: try await sessions.sessions(of: account.id, currentToken: current), nextCursor: nil)
     }
 
