@@ -54,12 +54,7 @@ public struct AuditSealer: Sendable {
         let archived = Set(archive.read(AuditSeal.self).map(\.seal.seq))
         let database = self.database
         let rows = try await database.read { db in try await db.raw("SELECT * FROM audit_seals ORDER BY seq").all() }
-        for row in rows {
-            guard !archived.contains(try row.int("seq")), try row.string("key_id") == key.keyID else { continue }
-            let seal = AuditSeal(
-                seq: try row.int("seq"), firstEntry: try row.int("first_entry"), lastEntry: try row.int("last_entry"),
-                merkleRoot: try row.string("merkle_root"), keyID: try row.string("key_id"), signature: try row.string("signature"),
-                sealedAt: try row.string("sealed_at"))
+        for seal in try rows.map(Self.seal(from:)) where !archived.contains(seal.seq) && seal.keyID == key.keyID {
             // Only a seal this key really signed goes to the archive.
             guard let signature = Data(base64Encoded: seal.signature),
                 key.privateKey.publicKey.isValidSignature(signature, for: Data(seal.signedText.utf8))
@@ -112,6 +107,14 @@ public struct AuditSealer: Sendable {
         return seal
     }
 
+    /// A seal as stored.
+    static func seal(from row: any SQLRow) throws -> AuditSeal {
+        AuditSeal(
+            seq: try row.int("seq"), firstEntry: try row.int("first_entry"), lastEntry: try row.int("last_entry"),
+            merkleRoot: try row.string("merkle_root"), keyID: try row.string("key_id"), signature: try row.string("signature"),
+            sealedAt: try row.string("sealed_at"))
+    }
+
     /// The Merkle leaves of a run of entries, from their stored hashes.
     static func leaves(_ range: ClosedRange<Int>, in db: any SQLDatabase) async throws -> [Data] {
         try await db.raw(
@@ -125,14 +128,7 @@ public struct AuditSealer: Sendable {
     public func verifySeals() async throws -> AuditSealCheck {
         let keys = archive.trustedKeys(besides: key)
         let rows = try await database.read { db in try await db.raw("SELECT * FROM audit_seals ORDER BY seq").all() }
-        var stored: [AuditSeal] = []
-        for row in rows {
-            stored.append(
-                AuditSeal(
-                    seq: try row.int("seq"), firstEntry: try row.int("first_entry"), lastEntry: try row.int("last_entry"),
-                    merkleRoot: try row.string("merkle_root"), keyID: try row.string("key_id"), signature: try row.string("signature"),
-                    sealedAt: try row.string("sealed_at")))
-        }
+        let stored = try rows.map(Self.seal(from:))
         let headSeq = try await database.read { db in try await db.raw("SELECT seq FROM audit_head WHERE id = 1").first()?.int("seq") } ?? 0
         func failed(_ seal: Int, _ problem: String, entry: Int) -> AuditSealCheck {
             AuditSealCheck(sealsChecked: seal - 1, unsealedEntries: 0, firstBadSeal: seal, firstBadEntry: entry, problem: problem)
