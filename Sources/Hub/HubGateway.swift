@@ -21,6 +21,7 @@ public final class HubGateway: Service, Sendable {
     let sealer: Sealer?
     let sealInterval: Duration
     let probeInterval: Duration
+    let probeTimeout: Duration
     /// Traffic and provider health, for the operator's page, the API and `/metrics`.
     public let monitor: HubMonitor
     let requestedTLSPort: Int?
@@ -41,17 +42,19 @@ public final class HubGateway: Service, Sendable {
     ///   - tlsPort: where the mutual-TLS port listens (peer hubs, consumers with certificates); nil for none.
     ///   - sealArchive: the file each seal is also written to, outside the database.
     ///   - upstreamRule: where providers may be (see ``UpstreamRule``); the gateway's own ports are added to it.
+    ///   - probeTimeout: how long a provider has to answer the health probe before it is marked down.
     ///   - journal: where the gateway writes exchanges first (see ``MessageJournal``).
     public init(
         host: String, port: Int, database: ProvinceDatabase, maxBodyBytes: Int = 100 << 20, refreshInterval: Duration = .seconds(1),
         sealingKey: SealingKey? = nil, sealInterval: Duration = .seconds(2), monitor: HubMonitor = HubMonitor(),
         probeInterval: Duration = .seconds(30), identity: HubIdentity? = nil, tlsPort: Int? = nil, sealArchive: String? = nil,
-        upstreamRule: UpstreamRule = UpstreamRule(),
+        upstreamRule: UpstreamRule = UpstreamRule(), probeTimeout: Duration = .seconds(3),
         journal: MessageJournal, logger: Logger
     ) throws {
         self.journal = journal
         self.monitor = monitor
         self.probeInterval = probeInterval
+        self.probeTimeout = probeTimeout
         sealer = sealingKey.map { Sealer(database: database, key: $0, recent: journal.recentHashes, archive: sealArchive.map(SealArchive.init)) }
         self.sealInterval = sealInterval
         self.host = host
@@ -179,6 +182,7 @@ public final class HubGateway: Service, Sendable {
         let services = snapshot.services.values.flatMap { $0.values.flatMap { $0 } }.filter(\.enabled)
         let addresses = Set(services.map(\.upstreamURL))
         let rule = upstreamRule
+        let timeout = TimeAmount(probeTimeout)
         let outcomes = await withTaskGroup(of: (String, Double?, String?).self) { tasks in
             for address in addresses {
                 tasks.addTask {
@@ -191,7 +195,7 @@ public final class HubGateway: Service, Sendable {
                         request.headers.add(name: "User-Agent", value: "OpenProvince hub probe")
                         // A new connection each time: a kept-alive one could outlive the provider's listening socket.
                         request.headers.add(name: "Connection", value: "close")
-                        let response = try await UpstreamRule.client.execute(request, timeout: .seconds(3))
+                        let response = try await UpstreamRule.client.execute(request, timeout: timeout)
                         _ = try await response.body.collect(upTo: 1 << 16)
                         let elapsed = ContinuousClock.now - start
                         return (address, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, nil)

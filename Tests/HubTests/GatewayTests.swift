@@ -144,7 +144,9 @@ import Testing
             let otherKey = try await registry.issueKey(subsystemID: "VN/GOV/000.00.07.H38/LIMITED", name: "test", by: actor).secret
             let journal = MessageJournal(directory: directory + "/hub-journal", database: database, logger: TestDatabase.logger)
             let gateway = try HubGateway(
-                host: "127.0.0.1", port: 0, database: database, maxBodyBytes: 60 << 20, upstreamRule: upstreamRule, journal: journal,
+                host: "127.0.0.1", port: 0, database: database, maxBodyBytes: 60 << 20, upstreamRule: upstreamRule,
+                // A probe waits long enough for a provider on a machine loaded by the whole suite.
+                probeTimeout: .seconds(30), journal: journal,
                 logger: TestDatabase.logger)
             let port = try await gateway.start()
             try await body(
