@@ -26,56 +26,6 @@ final class GatewayEnvironment: Sendable {
     }
 }
 
-/// An error the gateway answers itself, named as X-Road names them.
-struct GatewayError: Error {
-    var status: HTTPResponseStatus
-    var type: String
-    var message: String
-    var retryAfter: Int?
-
-    static func badRequest(_ message: String) -> GatewayError { GatewayError(status: .badRequest, type: "Client.BadRequest", message: message) }
-}
-
-/// An answer the gateway gives itself: an error, or a metaservice's result.
-struct LocalAnswer {
-    var status: HTTPResponseStatus
-    var contentType: String
-    var body: Data
-    /// The error type for `X-Road-Error` and the log, nil for a metaservice's result.
-    var errorType: String?
-    var retryAfter: Int?
-
-    init(_ error: GatewayError, messageID: String) {
-        status = error.status
-        contentType = "application/problem+json"
-        body = Metaservice.json([
-            "type": error.type, "title": error.status.reasonPhrase, "status": Int(error.status.code), "detail": error.message,
-            "xRoadId": messageID,
-        ])
-        errorType = error.type
-        retryAfter = error.retryAfter
-    }
-
-    /// The answer's head; `messageID` nil when the call had none (it was not HTTP).
-    func head(version: HTTPVersion, messageID: String?, keepAlive: Bool) -> HTTPResponseHead {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
-        if let errorType { headers.add(name: "X-Road-Error", value: errorType) }
-        if let messageID { headers.add(name: "X-Road-Id", value: messageID) }
-        if let retryAfter { headers.add(name: "Retry-After", value: String(retryAfter)) }
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        return HTTPResponseHead(version: version, status: status, headers: headers)
-    }
-
-    init(status: Int, body: Data, contentType: String) {
-        self.status = HTTPResponseStatus(statusCode: status)
-        self.body = body
-        self.contentType = contentType
-        errorType = status >= 400 ? "Server.ServerProxy.UnknownService" : nil
-    }
-}
-
 /// One client connection of the gateway. Each request on it becomes an `Exchange`, which reads the call,
 /// authorizes it against the registry snapshot, streams it to the provider over a pooled connection, streams the
 /// answer back, and releases the answer's last bytes only after the exchange is committed to the message log.
@@ -167,9 +117,8 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
         environment.logger.debug("gateway connection refused: \(error)")
         guard let context else { return }
         if exchange == nil {
-            let local = LocalAnswer(
-                GatewayError.badRequest("The request is not well-formed HTTP/1.1."), messageID: Exchange.messageID(random: randomBytes16()))
-            let head = local.head(version: .http1_1, messageID: nil, keepAlive: false)
+            let local = LocalAnswer(GatewayError.badRequest("The request is not well-formed HTTP/1.1."), accept: nil)
+            let head = local.head(version: .http1_1, ids: nil, keepAlive: false)
             context.write(wrapOutboundOut(HTTPWire.responseHead(head, allocator: context.channel.allocator)), promise: nil)
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: local.body)), promise: nil)
         }
@@ -241,7 +190,7 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
     private var random = [UInt8](repeating: 0, count: 256)
     private var randomUsed = 256
     /// The last consumer authenticated by key on this connection, with what proved it.
-    fileprivate var lastConsumer: (version: Int, client: String, secret: String, consumerID: String)?
+    fileprivate var lastConsumer: (version: Int, client: String, secret: String, consumerID: String, keyHolder: String)?
     /// The last call forwarded on this connection, routed and authorized: a client calls the same path again and again.
     fileprivate var lastRoute: Route?
 
@@ -267,6 +216,8 @@ private struct Route {
     let secret: String
     let consumerID: String
     let service: HubService
+    /// The service as `X-Road-Service` names it: five parts, no version.
+    let xRoadService: String
     let origin: Origin
     /// Where the call goes on the provider, before the query.
     let forwardPath: String
@@ -287,7 +238,17 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     let head: RequestHead
     unowned let handler: GatewayHandler
     var phase: Phase = .connecting
-    let messageID: String
+    /// The message's `X-Road-Id`: the client's as given, or made once the call's instance is known.
+    var messageID = ""
+    let givenMessageID: String?
+    /// `X-Road-Request-Id`: new for every request, whatever the client sent.
+    let requestID: String
+    /// The instance the call names, once read.
+    var instance: String?
+    /// What `X-Road-Service` says: the five-part service id.
+    var xRoadService: String?
+    /// The subsystem the credential proved: the consumer, or for a member-level client one of the member's subsystems.
+    var keyHolder: String?
     let receivedAt = Date()
     let started = NIODeadline.now()
     var forwardedAt: Date?
@@ -339,12 +300,20 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         self.head = head
         self.handler = handler
         keepAlive = head.isKeepAlive
-        if let given = head.first(name: "x-road-id"), UUID(uuidString: given) != nil {
-            messageID = given
-        } else {
-            messageID = Self.messageID(random: handler.randomBytes16())
-        }
+        // X-Road keeps the client's `X-Road-Id` as given, reading a header sent twice by its last line.
+        givenMessageID = head.last(name: "x-road-id").flatMap { $0.isEmpty ? nil : $0 }
+        requestID = Self.messageID(random: handler.randomBytes16())
     }
+
+    /// The `X-Road-Id` the message goes by: the client's, or `{instance}-{UUID}` as X-Road's security server makes it.
+    func nameMessage() {
+        guard messageID.isEmpty else { return }
+        messageID =
+            givenMessageID ?? (instance ?? handler.env.registry.snapshot.localInstance) + "-" + Self.messageID(random: handler.randomBytes16())
+    }
+
+    /// The client's `Accept`, which chooses the form of the gateway's own errors.
+    var accept: String? { head.first(name: "accept") }
 
     /// Whether the consumer's connection may be read now.
     var wantsClientRead: Bool {
@@ -363,29 +332,32 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     // MARK: Request side
 
     func start() {
+        let outcome: Result<LocalAnswer?, GatewayError>
         do {
-            if let local = try route() {
-                phase = .answering(local)
-                handler.readMore()
-                return
-            }
+            outcome = .success(try route())
         } catch let error as GatewayError {
-            phase = .answering(LocalAnswer(error, messageID: messageID))
-            if error.status == .payloadTooLarge {
+            outcome = .failure(error)
+        } catch {
+            outcome = .failure(GatewayError("Server.ServerProxy.InternalError", "\(error)"))
+        }
+        nameMessage()
+        switch outcome {
+        case .success(let local?):
+            phase = .answering(local)
+            handler.readMore()
+        case .success(nil):
+            connect()
+        case .failure(let error):
+            let local = LocalAnswer(error, accept: accept)
+            phase = .answering(local)
+            if error.extensionStatus == .payloadTooLarge {
                 // A body known to be too large is not read: answer now and close.
                 keepAlive = false
-                answer(LocalAnswer(error, messageID: messageID))
+                answer(local)
             } else {
                 handler.readMore()
             }
-            return
-        } catch {
-            let failure = GatewayError(status: .internalServerError, type: "Server.ServerProxy.InternalError", message: "\(error)")
-            phase = .answering(LocalAnswer(failure, messageID: messageID))
-            handler.readMore()
-            return
         }
-        connect()
     }
 
     /// Parses the call, authenticates the consumer and checks its right; throws what to answer otherwise.
@@ -406,39 +378,55 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         {
             consumer = route.consumerID
             serviceID = route.service.id
+            instance = route.service.identifier.provider.instance
             try checkLimits(route.consumerID, rateLimit: route.rateLimit)
             take(route, query: query)
             return nil
         }
+        if path == "/listClients", head.method == .GET {
+            let snapshot = handler.env.registry.snapshot
+            consumer = try authenticate(snapshot, clientRequired: false)
+            try checkLimits(keyHolder ?? consumer, rateLimit: snapshot.subsystems[keyHolder ?? consumer]?.rateLimitPerSecond)
+            let asked = Metaservice.parameter("xRoadInstance", in: query.dropFirst()).flatMap { $0.isEmpty ? nil : $0 }
+            instance = asked ?? snapshot.localInstance
+            serviceID = "listClients"
+            return Metaservice.listClients(instance: instance!, accept: head.first(name: "accept"), snapshot: snapshot)
+        }
         // Split on the bytes: splitting on Characters would find grapheme boundaries, on every call.
         let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }.dropFirst()
-        let afterVersion = Array(segments.dropFirst())
-        if segments.first == "r1", let (metaservice, provider) = Metaservice.named(in: afterVersion),
-            afterVersion.prefix(provider == nil ? 1 : 4).allSatisfy(IdentifierPart.isValid)
-        {
-            let snapshot = handler.env.registry.snapshot
-            consumer = try authenticate(snapshot)
-            serviceID = (provider ?? String(afterVersion[0])) + "/" + metaservice.rawValue
-            // A metaservice counts against the consumer's rate as any call does.
-            try checkLimits(consumer, rateLimit: snapshot.subsystems[consumer]?.rateLimitPerSecond)
-            let (status, body) = metaservice.answer(
-                provider: provider, instance: String(afterVersion[0]), consumer: consumer, query: query.dropFirst(), snapshot: snapshot)
-            let contentType = metaservice == .getOpenAPI && status == 200 ? "application/json" : "application/json; charset=utf-8"
-            return LocalAnswer(status: status, body: body, contentType: contentType)
-        }
-        guard segments.first == "r1", segments.count >= 6 else {
+        guard segments.first == "r1" else {
+            if let version = segments.first, version.first == "r", version.count > 1 {
+                throw GatewayError.badRequest("Unsupported protocol version \(version.dropFirst()): this hub speaks r1.")
+            }
             throw GatewayError.badRequest("Calls have the form /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path].")
         }
-        let identifier = Array(segments.dropFirst().prefix(5))
-        guard identifier.allSatisfy(IdentifierPart.isValid) else {
-            throw GatewayError.badRequest("The service identifier has characters X-Road identifiers may not have.")
+        guard segments.count >= 6 else {
+            throw GatewayError.badRequest(
+                "Invalid request URI: calls have the form /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path].")
         }
+        // Each part of the service's id is percent-decoded on its own (PR-REST §4.2).
+        var identifier: [String] = []
+        for part in segments.dropFirst().prefix(5) {
+            guard let decoded = IdentifierPart.decoded(part) else {
+                throw GatewayError.badRequest("Invalid identifier part '\(part)': a character a URL may not carry or a broken percent-encoding.")
+            }
+            identifier.append(decoded)
+        }
+        instance = identifier[0]
+        let provider = identifier[0..<4].joined(separator: "/")
+        xRoadService = provider + "/" + identifier[4]
         let snapshot = handler.env.registry.snapshot
         let consumerID = try authenticate(snapshot)
         consumer = consumerID
-        let provider = identifier[0..<4].joined(separator: "/")
+        let rateLimit = snapshot.subsystems[keyHolder ?? consumerID]?.rateLimitPerSecond
+        if head.method == .GET, let metaservice = Metaservice(rawValue: identifier[4]), metaservice != .listClients {
+            serviceID = xRoadService!
+            // A metaservice counts against the consumer's rate as any call does.
+            try checkLimits(keyHolder ?? consumerID, rateLimit: rateLimit)
+            return try metaservice.answer(provider: provider, consumer: consumerID, query: query.dropFirst(), snapshot: snapshot)
+        }
         if let peerID = snapshot.members[identifier[0..<3].joined(separator: "/")]?.peerID {
-            return try routeToPeer(peerID, provider: provider, serviceCode: String(identifier[4]), consumerID: consumerID, snapshot)
+            return try routeToPeer(peerID, provider: provider, serviceCode: identifier[4], consumerID: consumerID, snapshot)
         }
         // The path is put in one form before the right is checked, and the provider is sent that form: nothing it
         // could read as outside the service's base path gets past (percent-encoded dot-segments, escaped slashes).
@@ -448,33 +436,26 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         } catch {
             throw GatewayError.badRequest(error.reason)
         }
-        guard let (service, remaining) = snapshot.service(provider: provider, code: String(identifier[4]), path: rest) else {
-            serviceID = provider + "/" + identifier[4]
-            throw GatewayError(status: .notFound, type: "Server.ServerProxy.UnknownService", message: "No service \(serviceID) is registered.")
+        guard let (service, remaining) = snapshot.service(provider: provider, code: identifier[4], path: rest) else {
+            serviceID = xRoadService!
+            throw GatewayError.unknownService(serviceID)
         }
         serviceID = service.id
-        guard service.enabled else {
-            throw GatewayError(
-                status: .serviceUnavailable, type: "Server.ServerProxy.ServiceDisabled", message: "The service \(service.id) is disabled.")
-        }
+        guard service.enabled else { throw GatewayError.serviceDisabled(xRoadService!) }
         let servicePath = "/" + remaining.joined(separator: "/")
         guard snapshot.allows(consumerID, service, method: head.method.rawValue, path: servicePath) else {
-            throw GatewayError(
-                status: .forbidden, type: "Server.ServerProxy.AccessDenied",
-                message: "\(consumerID) may not call \(head.method.rawValue) \(servicePath) on \(service.id).")
+            throw GatewayError.accessDenied(xRoadService!, consumer: consumerID, method: head.method.rawValue, path: servicePath)
         }
-        let rateLimit = snapshot.subsystems[consumerID]?.rateLimitPerSecond
-        try checkLimits(consumerID, rateLimit: rateLimit)
+        try checkLimits(keyHolder ?? consumerID, rateLimit: rateLimit)
         guard let origin = snapshot.origins[service.id] else {
-            throw GatewayError(
-                status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The service's upstream URL cannot be reached by this gateway."
-            )
+            throw GatewayError("Server.ServerProxy.ServiceMissingUrl", "Service address not specified for 'SERVICE:\(xRoadService!)'")
         }
+        // With no path of its own the call goes to the service's URL exactly, as X-Road's security server sends it.
         let route = Route(
             version: snapshot.version, method: head.method, path: path, client: head.first(name: "x-road-client") ?? "",
-            secret: credential() ?? "", consumerID: consumerID, service: service, origin: origin,
-            forwardPath: origin.basePath + (remaining.isEmpty ? "/" : servicePath), rateLimit: rateLimit)
-        if handler.presented == nil { handler.lastRoute = route }
+            secret: credential() ?? "", consumerID: consumerID, service: service, xRoadService: xRoadService!, origin: origin,
+            forwardPath: segments.count == 6 ? origin.servicePath : origin.basePath + servicePath, rateLimit: rateLimit)
+        if handler.presented == nil, keyHolder == consumerID { handler.lastRoute = route }
         take(route, query: query)
         return nil
     }
@@ -485,6 +466,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         serviceID = route.service.id
         origin = route.origin
         service = route.service
+        xRoadService = route.xRoadService
         timeoutMilliseconds = route.service.timeoutMilliseconds
         if route.service.logBodies { captured = BodyCapture(retentionDays: route.service.bodyRetentionDays) }
         forwardPath = route.forwardPath + query
@@ -497,14 +479,12 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     {
         serviceID = provider + "/" + serviceCode
         guard viaPeer == nil else {
-            throw GatewayError(
-                status: .notFound, type: "Server.ServerProxy.UnknownService", message: "No service \(serviceID) is registered on this hub.")
+            throw GatewayError.unknownService(serviceID)
         }
         guard let origin = snapshot.peerOrigins[peerID] else {
-            throw GatewayError(
-                status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The peer hub \(peerID) has no usable address.")
+            throw GatewayError("Server.ServerProxy.NetworkError", "The peer hub \(peerID) has no usable address.")
         }
-        try checkLimits(consumerID, rateLimit: snapshot.subsystems[consumerID]?.rateLimitPerSecond)
+        try checkLimits(keyHolder ?? consumerID, rateLimit: snapshot.subsystems[keyHolder ?? consumerID]?.rateLimitPerSecond)
         self.origin = origin
         timeoutMilliseconds = Self.peerTimeoutMilliseconds
         forwardPath = head.uri
@@ -517,69 +497,71 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     /// The consumer's rate limit, and the body's announced size.
     func checkLimits(_ consumerID: String, rateLimit: Int?) throws {
         if let limit = rateLimit, !handler.env.limiter.allow(consumerID, perSecond: limit) {
-            throw GatewayError(status: .tooManyRequests, type: "Client.RateLimited", message: "More than \(limit) calls a second.", retryAfter: 1)
+            throw GatewayError("Client.RateLimited", "More than \(limit) calls a second.", extensionStatus: .tooManyRequests, retryAfter: 1)
         }
-        if let length = head.lines.contentLength, length > handler.env.maxBodyBytes {
-            throw GatewayError(
-                status: .payloadTooLarge, type: "Client.PayloadTooLarge", message: "The body is larger than \(handler.env.maxBodyBytes) bytes.")
-        }
+        if let length = head.lines.contentLength, length > handler.env.maxBodyBytes { throw GatewayError.tooLarge(handler.env.maxBodyBytes) }
     }
 
-    /// The calling subsystem: named by `X-Road-Client`, proved by its key. A connection's last success is kept for
-    /// the same header, key and registry version: a client sends them call after call.
-    func authenticate(_ snapshot: RegistrySnapshot) throws -> String {
+    /// The client: named by `X-Road-Client`, proved by its key (or certificate). A connection's last success is kept
+    /// for the same header, key and registry version: a client sends them call after call. `clientRequired` false
+    /// lets the credential alone name it (`listClients`, which X-Road serves to a caller that names none).
+    func authenticate(_ snapshot: RegistrySnapshot, clientRequired: Bool = true) throws -> String {
         let clientHeader = head.first(name: "x-road-client")
         let secret = handler.presented == nil ? credential() : nil
         if let clientHeader, let secret, let known = handler.lastConsumer, known.version == snapshot.version, known.client == clientHeader,
             known.secret == secret
         {
+            keyHolder = known.keyHolder
             return known.consumerID
         }
+        if clientHeader == nil, !clientRequired, handler.presented == nil, let secret, let holder = snapshot.credentials[Tokens.digest(secret)] {
+            keyHolder = holder
+            return holder
+        }
         let consumerID = try authenticate(clientHeader: clientHeader, secret: secret, snapshot)
-        if let clientHeader, let secret { handler.lastConsumer = (snapshot.version, clientHeader, secret, consumerID) }
+        if let clientHeader, let secret, let keyHolder { handler.lastConsumer = (snapshot.version, clientHeader, secret, consumerID, keyHolder) }
         return consumerID
     }
 
     func authenticate(clientHeader: String?, secret: String?, _ snapshot: RegistrySnapshot) throws -> String {
-        guard let clientHeader, let client = ClientIdentifier(clientHeader),
-            client.subsystemCode != nil
-        else {
-            throw GatewayError.badRequest("The X-Road-Client header must name the calling subsystem: INSTANCE/CLASS/MEMBER/SUBSYSTEM.")
+        guard let clientHeader else { throw GatewayError.badRequest("The client identifier is missing: send X-Road-Client.") }
+        guard let client = ClientIdentifier(clientHeader) else {
+            throw GatewayError.badRequest("Invalid Client Id: X-Road-Client is INSTANCE/CLASS/MEMBER[/SUBSYSTEM], each part percent-encoded.")
         }
         if let presented = handler.presented {
             return try authenticate(certificate: presented.fingerprint, client: client, snapshot)
         }
-        guard let secret, let consumerID = snapshot.credentials[Tokens.digest(secret)] else {
-            throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "Present the subsystem's API key in X-Road-Client-Key.")
+        guard let secret, let holder = snapshot.credentials[Tokens.digest(secret)] else {
+            throw GatewayError("Client.Unauthorized", "Present the subsystem's API key in X-Road-Client-Key.")
         }
-        guard consumerID == client.description else {
-            throw GatewayError(status: .forbidden, type: "Client.WrongClient", message: "The key does not belong to \(client).")
-        }
-        return consumerID
+        return try proves(holder, client, snapshot)
+    }
+
+    /// The client a credential held by the subsystem `holder` proves: that subsystem, or the member it belongs to
+    /// (a member-level client, X-Road's 3-part `X-Road-Client`).
+    func proves(_ holder: String, _ client: ClientIdentifier, _ snapshot: RegistrySnapshot) throws -> String {
+        let proved = client.subsystemCode == nil ? snapshot.subsystems[holder]?.memberID == client.description : holder == client.description
+        guard proved else { throw GatewayError("Client.WrongClient", "The credential does not belong to \(client).") }
+        keyHolder = holder
+        return client.description
     }
 
     /// On the mutual-TLS port the certificate speaks: a peer hub's vouches for the consumer it names (which must be
     /// registered here as a member of that peer), a consumer's own is registered to its subsystem.
     func authenticate(certificate fingerprint: String?, client: ClientIdentifier, _ snapshot: RegistrySnapshot) throws -> String {
-        guard let fingerprint else {
-            throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "Present a client certificate.")
-        }
+        guard let fingerprint else { throw GatewayError("Client.Unauthorized", "Present a client certificate.") }
         if let peerID = snapshot.peerByFingerprint[fingerprint] {
             guard snapshot.members[client.member.description]?.peerID == peerID, snapshot.subsystems[client.description] != nil else {
-                throw GatewayError(
-                    status: .forbidden, type: "Client.WrongClient", message: "\(client) is not registered here as a member of the peer hub \(peerID)."
-                )
+                throw GatewayError("Client.WrongClient", "\(client) is not registered here as a member of the peer hub \(peerID).")
             }
             viaPeer = peerID
+            keyHolder = client.description
             return client.description
         }
-        guard let consumerID = snapshot.credentials[fingerprint] else {
-            throw GatewayError(status: .unauthorized, type: "Client.Unauthorized", message: "The client certificate is not registered with this hub.")
+        guard let holder = snapshot.credentials[fingerprint] else {
+            throw GatewayError("Client.Unauthorized", "The client certificate is not registered with this hub.")
         }
-        guard consumerID == client.description else {
-            throw GatewayError(status: .forbidden, type: "Client.WrongClient", message: "The certificate does not belong to \(client).")
-        }
-        return consumerID
+        return try proves(holder, client, snapshot)
     }
 
     func credential() -> String? {
@@ -610,7 +592,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                 self.attach(connection)
             case .failure:
                 self.fail(
-                    GatewayError(status: .badGateway, type: "Server.ServerProxy.NetworkError", message: "The service's provider cannot be reached."))
+                    GatewayError("Server.ServerProxy.NetworkError", "The service's provider cannot be reached."))
             }
         }
     }
@@ -638,34 +620,30 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         out.writeStaticString(" ")
         out.writeString(forwardPath)
         out.writeStaticString(" HTTP/1.1\r\n")
-        // The request hash covers the request line and the headers forwarded, `name: value` a line, names lowercased;
-        // made once, not again for a call sent a second time.
+        // The request hash covers the request's method and URI and the headers forwarded, a `name:value` line each,
+        // lines ended by CRLF, as X-Road's security server writes them; made once, not again for a call sent a second time.
         let hashing = !headersHashed
         var canonical: [UInt8] = []
-        /// A header's line in the hash: its name lowercased.
+        /// A header's line in the hash.
         func hashLine<Name: Sequence<UInt8>, Value: Sequence<UInt8>>(_ name: Name, _ value: Value) {
             guard hashing else { return }
-            canonical += name.lazy.map(HeaderName.lower)
+            canonical += name
             canonical.append(UInt8(ascii: ":"))
-            canonical.append(UInt8(ascii: " "))
             canonical += value
-            canonical.append(UInt8(ascii: "\n"))
+            canonical += [13, 10]
         }
         if hashing {
-            canonical.reserveCapacity(head.bytes.readableBytes + 128)
+            canonical.reserveCapacity(head.bytes.readableBytes + 160)
             canonical += head.method.rawValue.utf8
-            canonical.append(UInt8(ascii: " "))
-            canonical += forwardPath.utf8
-            canonical.append(UInt8(ascii: "\n"))
+            canonical += [13, 10]
+            canonical += head.uri.utf8
+            canonical += [13, 10]
         }
         head.bytes.withUnsafeReadableBytes { raw in
             let connectionTokens = head.lines.connectionTokens(raw)
             for field in head.lines.fields
             where !HopByHop.contains(raw, field.nameStart, field.nameLength, connectionTokens) && !Self.isCredential(raw, field)
-                && !HeaderName.equals(raw, field.nameStart, field.nameLength, "host")
-                && !HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-id")
-                && !HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-client")
-                && !HeaderName.isUnderscoredXRoad(raw, field.nameStart, field.nameLength)
+                && !Self.isReplaced(raw, field)
             {
                 HeaderLines.write(raw, field, to: &out)
                 hashLine(
@@ -673,12 +651,13 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             }
         }
         HTTPWire.writeHeader("Host", origin.hostHeader, to: &out)
-        hashLine("Host".utf8, origin.hostHeader.utf8)
         HTTPWire.writeHeader("X-Road-Id", messageID, to: &out)
-        hashLine("X-Road-Id".utf8, messageID.utf8)
+        hashLine("x-road-id".utf8, messageID.utf8)
+        HTTPWire.writeHeader("X-Road-Request-Id", requestID, to: &out)
+        hashLine("x-road-request-id".utf8, requestID.utf8)
         // The provider hears of exactly one client: the one this gateway authenticated.
         HTTPWire.writeHeader("X-Road-Client", consumer, to: &out)
-        hashLine("X-Road-Client".utf8, consumer.utf8)
+        hashLine("x-road-client".utf8, consumer.utf8)
         if case .chunked = requestFraming { HTTPWire.writeHeader("Transfer-Encoding", "chunked", to: &out) }
         out.writeStaticString("\r\n")
         if hashing { headersHash512.update(data: canonical) }
@@ -719,9 +698,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             return
         }
         if requestBytes > handler.env.maxBodyBytes {
-            fail(
-                GatewayError(
-                    status: .payloadTooLarge, type: "Client.PayloadTooLarge", message: "The body is larger than \(handler.env.maxBodyBytes) bytes."))
+            fail(GatewayError.tooLarge(handler.env.maxBodyBytes))
             return
         }
         if requestHash == nil {
@@ -772,21 +749,18 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
 
     func expired() { timeoutFired() }
 
-    /// base64(SHA512(SHA512(headers) + SHA512(body))), as X-Road's message protocol for REST defines the request
-    /// hash; the headers are the forwarded request line and headers, one `name: value` a line.
+    /// `X-Road-Request-Hash` as PR-REST §4.3 defines it: base64(SHA512(SHA512(headers) + SHA512(body))), or
+    /// base64(SHA512(headers)) when there is no body; the headers as `forward()` lists them.
     var requestHashHeader: String {
+        let headers = headersHash512.finalize()
+        guard let bodyHash512 else { return Data(headers).base64EncodedString() }
         var outer = SHA512()
-        headersHash512.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        if let bodyHash512 {
-            bodyHash512.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
-        } else {
-            Self.emptySHA512.withUnsafeBytes { outer.update(bufferPointer: $0) }
-        }
+        headers.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        bodyHash512.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
         return Data(outer.finalize()).base64EncodedString()
     }
 
-    /// The digests of an empty body.
-    static let emptySHA512 = Array(SHA512.hash(data: [UInt8]()))
+    /// The digest of an empty body.
     static let emptySHA256 = Hex.string(SHA256.hash(data: [UInt8]()))
 
     // MARK: Response side
@@ -816,13 +790,17 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             keep: { raw, field in
                 !HopByHop.contains(raw, field.nameStart, field.nameLength, connectionTokens)
                     && (length != nil || !HeaderName.equals(raw, field.nameStart, field.nameLength, "content-length"))
+                    // `Server` and `User-Agent` tell of the provider's host (PR-REST §4.3, filtered both ways).
+                    && !HeaderName.equals(raw, field.nameStart, field.nameLength, "server")
+                    && !HeaderName.equals(raw, field.nameStart, field.nameLength, "user-agent")
                     && (!HeaderName.hasPrefix(raw, field.nameStart, field.nameLength, "x-road-")
                         || (fromPeer && HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-error")))
             },
             adding: { out in
                 HTTPWire.writeHeader("X-Road-Id", messageID, to: &out)
                 HTTPWire.writeHeader("X-Road-Client", consumer, to: &out)
-                HTTPWire.writeHeader("X-Road-Service", serviceID, to: &out)
+                HTTPWire.writeHeader("X-Road-Service", xRoadService ?? serviceID, to: &out)
+                HTTPWire.writeHeader("X-Road-Request-Id", requestID, to: &out)
                 if requestEnded { HTTPWire.writeHeader("X-Road-Request-Hash", requestHashHeader, to: &out) }
                 if case .chunked = framing { HTTPWire.writeHeader("Transfer-Encoding", "chunked", to: &out) }
                 if !keepAlive { HTTPWire.writeHeader("Connection", "close", to: &out) }
@@ -913,13 +891,9 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             connect(fresh: true)
         case .connecting, .forwarding:
             if timedOut {
-                fail(
-                    GatewayError(status: .gatewayTimeout, type: "Server.ServerProxy.ServiceTimeout", message: "The provider did not answer in time."))
+                fail(GatewayError("Server.ServerProxy.IOError", "The provider did not answer in time."))
             } else {
-                fail(
-                    GatewayError(
-                        status: .badGateway, type: "Server.ServerProxy.ServiceFailed",
-                        message: "The provider closed the connection without an answer."))
+                fail(GatewayError("Server.ServerProxy.ServiceFailed", "The provider closed the connection without an answer."))
             }
         case .responding where answerRead:
             // An answer that ran to the close is whole: it is being committed.
@@ -941,9 +915,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         switch phase {
         case .connecting:
             timedOut = true
-            fail(
-                GatewayError(
-                    status: .gatewayTimeout, type: "Server.ServerProxy.ServiceTimeout", message: "The provider could not be reached in time."))
+            fail(GatewayError("Server.ServerProxy.NetworkError", "The provider could not be reached in time."))
         case .forwarding:
             timedOut = true
             upstream?.0.close(promise: nil)
@@ -959,9 +931,9 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             channel.close(promise: nil)
             upstream = nil
         }
-        let local = LocalAnswer(error, messageID: messageID)
+        let local = LocalAnswer(error, accept: accept)
         phase = .answering(local)
-        if requestEnded || error.status == .payloadTooLarge {
+        if requestEnded || error.extensionStatus == .payloadTooLarge {
             if !requestEnded { keepAlive = false }
             answer(local)
         } else {
@@ -979,7 +951,10 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         let send: (Bool) -> Void = { [weak self] committed in
             guard let self else { return }
             let keepAlive = self.keepAlive && committed && self.requestEnded
-            let head = local.head(version: self.head.version, messageID: self.messageID, keepAlive: keepAlive)
+            let ids = ResponseIDs(
+                messageID: self.messageID, requestID: self.requestID, client: local.errorType == nil ? self.consumer : nil,
+                service: local.errorType == nil ? self.xRoadService : nil)
+            let head = local.head(version: self.head.version, ids: ids, keepAlive: keepAlive)
             self.handler.writeHead(HTTPWire.responseHead(head, allocator: self.handler.allocator), framing: .asGiven)
             self.handler.writeBody(ByteBuffer(bytes: local.body), flush: false)
             self.handler.writeEnd()
@@ -1012,6 +987,19 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         upstream?.0.close(promise: nil)
         upstream = nil
         phase = .done
+    }
+
+    /// Headers the gateway sets itself or drops (PR-REST §4.3): `Host` and `User-Agent`, which tell of the client's
+    /// host; the ids it sets (`X-Road-Id`, `X-Road-Request-Id`, `X-Road-Client`) and the hash it makes; X-Road names
+    /// with underscores, which some servers read as the real ones.
+    static func isReplaced(_ raw: UnsafeRawBufferPointer, _ field: HeaderLines.Field) -> Bool {
+        let start = field.nameStart
+        let length = field.nameLength
+        return HeaderName.equals(raw, start, length, "host") || HeaderName.equals(raw, start, length, "user-agent")
+            || (HeaderName.hasPrefix(raw, start, length, "x-road-")
+                && (HeaderName.equals(raw, start, length, "x-road-id") || HeaderName.equals(raw, start, length, "x-road-client")
+                    || HeaderName.equals(raw, start, length, "x-road-request-id") || HeaderName.equals(raw, start, length, "x-road-request-hash")))
+            || HeaderName.isUnderscoredXRoad(raw, start, length)
     }
 
     /// The consumer's credentials for the hub stay at the hub.

@@ -274,6 +274,13 @@ struct RequestHead: ReadableHead {
     /// The first value of the header `name` (lowercase).
     func first(name: String) -> String? { bytes.withUnsafeReadableBytes { lines.first($0, name: name) } }
 
+    /// The value of the last line that carries `name`: X-Road reads a header sent twice by its last line.
+    func last(name: String) -> String? {
+        bytes.withUnsafeReadableBytes { raw in
+            lines.fields.last { HeaderName.equals(raw, $0.nameStart, $0.nameLength, name) }.map { HeaderLines.value(raw, $0) }
+        }
+    }
+
     func contains(name: String) -> Bool {
         bytes.withUnsafeReadableBytes { raw in lines.fields.contains { HeaderName.equals(raw, $0.nameStart, $0.nameLength, name) } }
     }

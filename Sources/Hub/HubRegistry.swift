@@ -116,8 +116,8 @@ public struct HubRegistry: Sendable {
         var validator = Validator()
         let code = input.serviceCode ?? ""
         validator.check(
-            IdentifierPart.isValid(code), "serviceCode", vi: "Mã dịch vụ chỉ dùng chữ, số, dấu chấm, gạch ngang, gạch dưới.",
-            en: "Service codes use letters, digits, dot, dash or underscore only.")
+            IdentifierPart.isValid(code), "serviceCode", vi: "Mã dịch vụ chỉ dùng chữ, số và các dấu ' ( ) + , - . = (như X-Road).",
+            en: "Service codes use letters, digits and ' ( ) + , - . = only (as X-Road's identifiers do).")
         if let version = input.version {
             validator.check(IdentifierPart.isValid(version), "version", vi: "Phiên bản không hợp lệ.", en: "Invalid version.")
         }
@@ -134,8 +134,14 @@ public struct HubRegistry: Sendable {
             actor, action: "hub.service.create", targetType: "hub_service", targetID: created.id, agencyID: owner.agencyID,
             before: Optional<HubService>.none, after: created
         ) { db in
-            guard try await db.raw("SELECT id FROM hub_services WHERE id = \(bind: created.id)").first() == nil else {
-                throw AppError(.conflict, vi: "Dịch vụ \(created.id) đã có.", en: "The service \(created.id) already exists.")
+            // X-Road's REST protocol names a service by its code alone: a second version of a code could not be called.
+            guard
+                try await db.raw(
+                    "SELECT id FROM hub_services WHERE subsystem_id = \(bind: subsystemID) AND service_code = \(bind: code)"
+                ).first() == nil
+            else {
+                throw AppError(
+                    .conflict, vi: "Hệ thống đã có dịch vụ mã \(code).", en: "The subsystem already has a service with the code \(code).")
             }
             try await db.raw(
                 """
@@ -455,8 +461,8 @@ extension Validator {
     /// A part of an X-Road identifier (instance, class, member, subsystem, peer id).
     mutating func checkIdentifierPart(_ value: String, _ field: String) {
         check(
-            IdentifierPart.isValid(value), field, vi: "Chỉ dùng chữ, số, dấu chấm, gạch ngang, gạch dưới.",
-            en: "Use letters, digits, dot, dash or underscore only.")
+            IdentifierPart.isValid(value), field, vi: "Chỉ dùng chữ, số và các dấu ' ( ) + , - . = (như X-Road).",
+            en: "Use letters, digits and ' ( ) + , - . = only (as X-Road's identifiers do).")
     }
 
     /// A display name of 2 to 300 characters; returns it trimmed.

@@ -1,11 +1,13 @@
 import Foundation
 import ProvinceCore
 
-/// The parts of X-Road identifiers: letters, digits, `.`, `-` and `_`, 1 to 255 characters. X-Road forbids
-/// `/`, `:`, `;`, `\` and `%` in identifiers; this platform keeps to a plain set that needs no escaping in URLs.
+/// The parts of X-Road identifiers (instance, member class and code, subsystem, service code, peer id).
 public enum IdentifierPart {
+    /// Whether `text` may name something new in the registry: 1 to 255 of the characters X-Road's identifiers may
+    /// have (PR-REST §4.8: letters, digits and `'()+,-.=?`), without `?`, which would begin a URL's query; never `.` or
+    /// `..` alone, which a path would read as a dot-segment.
     public static func isValid(_ text: Substring) -> Bool {
-        // Byte by byte: every allowed character is one ASCII byte, and this runs several times on every call.
+        // Byte by byte: every allowed character is one ASCII byte.
         (1...255).contains(text.utf8.count) && text.utf8.allSatisfy(isAllowed) && text != "." && text != ".."
     }
 
@@ -13,7 +15,8 @@ public enum IdentifierPart {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             true
-        case UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"):
+        case UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: "-"),
+            UInt8(ascii: "."), UInt8(ascii: "="):
             true
         default:
             false
@@ -21,6 +24,55 @@ public enum IdentifierPart {
     }
 
     public static func isValid(_ text: String) -> Bool { isValid(Substring(text)) }
+
+    /// One part of an identifier as a URL or an X-Road header carries it, percent-decoded as X-Road's security server
+    /// decodes it (each part on its own, PR-REST §4.2); nil when it is empty, has a character a URL segment may not carry
+    /// unescaped, an escape cut short or not hex, bytes that are not UTF-8, a `/` (which would join two parts), or is
+    /// `.` or `..` alone.
+    public static func decoded(_ raw: Substring) -> String? {
+        let bytes = raw.utf8
+        guard !bytes.isEmpty else { return nil }
+        if bytes.allSatisfy(isUnescaped) { return raw == "." || raw == ".." ? nil : String(raw) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "%") else {
+                guard isUnescaped(byte) else { return nil }
+                out.append(byte)
+                index = bytes.index(after: index)
+                continue
+            }
+            let high = bytes.index(after: index)
+            guard high < bytes.endIndex, bytes.index(after: high) < bytes.endIndex, let first = hexValue(bytes[high]),
+                let second = hexValue(bytes[bytes.index(after: high)])
+            else { return nil }
+            out.append(first << 4 | second)
+            index = bytes.index(high, offsetBy: 2)
+        }
+        guard let text = String(validating: out, as: UTF8.self), !text.contains("/"), text != ".", text != ".." else { return nil }
+        return text
+    }
+
+    /// What a URL's path segment carries unescaped (RFC 3986 `pchar` without `%`).
+    static func isUnescaped(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "-._~!$&'()*+,;=:@".utf8.contains(byte)
+        }
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
 }
 
 /// A member or a subsystem: `{instance}/{memberClass}/{memberCode}[/{subsystemCode}]`.
@@ -37,10 +89,13 @@ public struct ClientIdentifier: Sendable, Hashable, Codable, CustomStringConvert
         self.subsystemCode = subsystemCode
     }
 
-    /// Parses `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`, as the `X-Road-Client` header carries it.
+    /// Parses `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`, as the `X-Road-Client` header carries it: each part
+    /// percent-decoded on its own.
     public init?(_ text: String) {
-        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }
-        guard (3...4).contains(parts.count), parts.allSatisfy(IdentifierPart.isValid) else { return nil }
+        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).compactMap {
+            IdentifierPart.decoded(Substring($0))
+        }
+        guard (3...4).contains(parts.count), parts.count == text.utf8.count(where: { $0 == UInt8(ascii: "/") }) + 1 else { return nil }
         self.init(
             instance: String(parts[0]), memberClass: String(parts[1]), memberCode: String(parts[2]),
             subsystemCode: parts.count == 4 ? String(parts[3]) : nil)

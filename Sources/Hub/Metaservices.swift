@@ -1,76 +1,126 @@
 import Foundation
+import ProvinceCore
 
-/// X-Road's metaservices for REST, answered by the gateway from its registry snapshot:
-/// `GET /r1/{instance}/listClients`, and on a provider subsystem `listMethods`, `allowedMethods` and
-/// `getOpenAPI?serviceCode=`. JSON in the shapes of X-Road's service metadata protocol for REST.
+/// X-Road's metaservices for REST, answered by the gateway from its registry snapshot: `GET /listClients` (PR-META
+/// §2, JSON or XML by `Accept`), and on a provider subsystem `listMethods`, `allowedMethods` and
+/// `getOpenAPI?serviceCode=` (PR-MREST), in the shapes and with the error messages of X-Road's security server.
 enum Metaservice: String {
     case listClients, listMethods, allowedMethods, getOpenAPI
 
-    /// The metaservice a call names, if any: `segments` are the path's parts after `r1`.
-    static func named(in segments: [Substring]) -> (Metaservice, provider: String?)? {
-        if segments.count == 2, segments[1] == "listClients" { return (.listClients, nil) }
-        guard segments.count == 5, let service = Metaservice(rawValue: String(segments[4])), service != .listClients else { return nil }
-        return (service, segments[0..<4].joined(separator: "/"))
+    /// A query parameter as X-Road's security server reads it: form-decoded, the name matched without regard to
+    /// case, the last occurrence winning.
+    static func parameter(_ name: String, in query: Substring) -> String? {
+        var found: String?
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = formDecoded(parts[0]), key.lowercased() == name.lowercased() else { continue }
+            found = parts.count > 1 ? formDecoded(parts[1]) ?? "" : ""
+        }
+        return found
     }
 
-    /// The answer: status and JSON (or the OpenAPI document as it was uploaded).
-    func answer(provider: String?, instance: String, consumer: String, query: Substring, snapshot: RegistrySnapshot) -> (Int, Data) {
+    static func formDecoded(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+
+    /// Every member and subsystem of `instance` (PR-META §2): JSON when an `Accept` item is `application/json`,
+    /// otherwise `text/xml` with the `clientList` element of PR-META's Annex A.
+    static func listClients(instance: String, accept: String?, snapshot: RegistrySnapshot) -> LocalAnswer {
+        var entries: [(member: HubMember, subsystem: HubSubsystem?)] = []
+        for member in snapshot.members.values.sorted(by: { $0.id < $1.id }) where member.instance == instance {
+            entries.append((member, nil))
+            for subsystem in snapshot.subsystems.values.sorted(by: { $0.id < $1.id }) where subsystem.memberID == member.id {
+                entries.append((member, subsystem))
+            }
+        }
+        let wantsJSON = (accept ?? "").split(separator: ",").contains {
+            $0.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+        }
+        if wantsJSON {
+            let members = entries.map { member, subsystem -> [String: Any] in
+                var id: [String: Any] = [
+                    "xroad_instance": member.instance, "member_class": member.memberClass, "member_code": member.memberCode,
+                    "object_type": subsystem == nil ? "MEMBER" : "SUBSYSTEM",
+                ]
+                var entry: [String: Any] = ["name": member.name]
+                if let subsystem {
+                    id["subsystem_code"] = subsystem.subsystemCode
+                    entry["subsystem_name"] = subsystem.name
+                }
+                entry["id"] = id
+                return entry
+            }
+            return LocalAnswer(body: json(["member": members]), contentType: "application/json; charset=utf-8")
+        }
+        var xml = """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>\
+            <ns2:clientList xmlns:ns1="http://x-road.eu/xsd/identifiers" xmlns:ns2="http://x-road.eu/xsd/xroad.xsd">
+            """
+        for (member, subsystem) in entries {
+            xml += "<ns2:member><ns2:id ns1:objectType=\"\(subsystem == nil ? "MEMBER" : "SUBSYSTEM")\">"
+            xml += "<ns1:xRoadInstance>\(XMLText.escaped(member.instance))</ns1:xRoadInstance>"
+            xml += "<ns1:memberClass>\(XMLText.escaped(member.memberClass))</ns1:memberClass>"
+            xml += "<ns1:memberCode>\(XMLText.escaped(member.memberCode))</ns1:memberCode>"
+            if let subsystem { xml += "<ns1:subsystemCode>\(XMLText.escaped(subsystem.subsystemCode))</ns1:subsystemCode>" }
+            xml += "</ns2:id><ns2:name>\(XMLText.escaped(member.name))</ns2:name>"
+            if let subsystem { xml += "<ns2:subsystemName>\(XMLText.escaped(subsystem.name))</ns2:subsystemName>" }
+            xml += "</ns2:member>"
+        }
+        xml += "</ns2:clientList>"
+        return LocalAnswer(body: Data(xml.utf8), contentType: "text/xml; charset=UTF-8")
+    }
+
+    /// The answer of `listMethods`, `allowedMethods` or `getOpenAPI` on `provider`; throws the error X-Road's
+    /// security server gives.
+    func answer(provider: String, consumer: String, query: Substring, snapshot: RegistrySnapshot) throws -> LocalAnswer {
+        guard snapshot.subsystems[provider] != nil else {
+            throw GatewayError("Server.ClientProxy.UnknownMember", "Could not find addresses for service provider \"SUBSYSTEM:\(provider)\"")
+        }
+        let services = (snapshot.services[provider] ?? [:]).values.flatMap { $0 }.filter(\.enabled).sorted { $0.id < $1.id }
         switch self {
         case .listClients:
-            var clients: [[String: Any]] = []
-            for member in snapshot.members.values.sorted(by: { $0.id < $1.id }) where member.instance == instance {
-                clients.append([
-                    "id": [
-                        "xroad_instance": member.instance, "member_class": member.memberClass, "member_code": member.memberCode,
-                        "object_type": "MEMBER",
-                    ],
-                    "name": member.name,
-                ])
-                for subsystem in snapshot.subsystems.values.sorted(by: { $0.id < $1.id }) where subsystem.memberID == member.id {
-                    clients.append([
-                        "id": [
-                            "xroad_instance": member.instance, "member_class": member.memberClass, "member_code": member.memberCode,
-                            "subsystem_code": subsystem.subsystemCode, "object_type": "SUBSYSTEM",
-                        ],
-                        "name": subsystem.name,
-                    ])
-                }
-            }
-            return (200, Self.json(["member": clients]))
+            return Self.listClients(instance: String(provider.prefix { $0 != "/" }), accept: nil, snapshot: snapshot)
         case .listMethods, .allowedMethods:
-            guard let provider, snapshot.subsystems[provider] != nil else {
-                return (404, Self.json(["type": "Server.ServerProxy.UnknownClient", "detail": "No subsystem \(provider ?? "") is registered."]))
-            }
-            let services = (snapshot.services[provider] ?? [:]).values.flatMap { $0 }.filter(\.enabled).sorted { $0.id < $1.id }
-            let listed =
-                self == .listMethods
-                ? services
-                : services.filter { service in
-                    (snapshot.rights[service.id] ?? []).contains { snapshot.grants($0, to: consumer) }
-                }
             let parts = provider.split(separator: "/").map(String.init)
-            return (
-                200,
-                Self.json([
-                    "service": listed.map { service -> [String: Any] in
-                        var entry: [String: Any] = [
-                            "xroad_instance": parts[0], "member_class": parts[1], "member_code": parts[2], "subsystem_code": parts[3],
-                            "service_code": service.serviceCode, "object_type": "SERVICE", "service_type": "REST",
-                        ]
-                        if let version = service.version { entry["service_version"] = version }
-                        return entry
+            var listed: [[String: Any]] = []
+            for service in services {
+                // The service's endpoints, as X-Road lists them: a path parameter as `*`.
+                var endpoints = snapshot.endpoints[service.id] ?? []
+                if self == .allowedMethods {
+                    let rights = (snapshot.rights[service.id] ?? []).filter { snapshot.grants($0, to: consumer) }
+                    guard !rights.isEmpty else { continue }
+                    if !rights.contains(where: { $0.endpoint == nil }) {
+                        endpoints = endpoints.filter { endpoint in
+                            rights.contains { $0.endpoint?.matches(method: endpoint.method, path: endpoint.path) ?? false }
+                        }
                     }
+                }
+                listed.append([
+                    "member_class": parts[1], "member_code": parts[2], "object_type": "SERVICE", "service_code": service.serviceCode,
+                    "service_type": snapshot.openAPI[service.id] == nil ? "REST" : "OPENAPI", "subsystem_code": parts[3],
+                    "xroad_instance": parts[0],
+                    "endpoint_list": endpoints.map { ["method": $0.method, "path": Self.glob($0.path)] },
                 ])
-            )
-        case .getOpenAPI:
-            let code = URLComponents(string: "http://x/?" + query)?.queryItems?.first { $0.name == "serviceCode" }?.value
-            guard let provider, let code, let service = snapshot.services[provider]?[code]?.first(where: \.enabled),
-                let document = snapshot.openAPI[service.id]
-            else {
-                return (404, Self.json(["type": "Server.ServerProxy.UnknownService", "detail": "No OpenAPI description for that serviceCode."]))
             }
-            return (200, Self.anonymised(document))
+            return LocalAnswer(body: Self.json(["service": listed]), contentType: "application/json")
+        case .getOpenAPI:
+            guard let code = Self.parameter("serviceCode", in: query), !code.isEmpty else {
+                throw GatewayError("Server.ServerProxy.InvalidRequest", "Missing serviceCode in message body")
+            }
+            guard let service = services.first(where: { $0.serviceCode == code }) else {
+                throw GatewayError("Server.ServerProxy.InternalError", "Service not found: SERVICE:\(provider)/\(code)")
+            }
+            guard let document = snapshot.openAPI[service.id] else {
+                throw GatewayError("Server.ServerProxy.InternalError", "Invalid service type: REST")
+            }
+            return LocalAnswer(body: Self.anonymised(document), contentType: "application/json")
         }
+    }
+
+    /// An endpoint's path as X-Road lists it: each `{parameter}` segment as `*`.
+    static func glob(_ template: String) -> String {
+        template.split(separator: "/", omittingEmptySubsequences: false).map { $0.hasPrefix("{") && $0.hasSuffix("}") ? "*" : String($0) }
+            .joined(separator: "/")
     }
 
     /// The description without the provider's own address: every `servers` list (the document's, a path's, an

@@ -32,18 +32,20 @@ public struct RegistrySnapshot: Sendable {
     var peerByFingerprint: [String: String] = [:]
     /// Peer hub id → its mutual-TLS gateway.
     var peerOrigins: [String: Origin] = [:]
+    /// The hub's own X-Road instance: the one most of its own (not a peer's) members belong to; `VN` when there are none.
+    public var localInstance = "VN"
 
     public static let empty = RegistrySnapshot(version: -1, subsystems: [:], services: [:], rights: [:], endpoints: [:], credentials: [:])
 
-    /// Finds the service a call names: `code` with the version given by the path's first segment when one is
-    /// registered so, else the unversioned (or only) service of that code. Returns the service and the rest of the path.
+    /// Finds the service a call names. X-Road's REST protocol has no service version: the code alone names the
+    /// service and the whole path goes to it. Only a registry made before that rule, holding several versions of one
+    /// code and none without, still picks the version by the path's first segment. Returns the service and its path.
     public func service(provider: String, code: String, path: [Substring]) -> (HubService, [Substring])? {
         guard let candidates = services[provider]?[code], !candidates.isEmpty else { return nil }
-        if let first = path.first, let versioned = candidates.first(where: { $0.version == String(first) }) {
-            return (versioned, Array(path.dropFirst()))
-        }
         if let plain = candidates.first(where: { $0.version == nil }) { return (plain, path) }
-        return candidates.count == 1 ? (candidates[0], path) : nil
+        if candidates.count == 1 { return (candidates[0], path) }
+        guard let first = path.first, let versioned = candidates.first(where: { $0.version == String(first) }) else { return nil }
+        return (versioned, Array(path.dropFirst()))
     }
 
     /// Whether `consumer` may call `method path` on `service`.
@@ -95,6 +97,10 @@ public struct RegistrySnapshot: Sendable {
                 snapshot.peers[peer.id] = peer
                 snapshot.peerByFingerprint[peer.fingerprint] = peer.id
                 snapshot.peerOrigins[peer.id] = Origin(peer: peer)
+            }
+            let ownInstances = Dictionary(grouping: snapshot.members.values.filter { $0.peerID == nil }, by: \.instance)
+            if let (instance, _) = ownInstances.max(by: { ($0.value.count, $1.key) < ($1.value.count, $0.key) }) {
+                snapshot.localInstance = instance
             }
             for row in try await db.raw("SELECT subsystem_id, secret_digest FROM hub_credentials WHERE revoked_at IS NULL").all() {
                 snapshot.credentials[try row.string("secret_digest")] = try row.string("subsystem_id")

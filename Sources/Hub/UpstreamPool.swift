@@ -18,6 +18,8 @@ struct Origin: Hashable, Sendable {
     var port: Int
     /// The path the service's base URL adds in front of every call.
     var basePath: String
+    /// Where a call with no path of its own goes: the service URL's path exactly (X-Road calls the service URL as given).
+    var servicePath: String
     var security: Security
 
     init?(_ url: String) {
@@ -26,6 +28,7 @@ struct Origin: Hashable, Sendable {
         security = components.scheme == "https" ? .verified : .plain
         port = components.port ?? (security == .plain ? 80 : 443)
         basePath = components.path.hasSuffix("/") ? String(components.path.dropLast()) : components.path
+        servicePath = components.path.isEmpty ? "/" : components.path
         hostHeader = port == (security == .plain ? 80 : 443) ? host : "\(host):\(port)"
     }
 

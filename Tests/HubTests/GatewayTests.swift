@@ -198,19 +198,27 @@ import Testing
             let actor = Actor(system: "test")
             // Disabled until enabled; then denied until granted.
             var reply = try await Self.call(fixture, "\(Self.path)/echo/a", key: fixture.consumerKey)
-            #expect(reply.head.status.code == 503)
-            // A message id the gateway gives is a time-ordered (version 7) UUID, lowercase, its first 48 bits the time.
+            #expect(reply.head.status.code == 500)
+            #expect(reply.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.ServiceDisabled")
+            // A message id the gateway gives is X-Road's form, `{instance}-{UUID}`: here a time-ordered (version 7) UUID,
+            // lowercase, its first 48 bits the time.
             let given = try #require(reply.head.headerFields[HTTPField.Name("X-Road-Id")!])
-            #expect(UUID(uuidString: given) != nil && given == given.lowercased() && Array(given)[14] == "7")
-            let millisecondsHex = given.replacingOccurrences(of: "-", with: "").prefix(12)
+            #expect(given.hasPrefix("VN-"))
+            let uuid = String(given.dropFirst(3))
+            #expect(UUID(uuidString: uuid) != nil && uuid == uuid.lowercased() && Array(uuid)[14] == "7")
+            let millisecondsHex = uuid.replacingOccurrences(of: "-", with: "").prefix(12)
             let stamped = Double(UInt64(millisecondsHex, radix: 16) ?? 0) / 1000
             #expect(abs(stamped - Date().timeIntervalSince1970) < 60)
             _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
             try await fixture.gateway.reloadRegistry()
             reply = try await Self.call(fixture, "\(Self.path)/echo/a", key: fixture.consumerKey)
-            #expect(reply.head.status.code == 403)
+            #expect(reply.head.status.code == 500)
             #expect(reply.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.AccessDenied")
-            #expect(reply.head.headerFields[.contentType] == "application/problem+json")
+            #expect(reply.head.headerFields[.contentType] == "application/json;charset=utf-8")
+            let denial = Self.json(reply)
+            #expect(denial["type"] as? String == "Server.ServerProxy.AccessDenied")
+            #expect((denial["message"] as? String)?.hasPrefix("Request is not allowed: SERVICE:VN/GOV/000.00.02.H38/DATA/echo") == true)
+            #expect(UUID(uuidString: denial["detail"] as? String ?? "") != nil)
             _ = try await fixture.registry.grant(consumerID: Self.consumer, serviceID: fixture.echo.id, endpoint: nil, by: actor)
             try await fixture.gateway.reloadRegistry()
 
@@ -253,7 +261,7 @@ import Testing
             // Every exchange with an identified consumer is in the chained log.
             try await fixture.gateway.journal.importPending()
             let records = try await MessageLog.records(limit: 100, in: fixture.database)
-            #expect(records.map(\.status) == [500, 200, 403, 503])
+            #expect(records.map(\.status) == [500, 200, 500, 500])
             let posted = try #require(records.first { $0.status == 200 })
             #expect(posted.messageID == messageID)
             #expect(posted.consumer == Self.consumer)
@@ -284,10 +292,10 @@ import Testing
                 ("/r1/VN/GOV", Self.consumer, fixture.consumerKey, 400, "Client.BadRequest"),
                 ("/r2/VN/GOV/000.00.02.H38/DATA/echo", Self.consumer, fixture.consumerKey, 400, "Client.BadRequest"),
                 (Self.path, "VN/GOV", fixture.consumerKey, 400, "Client.BadRequest"),
-                (Self.path, Self.consumer, nil, 401, "Client.Unauthorized"),
-                (Self.path, Self.consumer, "hub_wrong_key", 401, "Client.Unauthorized"),
-                (Self.path, Self.consumer, fixture.otherKey, 403, "Client.WrongClient"),
-                ("/r1/VN/GOV/000.00.02.H38/DATA/nothing", Self.consumer, fixture.consumerKey, 404, "Server.ServerProxy.UnknownService"),
+                (Self.path, Self.consumer, nil, 400, "Client.Unauthorized"),
+                (Self.path, Self.consumer, "hub_wrong_key", 400, "Client.Unauthorized"),
+                (Self.path, Self.consumer, fixture.otherKey, 400, "Client.WrongClient"),
+                ("/r1/VN/GOV/000.00.02.H38/DATA/nothing", Self.consumer, fixture.consumerKey, 500, "Server.ServerProxy.UnknownService"),
                 ("/r1/VN/GOV/000.00.02.H38/DATA/ec%ho", Self.consumer, fixture.consumerKey, 400, "Client.BadRequest"),
             ]
             for (path, client, key, status, type) in cases {
@@ -315,11 +323,12 @@ import Testing
             }
             try await fixture.gateway.reloadRegistry()
             let unreachable = try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/down/x", key: fixture.consumerKey)
-            #expect(unreachable.head.status.code == 502)
+            #expect(unreachable.head.status.code == 500)
+            #expect(unreachable.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.NetworkError")
             let started = ContinuousClock.now
             let hanging = try await Self.call(fixture, "\(Self.path)/hang", key: fixture.consumerKey)
-            #expect(hanging.head.status.code == 504)
-            #expect(hanging.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.ServiceTimeout")
+            #expect(hanging.head.status.code == 500)
+            #expect(hanging.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.IOError")
             #expect(ContinuousClock.now - started < .seconds(3))
             // The gateway stays healthy afterwards.
             let after = try await Self.call(fixture, "\(Self.path)/echo/ok", key: fixture.consumerKey)
@@ -337,9 +346,11 @@ import Testing
             try await fixture.gateway.reloadRegistry()
             #expect(try await Self.call(fixture, "\(Self.path)/echo/7", client: limited, key: fixture.otherKey).head.status.code == 200)
             #expect(
-                try await Self.call(fixture, "\(Self.path)/echo/7", method: .post, client: limited, key: fixture.otherKey).head.status.code == 403)
+                try await Self.call(fixture, "\(Self.path)/echo/7", method: .post, client: limited, key: fixture.otherKey).head.headerFields[
+                    HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.AccessDenied")
             let deeper = try await Self.call(fixture, "\(Self.path)/echo/7/8", client: limited, key: fixture.otherKey)
-            #expect(deeper.head.status.code == 403)
+            #expect(deeper.head.status.code == 500)
+            #expect(deeper.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.AccessDenied")
             // Two calls a second: of eight sent at once, most are refused with 429 and Retry-After.
             let replies = try await withThrowingTaskGroup(of: TestClient.Response.self) { group in
                 for _ in 0..<8 {
@@ -367,7 +378,8 @@ import Testing
             try await fixture.gateway.reloadRegistry()
             _ = hidden
 
-            let clients = Self.json(try await Self.call(fixture, "/r1/VN/listClients", key: fixture.consumerKey))
+            let clients = Self.json(
+                try await Self.call(fixture, "/listClients?xRoadInstance=VN", key: fixture.consumerKey, headers: [.accept: "application/json"]))
             let ids = (clients["member"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? [String: String] }
             #expect(ids.filter { $0["object_type"] == "SUBSYSTEM" }.compactMap { $0["subsystem_code"] }.sorted() == ["DATA", "LIMITED", "YTE"])
             #expect(ids.filter { $0["object_type"] == "MEMBER" }.count == 2)
@@ -381,9 +393,11 @@ import Testing
             #expect(document.head.status.code == 200)
             #expect(Self.json(document)["openapi"] as? String == "3.0.0")
             let missing = try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/DATA/getOpenAPI?serviceCode=other", key: fixture.consumerKey)
-            #expect(missing.head.status.code == 404)
-            #expect(try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/NONE/listMethods", key: fixture.consumerKey).head.status.code == 404)
-            #expect(try await Self.call(fixture, "/r1/VN/listClients", key: nil).head.status.code == 401)
+            #expect(missing.head.status.code == 500)
+            #expect(Self.json(missing)["message"] as? String == "Invalid service type: REST")
+            let nobody = try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/NONE/listMethods", key: fixture.consumerKey)
+            #expect(nobody.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ClientProxy.UnknownMember")
+            #expect(try await Self.call(fixture, "/listClients", key: nil).head.headerFields[HTTPField.Name("X-Road-Error")!] == "Client.Unauthorized")
             // Metaservice calls are exchanges too: they are logged.
             try await fixture.gateway.journal.importPending()
             let logged = try await MessageLog.records(limit: 20, in: fixture.database).map(\.service)
@@ -451,19 +465,21 @@ extension Data {
                 #expect(reply.head.status.code == 200)
             }
             #expect(try await GatewayTests.call(fixture, "\(GatewayTests.path)/fail", key: fixture.consumerKey).head.status.code == 500)
-            #expect(try await GatewayTests.call(fixture, "\(GatewayTests.path)/hang", key: fixture.consumerKey).head.status.code == 504)
+            #expect(
+                try await GatewayTests.call(fixture, "\(GatewayTests.path)/hang", key: fixture.consumerKey).head.headerFields[
+                    HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.IOError")
             let denial = try await GatewayTests.call(
                 fixture, "\(GatewayTests.path)/echo/x", client: "VN/GOV/000.00.07.H38/LIMITED", key: fixture.otherKey)
-            #expect(denial.head.status.code == 403)
+            #expect(denial.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.AccessDenied")
 
             let traffic = fixture.gateway.monitor.trafficReport()
             let echo = try #require(traffic.first { $0.service == fixture.echo.id && $0.consumer == GatewayTests.consumer })
             #expect(echo.calls == 7)
-            #expect(echo.errors == ["Provider.ServerError": 1, "Server.ServerProxy.ServiceTimeout": 1])
+            #expect(echo.errors == ["Provider.ServerError": 1, "Server.ServerProxy.IOError": 1])
             let p50 = try #require(echo.p50Milliseconds)
             let p99 = try #require(echo.p99Milliseconds)
             #expect(p50 > 0 && p50 < 500)
-            // The 504 waited out the 500 ms timeout: the slowest 1 % lies beyond it.
+            // The timeout waited out the 500 ms timeout: the slowest 1 % lies beyond it.
             #expect(p99 >= 500)
             let denied = try #require(traffic.first { $0.consumer == "VN/GOV/000.00.07.H38/LIMITED" })
             #expect(denied.errors == ["Server.ServerProxy.AccessDenied": 1])
@@ -477,7 +493,7 @@ extension Data {
 
             let metrics = fixture.gateway.monitor.prometheusText()
             #expect(metrics.contains("hub_calls_total{service=\"\(fixture.echo.id)\",consumer=\"\(GatewayTests.consumer)\"} 7"))
-            #expect(metrics.contains("kind=\"Server.ServerProxy.ServiceTimeout\"} 1"))
+            #expect(metrics.contains("kind=\"Server.ServerProxy.IOError\"} 1"))
             #expect(metrics.contains("hub_call_duration_seconds_count{service=\"\(fixture.echo.id)\",consumer=\"\(GatewayTests.consumer)\"} 7"))
             #expect(metrics.contains("hub_provider_up{service=\"\(closed.id)\"} 0"))
 
@@ -556,21 +572,24 @@ extension Data {
             _ = try await fixture.registry.createGroup(code: "so-nganh", name: "Các sở, ngành", by: actor)
             _ = try await fixture.registry.grant(consumerID: "group:so-nganh", serviceID: fixture.echo.id, endpoint: nil, by: actor)
             try await fixture.gateway.reloadRegistry()
-            let call = { try await GatewayTests.call(fixture, "\(GatewayTests.path)/echo/g", key: fixture.consumerKey).head.status.code }
-            #expect(try await call() == 403)
+            let call = {
+                let reply = try await GatewayTests.call(fixture, "\(GatewayTests.path)/echo/g", key: fixture.consumerKey)
+                return reply.head.headerFields[HTTPField.Name("X-Road-Error")!] ?? String(reply.head.status.code)
+            }
+            #expect(try await call() == "Server.ServerProxy.AccessDenied")
             _ = try await fixture.registry.setMembership(group: "so-nganh", subsystemID: GatewayTests.consumer, member: true, by: actor)
             try await fixture.gateway.reloadRegistry()
-            #expect(try await call() == 200)
+            #expect(try await call() == "200")
             // allowedMethods counts the group's rights too.
             let allowed = try await GatewayTests.call(fixture, "/r1/\(GatewayTests.provider)/allowedMethods", key: fixture.consumerKey)
             #expect(String(buffer: allowed.body ?? ByteBuffer()).contains("\"service_code\":\"echo\""))
             // Another subsystem, not in the group, stays out; leaving the group ends the right.
             let other = try await GatewayTests.call(
                 fixture, "\(GatewayTests.path)/echo/g", client: "VN/GOV/000.00.07.H38/LIMITED", key: fixture.otherKey)
-            #expect(other.head.status.code == 403)
+            #expect(other.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ServerProxy.AccessDenied")
             _ = try await fixture.registry.setMembership(group: "so-nganh", subsystemID: GatewayTests.consumer, member: false, by: actor)
             try await fixture.gateway.reloadRegistry()
-            #expect(try await call() == 403)
+            #expect(try await call() == "Server.ServerProxy.AccessDenied")
             #expect(try await fixture.registry.group("so-nganh").members.isEmpty)
         }
     }

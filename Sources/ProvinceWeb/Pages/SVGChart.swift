@@ -1,3 +1,5 @@
+import ProvinceCore
+
 /// Charts drawn on the server as SVG: pages need no JavaScript to show them.
 enum SVGChart {
     /// Horizontal bars, one a row, labelled with the name and the value (followed by `unit`).
@@ -22,17 +24,5 @@ enum SVGChart {
         return svg + "</svg>"
     }
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    static func escape(_ text: String) -> String { XMLText.escaped(text) }
 }
