@@ -19,10 +19,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 FIELDS = ["seq", "messageID", "consumer", "service", "method", "path", "status", "error", "requestBytes", "responseBytes",
           "requestSHA256", "responseSHA256", "receivedAt", "forwardedAt", "answeredAt", "prevHash"]
+# X-Road's fields, after the previous hash in every record that has a request id (all made since the log kept them).
+XROAD_FIELDS = ["requestID", "requestHash", "userID", "issue", "representedParty"]
 
 
 def record_hash(record):
-    values = [None if record.get(name) is None else str(record[name]) for name in FIELDS]
+    names = FIELDS + (XROAD_FIELDS if record.get("requestID") is not None else [])
+    values = [None if record.get(name) is None else str(record[name]) for name in names]
     # The hub's encoder writes the JSON array compactly and escapes "/" as "\/".
     canonical = json.dumps(values, ensure_ascii=False, separators=(",", ":")).replace("/", "\\/")
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -10,10 +10,13 @@ struct GatewayError: Error {
     /// The status of the hub's own extensions: 413 for a body too large, 429 past a rate. Nil for the protocol's.
     var extensionStatus: HTTPResponseStatus?
     var retryAfter: Int?
+    /// What the gateway's log adds to the message, not told to the client.
+    var note: String?
 
-    init(_ type: String, _ message: String, extensionStatus: HTTPResponseStatus? = nil, retryAfter: Int? = nil) {
+    init(_ type: String, _ message: String, extensionStatus: HTTPResponseStatus? = nil, retryAfter: Int? = nil, note: String? = nil) {
         self.type = type
         self.message = message
+        self.note = note
         self.extensionStatus = extensionStatus
         self.retryAfter = retryAfter
     }
@@ -29,8 +32,8 @@ struct GatewayError: Error {
         GatewayError("Server.ServerProxy.UnknownService", "Unknown service: SERVICE:\(serviceID)")
     }
 
-    static func accessDenied(_ serviceID: String, consumer: String, method: String, path: String) -> GatewayError {
-        GatewayError("Server.ServerProxy.AccessDenied", "Request is not allowed: SERVICE:\(serviceID) (\(consumer) may not call \(method) \(path))")
+    static func accessDenied(_ serviceID: String, note: String) -> GatewayError {
+        GatewayError("Server.ServerProxy.AccessDenied", "Request is not allowed: SERVICE:\(serviceID)", note: note)
     }
 
     static func serviceDisabled(_ serviceID: String) -> GatewayError {
@@ -51,7 +54,8 @@ struct LocalAnswer {
     var errorType: String?
     /// The error's `detail`: a fresh id the gateway's log line carries too, as X-Road's does.
     var detail: String?
-    var message: String?
+    /// The message and what the log adds to it.
+    var logMessage: String?
     var retryAfter: Int?
 
     /// The error in X-Road's body (`type`, `message`, `detail`), JSON unless `accept` asks for XML (PR-REST §4.6).
@@ -71,7 +75,7 @@ struct LocalAnswer {
         }
         errorType = error.type
         self.detail = detail
-        message = error.message
+        logMessage = error.note.map { "\(error.message) (\($0))" } ?? error.message
         retryAfter = error.retryAfter
     }
 
@@ -101,6 +105,7 @@ struct LocalAnswer {
     /// not HTTP and so had none.
     func head(version: HTTPVersion, ids: ResponseIDs?, keepAlive: Bool) -> HTTPResponseHead {
         var headers = HTTPHeaders()
+        headers.add(name: "Date", value: HTTPDate.now())
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.count))
         if let ids {
@@ -108,6 +113,7 @@ struct LocalAnswer {
             if let client = ids.client { headers.add(name: "X-Road-Client", value: client) }
             if let service = ids.service { headers.add(name: "X-Road-Service", value: service) }
             headers.add(name: "X-Road-Request-Id", value: ids.requestID)
+            if let hash = ids.requestHash { headers.add(name: "X-Road-Request-Hash", value: hash) }
         }
         if let errorType { headers.add(name: "X-Road-Error", value: errorType) }
         if let retryAfter { headers.add(name: "Retry-After", value: String(retryAfter)) }
@@ -122,6 +128,23 @@ struct ResponseIDs {
     var requestID: String
     var client: String?
     var service: String?
+    var requestHash: String?
+}
+
+/// The `Date` header's form (RFC 9110 IMF-fixdate), in UTC.
+enum HTTPDate {
+    static func now() -> String { string(Date()) }
+
+    static func string(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
 }
 
 /// Text as a JSON string literal.

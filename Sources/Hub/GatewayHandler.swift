@@ -249,6 +249,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     var xRoadService: String?
     /// The subsystem the credential proved: the consumer, or for a member-level client one of the member's subsystems.
     var keyHolder: String?
+    /// The `X-Road-Request-Hash` the answer carried, for the log.
+    var sentRequestHash: String?
     let receivedAt = Date()
     let started = NIODeadline.now()
     var forwardedAt: Date?
@@ -338,7 +340,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         } catch let error as GatewayError {
             outcome = .failure(error)
         } catch {
-            outcome = .failure(GatewayError("Server.ServerProxy.InternalError", "\(error)"))
+            outcome = .failure(GatewayError("Server.ClientProxy.InternalError", "\(error)"))
         }
         nameMessage()
         switch outcome {
@@ -395,22 +397,22 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         // Split on the bytes: splitting on Characters would find grapheme boundaries, on every call.
         let segments = path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { Substring($0) }.dropFirst()
         guard segments.first == "r1" else {
-            if let version = segments.first, version.first == "r", version.count > 1 {
-                throw GatewayError.badRequest("Unsupported protocol version \(version.dropFirst()): this hub speaks r1.")
+            // Worded as X-Road's security server words them.
+            if let version = segments.first, version.count == 2, version.first == "r", let digit = version.last, digit.isNumber {
+                throw GatewayError.badRequest("Unsupported protocol version \(digit)")
             }
-            throw GatewayError.badRequest("Calls have the form /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path].")
+            if let version = segments.first, version.first == "r", segments.count >= 6 {
+                throw GatewayError.badRequest("Invalid protocol version \(version)")
+            }
+            throw GatewayError.badRequest("Invalid request URI")
         }
-        guard segments.count >= 6 else {
-            throw GatewayError.badRequest(
-                "Invalid request URI: calls have the form /r1/{instance}/{memberClass}/{memberCode}/{subsystemCode}/{serviceCode}[/path].")
-        }
+        guard segments.count >= 6 else { throw GatewayError.badRequest("Invalid request URI") }
         // Each part of the service's id is percent-decoded on its own (PR-REST §4.2).
         var identifier: [String] = []
-        for part in segments.dropFirst().prefix(5) {
-            guard let decoded = IdentifierPart.decoded(part) else {
-                throw GatewayError.badRequest("Invalid identifier part '\(part)': a character a URL may not carry or a broken percent-encoding.")
-            }
-            identifier.append(decoded)
+        do {
+            for part in segments.dropFirst().prefix(5) { identifier.append(try IdentifierPart.decoding(part)) }
+        } catch {
+            throw GatewayError.badRequest(error.message)
         }
         instance = identifier[0]
         let provider = identifier[0..<4].joined(separator: "/")
@@ -419,14 +421,14 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         let consumerID = try authenticate(snapshot)
         consumer = consumerID
         let rateLimit = snapshot.subsystems[keyHolder ?? consumerID]?.rateLimitPerSecond
+        if let peerID = snapshot.members[identifier[0..<3].joined(separator: "/")]?.peerID {
+            return try routeToPeer(peerID, provider: provider, serviceCode: identifier[4], consumerID: consumerID, snapshot)
+        }
         if head.method == .GET, let metaservice = Metaservice(rawValue: identifier[4]), metaservice != .listClients {
             serviceID = xRoadService!
             // A metaservice counts against the consumer's rate as any call does.
             try checkLimits(keyHolder ?? consumerID, rateLimit: rateLimit)
             return try metaservice.answer(provider: provider, consumer: consumerID, query: query.dropFirst(), snapshot: snapshot)
-        }
-        if let peerID = snapshot.members[identifier[0..<3].joined(separator: "/")]?.peerID {
-            return try routeToPeer(peerID, provider: provider, serviceCode: identifier[4], consumerID: consumerID, snapshot)
         }
         // The path is put in one form before the right is checked, and the provider is sent that form: nothing it
         // could read as outside the service's base path gets past (percent-encoded dot-segments, escaped slashes).
@@ -444,7 +446,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         guard service.enabled else { throw GatewayError.serviceDisabled(xRoadService!) }
         let servicePath = "/" + remaining.joined(separator: "/")
         guard snapshot.allows(consumerID, service, method: head.method.rawValue, path: servicePath) else {
-            throw GatewayError.accessDenied(xRoadService!, consumer: consumerID, method: head.method.rawValue, path: servicePath)
+            throw GatewayError.accessDenied(xRoadService!, note: "\(consumerID) may not call \(head.method.rawValue) \(servicePath)")
         }
         try checkLimits(keyHolder ?? consumerID, rateLimit: rateLimit)
         guard let origin = snapshot.origins[service.id] else {
@@ -524,9 +526,17 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     }
 
     func authenticate(clientHeader: String?, secret: String?, _ snapshot: RegistrySnapshot) throws -> String {
-        guard let clientHeader else { throw GatewayError.badRequest("The client identifier is missing: send X-Road-Client.") }
-        guard let client = ClientIdentifier(clientHeader) else {
-            throw GatewayError.badRequest("Invalid Client Id: X-Road-Client is INSTANCE/CLASS/MEMBER[/SUBSYSTEM], each part percent-encoded.")
+        guard let clientHeader else {
+            guard secret != nil || handler.presented != nil else {
+                throw GatewayError("Client.Unauthorized", "Present the subsystem's API key in X-Road-Client-Key.")
+            }
+            throw GatewayError.badRequest("The client identifier is missing")
+        }
+        let client: ClientIdentifier
+        do {
+            client = try ClientIdentifier(parsing: clientHeader)
+        } catch {
+            throw GatewayError.badRequest(error.message)
         }
         if let presented = handler.presented {
             return try authenticate(certificate: presented.fingerprint, client: client, snapshot)
@@ -620,25 +630,6 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         out.writeStaticString(" ")
         out.writeString(forwardPath)
         out.writeStaticString(" HTTP/1.1\r\n")
-        // The request hash covers the request's method and URI and the headers forwarded, a `name:value` line each,
-        // lines ended by CRLF, as X-Road's security server writes them; made once, not again for a call sent a second time.
-        let hashing = !headersHashed
-        var canonical: [UInt8] = []
-        /// A header's line in the hash.
-        func hashLine<Name: Sequence<UInt8>, Value: Sequence<UInt8>>(_ name: Name, _ value: Value) {
-            guard hashing else { return }
-            canonical += name
-            canonical.append(UInt8(ascii: ":"))
-            canonical += value
-            canonical += [13, 10]
-        }
-        if hashing {
-            canonical.reserveCapacity(head.bytes.readableBytes + 160)
-            canonical += head.method.rawValue.utf8
-            canonical += [13, 10]
-            canonical += head.uri.utf8
-            canonical += [13, 10]
-        }
         head.bytes.withUnsafeReadableBytes { raw in
             let connectionTokens = head.lines.connectionTokens(raw)
             for field in head.lines.fields
@@ -646,22 +637,16 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                 && !Self.isReplaced(raw, field)
             {
                 HeaderLines.write(raw, field, to: &out)
-                hashLine(
-                    raw[field.nameStart..<field.nameStart + field.nameLength], raw[field.valueStart..<field.valueStart + field.valueLength])
             }
         }
         HTTPWire.writeHeader("Host", origin.hostHeader, to: &out)
         HTTPWire.writeHeader("X-Road-Id", messageID, to: &out)
-        hashLine("x-road-id".utf8, messageID.utf8)
         HTTPWire.writeHeader("X-Road-Request-Id", requestID, to: &out)
-        hashLine("x-road-request-id".utf8, requestID.utf8)
         // The provider hears of exactly one client: the one this gateway authenticated.
         HTTPWire.writeHeader("X-Road-Client", consumer, to: &out)
-        hashLine("x-road-client".utf8, consumer.utf8)
         if case .chunked = requestFraming { HTTPWire.writeHeader("Transfer-Encoding", "chunked", to: &out) }
         out.writeStaticString("\r\n")
-        if hashing { headersHash512.update(data: canonical) }
-        headersHashed = true
+        hashHead()
         if head.method == .HEAD { upstream?.1.expectNoBody() }
         channel.write(out, promise: nil)
         for buffer in pending { writeToProvider(buffer, promise: nil) }
@@ -749,6 +734,45 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
 
     func expired() { timeoutFired() }
 
+    /// Hashes the request's head, once, as X-Road's security server does for `X-Road-Request-Hash`: the method, CRLF,
+    /// the URI as sent, CRLF, then each header the client sent, in its order and with its name as sent, `name:value`
+    /// and CRLF, leaving out those the protocol filters (hop-by-hop ones, `Host`, `User-Agent`, `Content-Length`,
+    /// `Expect`, `Server`) and any `X-Road-Request-Id` or `X-Road-Request-Hash`; then `x-road-request-id`, and
+    /// `x-road-id` when the gateway made it.
+    func hashHead() {
+        guard !headersHashed else { return }
+        headersHashed = true
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(head.bytes.readableBytes + 160)
+        func line<Name: Sequence<UInt8>, Value: Sequence<UInt8>>(_ name: Name, _ value: Value) {
+            canonical += name
+            canonical.append(UInt8(ascii: ":"))
+            canonical += value
+            canonical += [13, 10]
+        }
+        canonical += head.method.rawValue.utf8
+        canonical += [13, 10]
+        canonical += head.uri.utf8
+        canonical += [13, 10]
+        head.bytes.withUnsafeReadableBytes { raw in
+            for field in head.lines.fields where !Self.isLeftOutOfHash(raw, field) {
+                line(raw[field.nameStart..<field.nameStart + field.nameLength], raw[field.valueStart..<field.valueStart + field.valueLength])
+            }
+        }
+        line("x-road-request-id".utf8, requestID.utf8)
+        if givenMessageID == nil { line("x-road-id".utf8, messageID.utf8) }
+        headersHash512.update(data: canonical)
+    }
+
+    static func isLeftOutOfHash(_ raw: UnsafeRawBufferPointer, _ field: HeaderLines.Field) -> Bool {
+        let start = field.nameStart
+        let length = field.nameLength
+        return HopByHop.contains(raw, start, length, [])
+            || ["host", "user-agent", "content-length", "expect", "server", "x-road-request-id", "x-road-request-hash"].contains {
+                HeaderName.equals(raw, start, length, $0)
+            }
+    }
+
     /// `X-Road-Request-Hash` as PR-REST §4.3 defines it: base64(SHA512(SHA512(headers) + SHA512(body))), or
     /// base64(SHA512(headers)) when there is no body; the headers as `forward()` lists them.
     var requestHashHeader: String {
@@ -771,7 +795,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         phase = .responding
         responseStatus = response.status
         let connectionTokens = response.connectionTokens
-        // A peer hub's own error type is passed on; any other X-Road header is this hub's to set.
+        // The X-Road headers the hub sets are not taken from the provider; a peer hub's own error type is passed on.
         let fromPeer = origin.map { if case .pinned = $0.security { true } else { false } } ?? false
         // A length is passed on only when the provider framed its body by it.
         let length = response.lines.transferEncoding ? nil : response.lines.contentLength
@@ -794,14 +818,18 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
                     && !HeaderName.equals(raw, field.nameStart, field.nameLength, "server")
                     && !HeaderName.equals(raw, field.nameStart, field.nameLength, "user-agent")
                     && (!HeaderName.hasPrefix(raw, field.nameStart, field.nameLength, "x-road-")
-                        || (fromPeer && HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-error")))
+                        || !Self.isSetByHub(raw, field, errorFromPeer: fromPeer))
             },
             adding: { out in
                 HTTPWire.writeHeader("X-Road-Id", messageID, to: &out)
                 HTTPWire.writeHeader("X-Road-Client", consumer, to: &out)
                 HTTPWire.writeHeader("X-Road-Service", xRoadService ?? serviceID, to: &out)
                 HTTPWire.writeHeader("X-Road-Request-Id", requestID, to: &out)
-                if requestEnded { HTTPWire.writeHeader("X-Road-Request-Hash", requestHashHeader, to: &out) }
+                if requestEnded {
+                    let hash = requestHashHeader
+                    sentRequestHash = hash
+                    HTTPWire.writeHeader("X-Road-Request-Hash", hash, to: &out)
+                }
                 if case .chunked = framing { HTTPWire.writeHeader("Transfer-Encoding", "chunked", to: &out) }
                 if !keepAlive { HTTPWire.writeHeader("Connection", "close", to: &out) }
             })
@@ -948,12 +976,27 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         responseStatus = Int(local.status.code)
         responseBytes = local.body.count
         responseHash.update(data: local.body)
+        if let type = local.errorType, let detail = local.detail {
+            // The error's detail names this line, as X-Road's does: the operator finds what happened by it.
+            handler.env.logger.info(
+                "gateway error",
+                metadata: [
+                    "type": "\(type)", "detail": "\(detail)", "message": "\(local.logMessage ?? "")", "xRoadId": "\(messageID)",
+                    "consumer": "\(consumer)", "service": "\(serviceID)",
+                ])
+        }
         let send: (Bool) -> Void = { [weak self] committed in
             guard let self else { return }
             let keepAlive = self.keepAlive && committed && self.requestEnded
-            let ids = ResponseIDs(
-                messageID: self.messageID, requestID: self.requestID, client: local.errorType == nil ? self.consumer : nil,
-                service: local.errorType == nil ? self.xRoadService : nil)
+            var ids = ResponseIDs(messageID: self.messageID, requestID: self.requestID)
+            if local.errorType == nil {
+                // A metaservice's answer carries what a provider's does: the client, the service, the request's hash.
+                self.hashHead()
+                ids.client = self.consumer
+                ids.service = self.xRoadService
+                ids.requestHash = self.requestHashHeader
+                self.sentRequestHash = ids.requestHash
+            }
             let head = local.head(version: self.head.version, ids: ids, keepAlive: keepAlive)
             self.handler.writeHead(HTTPWire.responseHead(head, allocator: self.handler.allocator), framing: .asGiven)
             self.handler.writeBody(ByteBuffer(bytes: local.body), flush: false)
@@ -975,12 +1018,17 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             requestBytes: requestBytes,
             responseBytes: responseBytes, requestSHA256: requestHash.map { Hex.string($0.finalize()) } ?? Self.emptySHA256,
             responseSHA256: Hex.string(responseHash.finalize()),
-            receivedAt: Timestamp.string(receivedAt), forwardedAt: forwardedAt.map(Timestamp.string), answeredAt: Timestamp.now())
+            receivedAt: Timestamp.string(receivedAt), forwardedAt: forwardedAt.map(Timestamp.string), answeredAt: Timestamp.now(),
+            requestID: requestID, requestHash: sentRequestHash, userID: loggedHeader("x-road-userid"), issue: loggedHeader("x-road-issue"),
+            representedParty: loggedHeader("x-road-represented-party"))
         handler.env.monitor.record(
             service: serviceID, consumer: consumer, errorKind: HubMonitor.errorKind(status: responseStatus, gatewayError: error),
             seconds: Double((NIODeadline.now() - started).nanoseconds) / 1e9)
         handler.journal.append(record, bodies: captured?.bodies, then: then)
     }
+
+    /// A header the log keeps as X-Road's operational monitoring does (the first line), up to 1024 characters.
+    func loggedHeader(_ name: String) -> String? { head.first(name: name).map { String($0.prefix(1024)) } }
 
     func clientGone() {
         deadline = nil
@@ -989,17 +1037,26 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         phase = .done
     }
 
-    /// Headers the gateway sets itself or drops (PR-REST §4.3): `Host` and `User-Agent`, which tell of the client's
-    /// host; the ids it sets (`X-Road-Id`, `X-Road-Request-Id`, `X-Road-Client`) and the hash it makes; X-Road names
+    /// Headers the gateway sets itself or drops (PR-REST §4.3): `Host`, `User-Agent` and `Server`, which tell of
+    /// the client's host; the ids it sets (`X-Road-Id`, `X-Road-Request-Id`, `X-Road-Client`) and the hash it makes; X-Road names
     /// with underscores, which some servers read as the real ones.
     static func isReplaced(_ raw: UnsafeRawBufferPointer, _ field: HeaderLines.Field) -> Bool {
         let start = field.nameStart
         let length = field.nameLength
         return HeaderName.equals(raw, start, length, "host") || HeaderName.equals(raw, start, length, "user-agent")
+            || HeaderName.equals(raw, start, length, "server")
             || (HeaderName.hasPrefix(raw, start, length, "x-road-")
                 && (HeaderName.equals(raw, start, length, "x-road-id") || HeaderName.equals(raw, start, length, "x-road-client")
                     || HeaderName.equals(raw, start, length, "x-road-request-id") || HeaderName.equals(raw, start, length, "x-road-request-hash")))
             || HeaderName.isUnderscoredXRoad(raw, start, length)
+    }
+
+    /// The X-Road headers of an answer that are the hub's to set, not the provider's: the ids, the client, the service,
+    /// the hash, and `X-Road-Error` (which says the hub failed) unless a peer hub sent it.
+    static func isSetByHub(_ raw: UnsafeRawBufferPointer, _ field: HeaderLines.Field, errorFromPeer: Bool) -> Bool {
+        ["x-road-id", "x-road-client", "x-road-service", "x-road-request-id", "x-road-request-hash"].contains {
+            HeaderName.equals(raw, field.nameStart, field.nameLength, $0)
+        } || (!errorFromPeer && HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-error"))
     }
 
     /// The consumer's credentials for the hub stay at the hub.

@@ -25,33 +25,45 @@ public enum IdentifierPart {
 
     public static func isValid(_ text: String) -> Bool { isValid(Substring(text)) }
 
+    /// Why a part of an identifier could not be read, worded as X-Road's security server words it.
+    public struct Problem: Error {
+        public var message: String
+    }
+
     /// One part of an identifier as a URL or an X-Road header carries it, percent-decoded as X-Road's security server
-    /// decodes it (each part on its own, PR-REST §4.2); nil when it is empty, has a character a URL segment may not carry
-    /// unescaped, an escape cut short or not hex, bytes that are not UTF-8, a `/` (which would join two parts), or is
-    /// `.` or `..` alone.
-    public static func decoded(_ raw: Substring) -> String? {
+    /// decodes it (each part on its own, PR-REST §4.2). Refused: an empty part, a character a URL segment may not carry
+    /// unescaped, an escape cut short or not hex, bytes that are not UTF-8, a `/` (not one of X-Road's identifier
+    /// characters, §4.8, and here it would join two parts), and `.` or `..` alone.
+    public static func decoding(_ raw: Substring) throws(Problem) -> String {
         let bytes = raw.utf8
-        guard !bytes.isEmpty else { return nil }
-        if bytes.allSatisfy(isUnescaped) { return raw == "." || raw == ".." ? nil : String(raw) }
+        guard !bytes.isEmpty else { throw Problem(message: "Invalid request URI") }
+        // Most parts have nothing escaped: taken as they are.
+        if bytes.allSatisfy(isUnescaped) {
+            guard raw != ".", raw != ".." else { throw Problem(message: "Invalid character in identifier: a dot-segment") }
+            return String(raw)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var index = bytes.startIndex
         while index < bytes.endIndex {
             let byte = bytes[index]
             guard byte == UInt8(ascii: "%") else {
-                guard isUnescaped(byte) else { return nil }
+                guard isUnescaped(byte) else { throw Problem(message: "Invalid character in path segment") }
                 out.append(byte)
                 index = bytes.index(after: index)
                 continue
             }
             let high = bytes.index(after: index)
-            guard high < bytes.endIndex, bytes.index(after: high) < bytes.endIndex, let first = hexValue(bytes[high]),
-                let second = hexValue(bytes[bytes.index(after: high)])
-            else { return nil }
+            guard high < bytes.endIndex, bytes.index(after: high) < bytes.endIndex else { throw Problem(message: "Incomplete percent encoding") }
+            guard let first = hexValue(bytes[high]), let second = hexValue(bytes[bytes.index(after: high)]) else {
+                throw Problem(message: "Invalid percent encoding")
+            }
             out.append(first << 4 | second)
             index = bytes.index(high, offsetBy: 2)
         }
-        guard let text = String(validating: out, as: UTF8.self), !text.contains("/"), text != ".", text != ".." else { return nil }
+        guard let text = String(validating: out, as: UTF8.self) else { throw Problem(message: "Invalid percent encoding") }
+        guard !text.contains("/") else { throw Problem(message: "Invalid character in identifier: '/' (PR-REST §4.8)") }
+        guard text != ".", text != ".." else { throw Problem(message: "Invalid character in identifier: a dot-segment") }
         return text
     }
 
@@ -91,14 +103,20 @@ public struct ClientIdentifier: Sendable, Hashable, Codable, CustomStringConvert
 
     /// Parses `INSTANCE/CLASS/MEMBER[/SUBSYSTEM]`, as the `X-Road-Client` header carries it: each part
     /// percent-decoded on its own.
-    public init?(_ text: String) {
-        let parts = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).compactMap {
-            IdentifierPart.decoded(Substring($0))
-        }
-        guard (3...4).contains(parts.count), parts.count == text.utf8.count(where: { $0 == UInt8(ascii: "/") }) + 1 else { return nil }
+    public init(parsing text: String) throws(IdentifierPart.Problem) {
+        let raw = text.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard (3...4).contains(raw.count) else { throw IdentifierPart.Problem(message: "Invalid Client Id") }
+        var parts: [String] = []
+        for part in raw { parts.append(try IdentifierPart.decoding(Substring(part))) }
         self.init(
             instance: String(parts[0]), memberClass: String(parts[1]), memberCode: String(parts[2]),
             subsystemCode: parts.count == 4 ? String(parts[3]) : nil)
+    }
+
+    /// An identifier as the registry stores it, or as a header carries it; nil when it is not one.
+    public init?(_ text: String) {
+        guard let parsed = try? ClientIdentifier(parsing: text) else { return nil }
+        self = parsed
     }
 
     public var member: ClientIdentifier {

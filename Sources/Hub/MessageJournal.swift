@@ -417,9 +417,12 @@ actor JournalImporter {
 struct JournalImportMoved: Error {}
 
 /// A record as one journal line: its fields separated by tabs, in PostgreSQL's `COPY` text form (`\N` for none;
-/// backslash, tab, newline and carriage return escaped), the kept bodies in base64 after them.
+/// backslash, tab, newline and carriage return escaped), the kept bodies in base64 after them, then X-Road's request
+/// id, request hash, user id, issue and represented party.
 enum JournalLine {
-    static let fieldCount = 19
+    static let fieldCount = 24
+    /// The fields of a line written by the release before the log kept X-Road's: still read, so nothing it wrote is lost.
+    static let previousFieldCount = 19
 
     static func encode(_ record: MessageRecord, _ bodies: MessageBodies?, into line: inout [UInt8]) {
         // Field by field, without an array of them: every exchange's record is encoded on its event loop.
@@ -441,7 +444,12 @@ enum JournalLine {
         put(bodies?.response.base64EncodedString(), into: &line)
         put(bodies.map { $0.requestTruncated ? "1" : "0" }, into: &line)
         put(bodies.map { $0.responseTruncated ? "1" : "0" }, into: &line)
-        put(bodies?.expiresAt, into: &line, last: true)
+        put(bodies?.expiresAt, into: &line)
+        put(record.requestID, into: &line)
+        put(record.requestHash, into: &line)
+        put(record.userID, into: &line)
+        put(record.issue, into: &line)
+        put(record.representedParty, into: &line, last: true)
     }
 
     /// Appends a field and the tab after it (a newline after the last).
@@ -530,7 +538,9 @@ enum JournalLine {
 struct JournalFields {
     let line: ArraySlice<UInt8>
     /// Where each field starts in `line`; the last, one past the line's end.
-    private let starts: InlineArray<20, Int32>
+    private let starts: InlineArray<25, Int32>
+    /// How many fields the line has: ``JournalLine/fieldCount``, or ``JournalLine/previousFieldCount`` for an older line.
+    let fieldsInLine: Int
     let status: Int
     let requestBytes: Int
     let responseBytes: Int
@@ -541,7 +551,7 @@ struct JournalFields {
     init?(_ line: ArraySlice<UInt8>) {
         self.line = line
         var field = 0
-        var starts = InlineArray<20, Int32>(repeating: 0)
+        var starts = InlineArray<25, Int32>(repeating: 0)
         starts[0] = Int32(line.startIndex)
         let cut = line.withUnsafeBufferPointer { bytes -> Bool in
             for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\t") {
@@ -551,8 +561,9 @@ struct JournalFields {
             }
             return false
         }
-        guard !cut, field == JournalLine.fieldCount - 1 else { return nil }
-        starts[JournalLine.fieldCount] = Int32(line.endIndex + 1)
+        guard !cut, field == JournalLine.fieldCount - 1 || field == JournalLine.previousFieldCount - 1 else { return nil }
+        fieldsInLine = field + 1
+        starts[fieldsInLine] = Int32(line.endIndex + 1)
         self.starts = starts
         guard let status = Self.integer(line, starts, 5), let requestBytes = Self.integer(line, starts, 7),
             let responseBytes = Self.integer(line, starts, 8)
@@ -563,7 +574,7 @@ struct JournalFields {
         for required in Self.requiredFields where isNull(required) { return nil }
     }
 
-    private static func integer(_ line: ArraySlice<UInt8>, _ starts: InlineArray<20, Int32>, _ index: Int) -> Int? {
+    private static func integer(_ line: ArraySlice<UInt8>, _ starts: InlineArray<25, Int32>, _ index: Int) -> Int? {
         let bytes = line[Int(starts[index])..<Int(starts[index + 1]) - 1]
         guard !bytes.isEmpty, bytes.count <= 18, bytes.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
             return Int(String(decoding: bytes, as: UTF8.self))
@@ -589,8 +600,15 @@ struct JournalFields {
         MessageRecord(
             messageID: text(0)!, consumer: text(1)!, service: text(2)!, method: text(3)!, path: text(4)!, status: status, error: text(6),
             requestBytes: requestBytes, responseBytes: responseBytes, requestSHA256: text(9)!, responseSHA256: text(10)!,
-            receivedAt: text(11)!, forwardedAt: text(12), answeredAt: text(13)!)
+            receivedAt: text(11)!, forwardedAt: text(12), answeredAt: text(13)!, requestID: xRoadText(19), requestHash: xRoadText(20),
+            userID: xRoadText(21), issue: xRoadText(22), representedParty: xRoadText(23))
     }
+
+    /// One of X-Road's fields (19 to 23); nil in an older line, which has none.
+    func xRoadText(_ index: Int) -> String? { fieldsInLine > index ? text(index) : nil }
+
+    /// Whether the record has X-Road's fields in its canonical form: it has a request id.
+    var hasXRoadFields: Bool { fieldsInLine > 19 && !isNull(19) }
 
     var bodies: MessageBodies? {
         guard let request = text(14).flatMap({ Data(base64Encoded: $0) }), let response = text(15).flatMap({ Data(base64Encoded: $0) }),
@@ -612,6 +630,9 @@ extension JournalFields: ChainableRecord {
         CanonicalJSON.append(String(responseBytes), to: &text, comma: true)
         for index in 9...13 { appendJournalField(index, to: &text) }
         CanonicalJSON.append(prevHash, to: &text, comma: true)
+        if hasXRoadFields {
+            for index in 19...23 { appendJournalField(index, to: &text) }
+        }
         text.append(UInt8(ascii: "]"))
     }
 
@@ -640,6 +661,9 @@ extension JournalFields: ChainableRecord {
             for (parameter, index) in zip(Int32(11)...15, 9...13) { bind(index, from: bytes, to: parameter, of: statement) }
             statement.bind(16, prevHash)
             statement.bind(17, hash)
+            for (parameter, index) in zip(Int32(18)...22, 19...23) {
+                if fieldsInLine > index { bind(index, from: bytes, to: parameter, of: statement) } else { statement.bind(parameter, nil) }
+            }
             try statement.execute()
         }
     }
@@ -661,7 +685,8 @@ extension JournalFields: ChainableRecord {
         [
             .integer(seq), .text(text(0)!), .text(text(1)!), .text(text(2)!), .text(text(3)!), .text(text(4)!), .integer(status),
             RowValue(text(6)), .integer(requestBytes), .integer(responseBytes), .text(text(9)!), .text(text(10)!), .text(text(11)!),
-            RowValue(text(12)), .text(text(13)!), .text(prevHash), .text(hash),
+            RowValue(text(12)), .text(text(13)!), .text(prevHash), .text(hash), RowValue(xRoadText(19)), RowValue(xRoadText(20)),
+            RowValue(xRoadText(21)), RowValue(xRoadText(22)), RowValue(xRoadText(23)),
         ]
     }
 }

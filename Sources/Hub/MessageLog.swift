@@ -26,12 +26,21 @@ public struct MessageRecord: Sendable, Codable, Equatable {
     public var receivedAt: String
     public var forwardedAt: String?
     public var answeredAt: String
+    /// `X-Road-Request-Id`, new for every request (nil in records made before the log kept it).
+    public var requestID: String? = nil
+    /// `X-Road-Request-Hash` as the answer carried it; nil when the gateway answered before forwarding.
+    public var requestHash: String? = nil
+    /// The client's `X-Road-UserId`, `X-Road-Issue` and `X-Road-Represented-Party`, as sent.
+    public var userID: String? = nil
+    public var issue: String? = nil
+    public var representedParty: String? = nil
     public var prevHash: String = ""
     public var hash: String = ""
 
     /// Every field but the hash, in a fixed order, as a compact JSON array of strings (and nulls), with "/"
-    /// escaped as "\/" (as Foundation's JSONEncoder writes it): what the hash covers. scripts/verify-proof.py
-    /// rebuilds the same text.
+    /// escaped as "\/" (as Foundation's JSONEncoder writes it): what the hash covers. The X-Road fields (request id
+    /// to represented party) follow the previous hash in records that have a request id, which every record made
+    /// since the log kept them has. scripts/verify-proof.py rebuilds the same text.
     var canonicalForm: Data {
         var text: [UInt8] = []
         appendCanonicalForm(seq: seq, prevHash: prevHash, to: &text)
@@ -57,6 +66,9 @@ extension MessageRecord: ChainableRecord {
         for field in [requestSHA256, responseSHA256, receivedAt, forwardedAt, answeredAt, prevHash] {
             CanonicalJSON.append(field, to: &text, comma: true)
         }
+        if requestID != nil {
+            for field in [requestID, requestHash, userID, issue, representedParty] { CanonicalJSON.append(field, to: &text, comma: true) }
+        }
         text.append(UInt8(ascii: "]"))
     }
 
@@ -64,7 +76,8 @@ extension MessageRecord: ChainableRecord {
         [
             .integer(seq), .text(messageID), .text(consumer), .text(service), .text(method), .text(path), .integer(status), RowValue(error),
             .integer(requestBytes), .integer(responseBytes), .text(requestSHA256), .text(responseSHA256), .text(receivedAt),
-            RowValue(forwardedAt), .text(answeredAt), .text(prevHash), .text(hash),
+            RowValue(forwardedAt), .text(answeredAt), .text(prevHash), .text(hash), RowValue(requestID), RowValue(requestHash), RowValue(userID),
+            RowValue(issue), RowValue(representedParty),
         ]
     }
 }
@@ -236,7 +249,8 @@ public enum MessageLog {
     /// A record's columns, in the order of its row's values.
     static let columns = [
         "seq", "message_id", "consumer", "service", "method", "path", "status", "error", "request_bytes", "response_bytes",
-        "request_sha256", "response_sha256", "received_at", "forwarded_at", "answered_at", "prev_hash", "hash",
+        "request_sha256", "response_sha256", "received_at", "forwarded_at", "answered_at", "prev_hash", "hash", "request_id", "request_hash",
+        "user_id", "issue", "represented_party",
     ]
     static let bodyColumns = ["seq", "request_body", "response_body", "request_truncated", "response_truncated", "expires_at"]
 
@@ -270,7 +284,9 @@ public enum MessageLog {
             responseBytes: try row.int("response_bytes"), requestSHA256: try row.string("request_sha256"),
             responseSHA256: try row.string("response_sha256"), receivedAt: try row.string("received_at"),
             forwardedAt: try row.optionalString("forwarded_at"), answeredAt: try row.string("answered_at"),
-            prevHash: try row.string("prev_hash"), hash: try row.string("hash"))
+            requestID: try row.optionalString("request_id"), requestHash: try row.optionalString("request_hash"),
+            userID: try row.optionalString("user_id"), issue: try row.optionalString("issue"),
+            representedParty: try row.optionalString("represented_party"), prevHash: try row.string("prev_hash"), hash: try row.string("hash"))
     }
 
     /// Records matching the filters: newest first, or oldest first from `afterSeq` on (for exports).

@@ -412,6 +412,18 @@ public enum Migrations {
                 """,
             ]
         ),
+        (
+            "0024-hub-message-xroad-fields",
+            [
+                // What X-Road's operational monitoring keeps of a message besides what the log had: the request id,
+                // the request hash, and the client's X-Road-UserId, X-Road-Issue and X-Road-Represented-Party.
+                "ALTER TABLE hub_messages ADD COLUMN request_id TEXT",
+                "ALTER TABLE hub_messages ADD COLUMN request_hash TEXT",
+                "ALTER TABLE hub_messages ADD COLUMN user_id TEXT",
+                "ALTER TABLE hub_messages ADD COLUMN issue TEXT",
+                "ALTER TABLE hub_messages ADD COLUMN represented_party TEXT",
+            ]
+        ),
     ]
 
     /// Applies the steps not yet applied; safe to run from several processes at once.
