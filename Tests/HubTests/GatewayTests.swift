@@ -397,7 +397,8 @@ import Testing
             #expect(Self.json(missing)["message"] as? String == "Invalid service type: REST")
             let nobody = try await Self.call(fixture, "/r1/VN/GOV/000.00.02.H38/NONE/listMethods", key: fixture.consumerKey)
             #expect(nobody.head.headerFields[HTTPField.Name("X-Road-Error")!] == "Server.ClientProxy.UnknownMember")
-            #expect(try await Self.call(fixture, "/listClients", key: nil).head.headerFields[HTTPField.Name("X-Road-Error")!] == "Client.Unauthorized")
+            #expect(
+                try await Self.call(fixture, "/listClients", key: nil).head.headerFields[HTTPField.Name("X-Road-Error")!] == "Client.Unauthorized")
             // Metaservice calls are exchanges too: they are logged.
             try await fixture.gateway.journal.importPending()
             let logged = try await MessageLog.records(limit: 20, in: fixture.database).map(\.service)
