@@ -336,9 +336,10 @@ class Fuzzer:
             segments = rng.choice([["public", rng.choice(NAMES)]] * 6 + [["private"], ["public"], ["public", "x", "y"], ["PUBLIC", "x"], ["publicx"], []])
         else:
             segments = [rng.choice(WORDS) for _ in range(rng.randint(0, 4))]
+        bends = [(self.insert_dots, 6), (self.replace_with_dots, 4), (self.attach_escape, 6), (self.join_segments, 4),
+                 (self.escape_segment, 4), (self.empty_segment, 2), (self.raw_byte, 1), (self.climb_to_secret, 4)]
         for _ in range(mutations):
-            bend = rng.choice([self.insert_dots, self.insert_dots, self.replace_with_dots, self.attach_escape, self.join_segments,
-                               self.escape_segment, self.empty_segment, self.raw_byte, self.climb_to_secret])
+            bend = self.pick(bends)[0]
             bent = bend(segments)
             tags.append(bend.__name__)
             if bent is False:
