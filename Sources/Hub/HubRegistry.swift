@@ -375,13 +375,15 @@ public struct HubRegistry: Sendable {
     ) async throws {
         let database = self.database
         try await database.write { db in
-            try await body(db)
+            // The version's row is locked first: registry changes run one at a time, so a check the change makes (a
+            // fingerprint or a service code not yet taken) still holds when it writes.
             let current = try await db.raw("SELECT version FROM hub_registry_version WHERE id = 1\(database.lockForUpdate)").first()
             if current == nil {
                 try await db.raw("INSERT INTO hub_registry_version (id, version) VALUES (1, 1)").run()
             } else {
                 try await db.raw("UPDATE hub_registry_version SET version = version + 1 WHERE id = 1").run()
             }
+            try await body(db)
             try await AuditLog.append(
                 AuditChange(
                     action: action, targetType: targetType, targetID: targetID, agencyID: agencyID, before: before, after: after,
