@@ -999,7 +999,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             }
             let head = local.head(version: self.head.version, ids: ids, keepAlive: keepAlive)
             self.handler.writeHead(HTTPWire.responseHead(head, allocator: self.handler.allocator), framing: .asGiven)
-            self.handler.writeBody(ByteBuffer(bytes: local.body), flush: false)
+            // An answer to HEAD has no body (RFC 9110 §9.3.2), only the length a GET would have had.
+            if self.head.method != .HEAD { self.handler.writeBody(ByteBuffer(bytes: local.body), flush: false) }
             self.handler.writeEnd()
             self.handler.finished(self, keepAlive: keepAlive)
         }

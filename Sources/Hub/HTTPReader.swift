@@ -32,6 +32,14 @@ struct HeaderLines {
     var close = false
     var keepAlive = false
 
+    /// Which bytes a token may have (RFC 9110 `tchar`): letters, digits and ``!#$%&'*+-.^_`|~``.
+    static let isTokenByte: [Bool] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
+        }
+    }
+
     /// The lines from `start` to the blank line that ends the head (which `raw` ends with).
     init(_ raw: UnsafeRawBufferPointer, from start: Int) throws {
         var index = start
@@ -39,7 +47,8 @@ struct HeaderLines {
         while index + 1 < raw.count && !(raw[index] == 13 && raw[index + 1] == 10) {
             let nameStart = index
             while index < raw.count && raw[index] != 58 && raw[index] != 13 {
-                guard raw[index] > 32 && raw[index] < 127 else { throw HTTPReaderFailure.malformedHead }
+                // A name is a token (RFC 9110 §5.1): no separators such as `(`, `"` or `/`, which some servers split on.
+                guard Self.isTokenByte[Int(raw[index])] else { throw HTTPReaderFailure.malformedHead }
                 index += 1
             }
             guard index < raw.count, raw[index] == 58, index > nameStart else { throw HTTPReaderFailure.malformedHead }

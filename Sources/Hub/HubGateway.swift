@@ -188,9 +188,8 @@ public final class HubGateway: Service, Sendable {
                 tasks.addTask {
                     let start = ContinuousClock.now
                     // An address the rule refuses is not probed: the probe is no way around the rule.
-                    if await rule.problem(withURL: address) != nil { return (address, nil, "refused by the upstream rule") }
+                    guard var request = await rule.checkedRequest(address) else { return (address, nil, "refused by the upstream rule") }
                     do {
-                        var request = HTTPClientRequest(url: address)
                         request.method = .HEAD
                         request.headers.add(name: "User-Agent", value: "OpenProvince hub probe")
                         // A new connection each time: a kept-alive one could outlive the provider's listening socket.

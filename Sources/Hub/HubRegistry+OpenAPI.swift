@@ -24,10 +24,9 @@ extension HubRegistry {
         guard Access.canManageAccounts(of: owner.agencyID, actor) else { throw AppError.forbidden }
         let failed = AppError(
             .validation, vi: "Không tải được mô tả OpenAPI từ địa chỉ này.", en: "No OpenAPI description could be fetched from this address.")
-        guard await upstreamRule.problem(withURL: url) == nil else { throw failed }
+        guard var request = await upstreamRule.checkedRequest(url) else { throw failed }
         let data: Data
         do {
-            var request = HTTPClientRequest(url: url)
             request.headers.add(name: "Accept", value: "application/json")
             let response = try await UpstreamRule.client.execute(request, timeout: .seconds(10))
             guard response.status == .ok else { throw failed }

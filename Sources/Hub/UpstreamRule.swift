@@ -56,13 +56,48 @@ public struct UpstreamRule: Sendable {
 
     /// Checks the URL's host as resolved now: nil when every address it resolves to is permitted.
     public func problem(withURL text: String) async -> LocalizedText? {
-        guard let url = URL(string: text), let host = url.host, let scheme = url.scheme, ["http", "https"].contains(scheme) else {
-            return LocalizedText(vi: "Địa chỉ phải là URL http hoặc https.", en: "The address must be an http or https URL.")
+        switch await checkedAddresses(text) {
+        case .success: nil
+        case .failure(let refusal): refusal.text
+        }
+    }
+
+    struct Refusal: Error {
+        var text: LocalizedText
+    }
+
+    /// The URL and the addresses its host resolves to now, when the rule permits every one of them.
+    func checkedAddresses(_ text: String) async -> Result<(URLComponents, [SocketAddress]), Refusal> {
+        guard let url = URLComponents(string: text), let host = url.host, let scheme = url.scheme, ["http", "https"].contains(scheme) else {
+            return .failure(Refusal(text: LocalizedText(vi: "Địa chỉ phải là URL http hoặc https.", en: "The address must be an http or https URL.")))
         }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         let addresses = await Self.resolve(host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port: port)
-        guard !addresses.isEmpty, addresses.allSatisfy(permits) else { return Self.refusal }
-        return nil
+        guard !addresses.isEmpty, addresses.allSatisfy(permits) else { return .failure(Refusal(text: Self.refusal)) }
+        return .success((url, addresses))
+    }
+
+    /// A request for `text` that goes where the rule was asked about, or nil when the rule refuses it (see
+    /// ``checkedTarget(_:)``).
+    public func checkedRequest(_ text: String) async -> HTTPClientRequest? {
+        guard let target = await checkedTarget(text) else { return nil }
+        var request = HTTPClientRequest(url: target.url)
+        if let host = target.host { request.headers.replaceOrAdd(name: "Host", value: host) }
+        return request
+    }
+
+    /// Where a call to `text` goes, and the `Host` it names when that is not the URL's own. Over http it goes to the
+    /// address resolved and checked now, the name kept in `Host`: a name that would resolve elsewhere when asked again
+    /// (DNS rebinding) is not asked again. Over https it goes by the name, which the provider's certificate must then
+    /// prove.
+    func checkedTarget(_ text: String) async -> (url: String, host: String?)? {
+        guard case .success(let (url, addresses)) = await checkedAddresses(text) else { return nil }
+        guard url.scheme == "http", let address = addresses.first?.ipAddress, let host = url.host else { return (text, nil) }
+        let literal = address.contains(":") ? "[\(address)]" : address
+        let port = url.port.map { ":\($0)" } ?? ""
+        let path = url.percentEncodedPath.isEmpty ? "/" : url.percentEncodedPath
+        let query = url.percentEncodedQuery.map { "?\($0)" } ?? ""
+        return ("http://\(literal)\(port)\(path)\(query)", url.port.map { "\(host):\($0)" } ?? host)
     }
 
     /// The addresses a host name (or literal) resolves to; none when it does not resolve.

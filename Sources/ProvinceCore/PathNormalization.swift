@@ -17,7 +17,9 @@ public enum PathNormalization {
         var out: [String] = []
         for segment in raw {
             let canonical = try canonical(segment)
-            if let semicolon = canonical.firstIndex(of: ";"), [".", ".."].contains(canonical[..<semicolon]) {
+            // `..;x` and `..%3Bx` alike: a server that decodes before it cuts off parameters reads either as `..`.
+            let parameters = canonical.utf8.contains(UInt8(ascii: "%")) ? canonical.replacingOccurrences(of: "%3B", with: ";") : canonical
+            if let semicolon = parameters.firstIndex(of: ";"), [".", ".."].contains(parameters[..<semicolon]) {
                 throw Refusal("The path has a dot-segment with parameters.")
             }
             switch canonical {

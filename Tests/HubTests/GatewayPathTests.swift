@@ -31,7 +31,11 @@ import Testing
             let allowed = try await Self.get("\(base)/echo/12", fixture)
             #expect(allowed.status == 200)
             #expect(Self.seen(allowed)["uri"] as? String == "/echo/12")
-            for escape in ["/echo/..%2f..%2fb%2fsecret.txt", "/echo/%2e%2e%2fsecret.txt", "/echo/..%5csecret.txt", "/echo/a%00b", "/echo/%zz"] {
+            // `..%3B` is the fuzz run's find: a server that decodes before it cuts off parameters reads it as `..`.
+            for escape in [
+                "/echo/..%2f..%2fb%2fsecret.txt", "/echo/%2e%2e%2fsecret.txt", "/echo/..%5csecret.txt", "/echo/a%00b", "/echo/%zz", "/echo/..%3b",
+                "/echo/12/%2e%2e%3bx", "/echo/..%3Bx",
+            ] {
                 let reply = try await Self.get(base + escape, fixture)
                 #expect(reply.status == 400, "\(escape): \(reply.status) \(reply.body)")
                 #expect(reply.header("X-Road-Error") != nil, "\(escape)")

@@ -54,6 +54,19 @@ import Testing
         }
     }
 
+    /// A name is resolved once, checked, and called at the address checked: it cannot resolve somewhere else the
+    /// second time (DNS rebinding). Over https the certificate must prove the name.
+    @Test func aNameIsCalledAtTheAddressTheRuleChecked() async throws {
+        let rule = UpstreamRule()
+        let target = try #require(await rule.checkedTarget("http://localhost:8080/a/b?c=1"))
+        #expect(["http://127.0.0.1:8080/a/b?c=1", "http://[::1]:8080/a/b?c=1"].contains(target.url), "\(target.url)")
+        #expect(target.host == "localhost:8080")
+        let tls = try #require(await rule.checkedTarget("https://localhost/x"))
+        #expect(tls.url == "https://localhost/x" && tls.host == nil)
+        #expect(await rule.checkedTarget("http://169.254.169.254/latest") == nil)
+        #expect(await UpstreamRule(networks: [IPNetwork("10.0.0.0/8")!]).checkedTarget("http://localhost:8080/") == nil)
+    }
+
     @Test func metaservicesCountAgainstTheRate() async throws {
         try await GatewayTests.withFixture { fixture in
             let limited = "VN/GOV/000.00.07.H38/LIMITED"

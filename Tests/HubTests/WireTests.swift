@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import ProvinceCore
+import TestSupport
 import Testing
 
 @testable import Hub
@@ -139,6 +140,30 @@ import Testing
             let upload = try #require(records.first { $0.path.hasSuffix("/upload") })
             #expect(upload.requestBytes == bytes.count)
             #expect(upload.requestSHA256 == digest)
+        }
+    }
+
+    /// Found by the fuzz run: an answer to HEAD that the gateway gives itself has no body; a header name with a
+    /// separator in it is not a header.
+    @Test func aHeadAnswerHasNoBodyAndAHeaderNameIsAToken() async throws {
+        try await GatewayTests.withFixture { fixture in
+            let head = try await RawHTTP.send(
+                "HEAD /r1/VN/GOV/000.00.02.H38/DATA/nothing HTTP/1.1\r\nHost: gateway\r\nX-Road-Client: \(GatewayTests.consumer)\r\n"
+                    + "X-Road-Client-Key: \(fixture.consumerKey)\r\nConnection: close\r\n\r\n", port: fixture.gatewayPort)
+            #expect(head.status == 500 && head.header("X-Road-Error") == "Server.ServerProxy.UnknownService")
+            #expect(Int(head.header("Content-Length") ?? "") ?? 0 > 0)
+            #expect(head.body.isEmpty, "\(head.body)")
+            // A call that is answered 200 without the odd line is refused with it.
+            try await fixture.openEcho()
+            let call =
+                "GET \(GatewayTests.path)/echo/1 HTTP/1.1\r\nHost: gateway\r\nX-Road-Client: \(GatewayTests.consumer)\r\n"
+                + "X-Road-Client-Key: \(fixture.consumerKey)\r\nConnection: close\r\n"
+            #expect(try await RawHTTP.send(call + "\r\n", port: fixture.gatewayPort).status == 200)
+            for name in ["X(Note)", "X-Road-Client\"", "X/Y", "X{Y}"] {
+                let answer = try await RawHTTP.send(call + "\(name): 1\r\n\r\n", port: fixture.gatewayPort)
+                // The gateway's own refusal, not a provider's that was sent the line.
+                #expect(answer.status == 400 && answer.header("X-Road-Error") == "Client.BadRequest", "\(name)")
+            }
         }
     }
 
