@@ -144,18 +144,24 @@ enum Metaservice: String {
         return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
-    /// `object` with its `servers` reduced to their paths.
+    /// `object` with its `servers` reduced to their paths, each server's other fields (its description) kept. A URL
+    /// with variables has them filled with their defaults first, and loses them: X-Road's security server leaves such
+    /// a URL as it is, which would show the provider's address.
     static func anonymisingServers(in object: [String: Any]) -> [String: Any] {
         guard let servers = object["servers"] else { return object }
         var kept = object
         kept["servers"] = ((servers as? [Any]) ?? []).compactMap { entry -> [String: Any]? in
-            guard let server = entry as? [String: Any], var url = server["url"] as? String else { return nil }
-            for (name, variable) in (server["variables"] as? [String: Any]) ?? [:] {
-                let value = (variable as? [String: Any])?["default"].map { "\($0)" } ?? ""
-                url = url.replacingOccurrences(of: "{\(name)}", with: value)
+            guard var server = entry as? [String: Any], var url = server["url"] as? String else { return nil }
+            if let variables = server["variables"] as? [String: Any] {
+                for (name, variable) in variables {
+                    let value = (variable as? [String: Any])?["default"].map { "\($0)" } ?? ""
+                    url = url.replacingOccurrences(of: "{\(name)}", with: value)
+                }
+                server["variables"] = nil
             }
             let path = URLComponents(string: url)?.path ?? ""
-            return ["url": path.contains("{") ? "" : path]
+            server["url"] = path.contains("{") ? "" : path
+            return server
         }
         return kept
     }

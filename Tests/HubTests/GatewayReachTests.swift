@@ -88,7 +88,7 @@ import Testing
         try await GatewayTests.withFixture { fixture in
             try await fixture.openEcho()
             let document = #"""
-                {"openapi":"3.0.3","info":{"title":"Echo","version":"1"},"servers":[{"url":"http://10.20.30.40:8088/internal/api"},{"url":"https://{host}/x","variables":{"host":{"default":"10.20.30.41"}}},7],"paths":{"/echo/{id}":{"servers":[{"url":"http://10.20.30.42/p"}],"get":{"servers":[{"url":"http://10.20.30.43/o"}]}}}}
+                {"openapi":"3.0.3","info":{"title":"Echo","version":"1"},"servers":[{"url":"http://10.20.30.40:8088/internal/api","description":"Production"},{"url":"https://{host}/x","variables":{"host":{"default":"10.20.30.41"}}},7],"paths":{"/echo/{id}":{"servers":[{"url":"http://10.20.30.42/p"}],"get":{"servers":[{"url":"http://10.20.30.43/o"}]}}}}
                 """#
             _ = try await fixture.registry.describe(fixture.echo.id, openAPI: Data(document.utf8), by: Actor(system: "test"))
             try await fixture.gateway.reloadRegistry()
@@ -99,6 +99,8 @@ import Testing
             let json = GatewayTests.json(reply)
             let servers = (json["servers"] as? [[String: Any]] ?? []).compactMap { $0["url"] as? String }
             #expect(servers == ["/internal/api", "/x"])
+            // What is not an address stays (a server's description, as X-Road's security server keeps it).
+            #expect((json["servers"] as? [[String: Any]])?.first?["description"] as? String == "Production")
             let item = (json["paths"] as? [String: Any])?["/echo/{id}"] as? [String: Any]
             #expect((item?["servers"] as? [[String: Any]])?.first?["url"] as? String == "/p")
             #expect(((item?["get"] as? [String: Any])?["servers"] as? [[String: Any]])?.first?["url"] as? String == "/o")
