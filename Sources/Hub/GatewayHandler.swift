@@ -218,6 +218,7 @@ private struct Route {
     let service: HubService
     /// The service as `X-Road-Service` names it: five parts, no version.
     let xRoadService: String
+    let instance: String
     let origin: Origin
     /// Where the call goes on the provider, before the query.
     let forwardPath: String
@@ -380,7 +381,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         {
             consumer = route.consumerID
             serviceID = route.service.id
-            instance = route.service.identifier.provider.instance
+            instance = route.instance
             try checkLimits(route.consumerID, rateLimit: route.rateLimit)
             take(route, query: query)
             return nil
@@ -455,7 +456,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         // With no path of its own the call goes to the service's URL exactly, as X-Road's security server sends it.
         let route = Route(
             version: snapshot.version, method: head.method, path: path, client: head.first(name: "x-road-client") ?? "",
-            secret: credential() ?? "", consumerID: consumerID, service: service, xRoadService: xRoadService!, origin: origin,
+            secret: credential() ?? "", consumerID: consumerID, service: service, xRoadService: xRoadService!, instance: identifier[0], origin: origin,
             forwardPath: segments.count == 6 ? origin.servicePath : origin.basePath + servicePath, rateLimit: rateLimit)
         if handler.presented == nil, keyHolder == consumerID { handler.lastRoute = route }
         take(route, query: query)
@@ -767,10 +768,17 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     static func isLeftOutOfHash(_ raw: UnsafeRawBufferPointer, _ field: HeaderLines.Field) -> Bool {
         let start = field.nameStart
         let length = field.nameLength
-        return HopByHop.contains(raw, start, length, [])
-            || ["host", "user-agent", "content-length", "expect", "server", "x-road-request-id", "x-road-request-hash"].contains {
-                HeaderName.equals(raw, start, length, $0)
-            }
+        if HopByHop.contains(raw, start, length, []) { return true }
+        // By length first: most names are compared with none of these.
+        switch length {
+        case 4: return HeaderName.equals(raw, start, length, "host")
+        case 6: return HeaderName.equals(raw, start, length, "expect") || HeaderName.equals(raw, start, length, "server")
+        case 10: return HeaderName.equals(raw, start, length, "user-agent")
+        case 14: return HeaderName.equals(raw, start, length, "content-length")
+        case 17: return HeaderName.equals(raw, start, length, "x-road-request-id")
+        case 19: return HeaderName.equals(raw, start, length, "x-road-request-hash")
+        default: return false
+        }
     }
 
     /// `X-Road-Request-Hash` as PR-REST §4.3 defines it: base64(SHA512(SHA512(headers) + SHA512(body))), or
@@ -1044,20 +1052,26 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     static func isReplaced(_ raw: UnsafeRawBufferPointer, _ field: HeaderLines.Field) -> Bool {
         let start = field.nameStart
         let length = field.nameLength
-        return HeaderName.equals(raw, start, length, "host") || HeaderName.equals(raw, start, length, "user-agent")
-            || HeaderName.equals(raw, start, length, "server")
-            || (HeaderName.hasPrefix(raw, start, length, "x-road-")
-                && (HeaderName.equals(raw, start, length, "x-road-id") || HeaderName.equals(raw, start, length, "x-road-client")
-                    || HeaderName.equals(raw, start, length, "x-road-request-id") || HeaderName.equals(raw, start, length, "x-road-request-hash")))
-            || HeaderName.isUnderscoredXRoad(raw, start, length)
+        switch length {
+        case 4: return HeaderName.equals(raw, start, length, "host")
+        case 6: return HeaderName.equals(raw, start, length, "server")
+        case 9: return HeaderName.equals(raw, start, length, "x-road-id")
+        case 10: return HeaderName.equals(raw, start, length, "user-agent")
+        case 13: return HeaderName.equals(raw, start, length, "x-road-client") || HeaderName.isUnderscoredXRoad(raw, start, length)
+        case 17: return HeaderName.equals(raw, start, length, "x-road-request-id") || HeaderName.isUnderscoredXRoad(raw, start, length)
+        case 19: return HeaderName.equals(raw, start, length, "x-road-request-hash") || HeaderName.isUnderscoredXRoad(raw, start, length)
+        default: return HeaderName.isUnderscoredXRoad(raw, start, length)
+        }
     }
 
     /// The X-Road headers of an answer that are the hub's to set, not the provider's: the ids, the client, the service,
     /// the hash, and `X-Road-Error` (which says the hub failed) unless a peer hub sent it.
     static func isSetByHub(_ raw: UnsafeRawBufferPointer, _ field: HeaderLines.Field, errorFromPeer: Bool) -> Bool {
-        ["x-road-id", "x-road-client", "x-road-service", "x-road-request-id", "x-road-request-hash"].contains {
-            HeaderName.equals(raw, field.nameStart, field.nameLength, $0)
-        } || (!errorFromPeer && HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-error"))
+        let (start, length) = (field.nameStart, field.nameLength)
+        return HeaderName.equals(raw, start, length, "x-road-id") || HeaderName.equals(raw, start, length, "x-road-client")
+            || HeaderName.equals(raw, start, length, "x-road-service") || HeaderName.equals(raw, start, length, "x-road-request-id")
+            || HeaderName.equals(raw, start, length, "x-road-request-hash")
+            || (!errorFromPeer && HeaderName.equals(raw, start, length, "x-road-error"))
     }
 
     /// The consumer's credentials for the hub stay at the hub.

@@ -343,9 +343,11 @@ enum HeaderName {
 
     /// Whether the name is an `X-Road-…` one written with underscores (`X_Road_Client`): CGI, WSGI and PHP servers, and
     /// nginx when told to, read it as the hyphenated header, so it must not reach a provider.
+    private static let xRoadPrefix = Array("x-road-".utf8)
+
     static func isUnderscoredXRoad(_ raw: UnsafeRawBufferPointer, _ start: Int, _ length: Int) -> Bool {
-        let prefix = Array("x-road-".utf8)
-        guard length >= prefix.count else { return false }
+        guard length >= 7, lower(raw[start]) == UInt8(ascii: "x") else { return false }
+        let prefix = xRoadPrefix
         var underscored = false
         for offset in 0..<prefix.count {
             let byte = lower(raw[start + offset])
