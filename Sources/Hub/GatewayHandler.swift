@@ -456,7 +456,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         // With no path of its own the call goes to the service's URL exactly, as X-Road's security server sends it.
         let route = Route(
             version: snapshot.version, method: head.method, path: path, client: head.first(name: "x-road-client") ?? "",
-            secret: credential() ?? "", consumerID: consumerID, service: service, xRoadService: xRoadService!, instance: identifier[0], origin: origin,
+            secret: credential() ?? "", consumerID: consumerID, service: service, xRoadService: xRoadService!, instance: identifier[0],
+            origin: origin,
             forwardPath: segments.count == 6 ? origin.servicePath : origin.basePath + servicePath, rateLimit: rateLimit)
         if handler.presented == nil, keyHolder == consumerID { handler.lastRoute = route }
         take(route, query: query)
