@@ -55,7 +55,7 @@ public enum IdentifierPart {
             }
             let high = bytes.index(after: index)
             guard high < bytes.endIndex, bytes.index(after: high) < bytes.endIndex else { throw Problem(message: "Incomplete percent encoding") }
-            guard let first = hexValue(bytes[high]), let second = hexValue(bytes[bytes.index(after: high)]) else {
+            guard let first = Hex.value(bytes[high]), let second = Hex.value(bytes[bytes.index(after: high)]) else {
                 throw Problem(message: "Invalid percent encoding")
             }
             out.append(first << 4 | second)
@@ -74,15 +74,6 @@ public enum IdentifierPart {
             true
         default:
             "-._~!$&'()*+,;=:@".utf8.contains(byte)
-        }
-    }
-
-    static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }
