@@ -186,9 +186,9 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
 
     fileprivate func closeConnection() { context?.close(promise: nil) }
 
-    /// Random bytes for message ids, drawn from the system 256 at a time (one `getrandom` call) rather than 16 per call.
-    private var random = [UInt8](repeating: 0, count: 256)
-    private var randomUsed = 256
+    /// Random bytes for message ids, drawn from the system 1,024 at a time (one `getrandom` call for 32 calls) rather than 16 per id.
+    private var random = [UInt8](repeating: 0, count: 1024)
+    private var randomUsed = 1024
     /// The last consumer authenticated by key on this connection, with what proved it.
     fileprivate var lastConsumer: (version: Int, client: String, secret: String, consumerID: String, keyHolder: String)?
     /// The last call forwarded on this connection, routed and authorized: a client calls the same path again and again.
@@ -237,6 +237,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     }
 
     let head: RequestHead
+    /// The call's headers the exchange reads, found once.
+    let headers: CallHeaders
     unowned let handler: GatewayHandler
     var phase: Phase = .connecting
     /// The message's `X-Road-Id`: the client's as given, or made once the call's instance is known.
@@ -252,7 +254,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     var keyHolder: String?
     /// The `X-Road-Request-Hash` the answer carried, for the log.
     var sentRequestHash: String?
-    let receivedAt = Date()
+    let receivedAt: Date
     let started = NIODeadline.now()
     var forwardedAt: Date?
     var consumer = "-"
@@ -303,16 +305,19 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         self.head = head
         self.handler = handler
         keepAlive = head.isKeepAlive
+        headers = head.bytes.withUnsafeReadableBytes { CallHeaders($0, head.lines) }
         // X-Road keeps the client's `X-Road-Id` as given, reading a header sent twice by its last line.
-        givenMessageID = head.last(name: "x-road-id").flatMap { $0.isEmpty ? nil : $0 }
-        requestID = Self.messageID(random: handler.randomBytes16())
+        givenMessageID = headers.messageID
+        receivedAt = Date()
+        requestID = Self.messageID(random: handler.randomBytes16(), at: receivedAt)
     }
 
     /// The `X-Road-Id` the message goes by: the client's, or `{instance}-{UUID}` as X-Road's security server makes it.
     func nameMessage() {
         guard messageID.isEmpty else { return }
         messageID =
-            givenMessageID ?? (instance ?? handler.env.registry.snapshot.localInstance) + "-" + Self.messageID(random: handler.randomBytes16())
+            givenMessageID ?? (instance ?? handler.env.registry.snapshot.localInstance) + "-"
+            + Self.messageID(random: handler.randomBytes16(), at: receivedAt)
     }
 
     /// The client's `Accept`, which chooses the form of the gateway's own errors.
@@ -369,15 +374,15 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         let uri = head.uri
         guard uri.utf8.count <= 4096 else { throw GatewayError.badRequest("The request URI is longer than 4096 bytes.") }
         // One client, named once: two `X-Road-Client` lines would leave which one was proved to whoever reads them.
-        guard head.count(name: "x-road-client") <= 1 else {
+        guard headers.clientLines <= 1 else {
             throw GatewayError.badRequest("The X-Road-Client header is sent more than once.")
         }
         let queryStart = uri.utf8.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex
         let path = uri[..<queryStart]
         let query = uri[queryStart...]
         if let route = handler.lastRoute, route.path == path, route.method == head.method, handler.presented == nil,
-            route.version == handler.env.registry.version, route.client == head.first(name: "x-road-client"),
-            route.secret == credential()
+            route.version == handler.env.registry.version, route.client == headers.client,
+            route.secret == headers.credential
         {
             consumer = route.consumerID
             serviceID = route.service.id
@@ -455,8 +460,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         }
         // With no path of its own the call goes to the service's URL exactly, as X-Road's security server sends it.
         let route = Route(
-            version: snapshot.version, method: head.method, path: path, client: head.first(name: "x-road-client") ?? "",
-            secret: credential() ?? "", consumerID: consumerID, service: service, xRoadService: xRoadService!, instance: identifier[0],
+            version: snapshot.version, method: head.method, path: path, client: headers.client ?? "",
+            secret: headers.credential ?? "", consumerID: consumerID, service: service, xRoadService: xRoadService!, instance: identifier[0],
             origin: origin,
             forwardPath: segments.count == 6 ? origin.servicePath : origin.basePath + servicePath, rateLimit: rateLimit)
         if handler.presented == nil, keyHolder == consumerID { handler.lastRoute = route }
@@ -510,8 +515,8 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     /// for the same header, key and registry version: a client sends them call after call. `clientRequired` false
     /// lets the credential alone name it (`listClients`, which X-Road serves to a caller that names none).
     func authenticate(_ snapshot: RegistrySnapshot, clientRequired: Bool = true) throws -> String {
-        let clientHeader = head.first(name: "x-road-client")
-        let secret = handler.presented == nil ? credential() : nil
+        let clientHeader = headers.client
+        let secret = handler.presented == nil ? headers.credential : nil
         if let clientHeader, let secret, let known = handler.lastConsumer, known.version == snapshot.version, known.client == clientHeader,
             known.secret == secret
         {
@@ -574,14 +579,6 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             throw GatewayError("Client.Unauthorized", "The client certificate is not registered with this hub.")
         }
         return try proves(holder, client, snapshot)
-    }
-
-    func credential() -> String? {
-        if let key = head.first(name: "x-road-client-key") { return key }
-        if let authorization = head.first(name: "authorization"), authorization.hasPrefix("Bearer hub_") {
-            return String(authorization.dropFirst(7))
-        }
-        return nil
     }
 
     func connect(fresh: Bool = false) {
@@ -659,7 +656,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         } else {
             // The head goes out with the body's first bytes or the end, which usually follow in the same read: one
             // write to the provider, not two. A caller waiting for `100 Continue` needs the head now.
-            if head.contains(name: "expect") { channel.flush() }
+            if headers.expectsContinue { channel.flush() }
             handler.readMore()
         }
         channel.read()
@@ -746,19 +743,25 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         headersHashed = true
         var canonical: [UInt8] = []
         canonical.reserveCapacity(head.bytes.readableBytes + 160)
+        func endLine() {
+            canonical.append(13)
+            canonical.append(10)
+        }
         func line<Name: Sequence<UInt8>, Value: Sequence<UInt8>>(_ name: Name, _ value: Value) {
             canonical += name
             canonical.append(UInt8(ascii: ":"))
             canonical += value
-            canonical += [13, 10]
+            endLine()
         }
         canonical += head.method.rawValue.utf8
-        canonical += [13, 10]
+        endLine()
         canonical += head.uri.utf8
-        canonical += [13, 10]
+        endLine()
         head.bytes.withUnsafeReadableBytes { raw in
             for field in head.lines.fields where !Self.isLeftOutOfHash(raw, field) {
-                line(raw[field.nameStart..<field.nameStart + field.nameLength], raw[field.valueStart..<field.valueStart + field.valueLength])
+                line(
+                    UnsafeRawBufferPointer(rebasing: raw[field.nameStart..<field.nameStart + field.nameLength]),
+                    UnsafeRawBufferPointer(rebasing: raw[field.valueStart..<field.valueStart + field.valueLength]))
             }
         }
         line("x-road-request-id".utf8, requestID.utf8)
@@ -853,7 +856,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
 
     /// The provider's `100 Continue` goes to a consumer that waits for it (`Expect`), so that it sends its body now.
     func upstreamInterim(_ response: ResponseHead) {
-        guard response.status == 100, case .forwarding = phase, !requestEnded, head.minorVersion >= 1, head.contains(name: "expect") else {
+        guard response.status == 100, case .forwarding = phase, !requestEnded, head.minorVersion >= 1, headers.expectsContinue else {
             return
         }
         handler.writeContinue()
@@ -1029,16 +1032,13 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
             responseBytes: responseBytes, requestSHA256: requestHash.map { Hex.string($0.finalize()) } ?? Self.emptySHA256,
             responseSHA256: Hex.string(responseHash.finalize()),
             receivedAt: Timestamp.string(receivedAt), forwardedAt: forwardedAt.map(Timestamp.string), answeredAt: Timestamp.now(),
-            requestID: requestID, requestHash: sentRequestHash, userID: loggedHeader("x-road-userid"), issue: loggedHeader("x-road-issue"),
-            representedParty: loggedHeader("x-road-represented-party"))
+            requestID: requestID, requestHash: sentRequestHash, userID: headers.userID, issue: headers.issue,
+            representedParty: headers.representedParty)
         handler.env.monitor.record(
             service: serviceID, consumer: consumer, errorKind: HubMonitor.errorKind(status: responseStatus, gatewayError: error),
             seconds: Double((NIODeadline.now() - started).nanoseconds) / 1e9)
         handler.journal.append(record, bodies: captured?.bodies, then: then)
     }
-
-    /// A header the log keeps as X-Road's operational monitoring does (the first line), up to 1024 characters.
-    func loggedHeader(_ name: String) -> String? { head.first(name: name).map { String($0.prefix(1024)) } }
 
     func clientGone() {
         deadline = nil
@@ -1085,23 +1085,29 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
     /// A time-ordered (version 7, RFC 9562) UUID, lowercase: the milliseconds since 1970 in its first 48 bits, then
     /// random bits. Ids that grow with time keep the message log's index on them appended to at its end, rather than
     /// written at random places (which rewrote a page of the index for nearly every record imported).
-    static func messageID(random: ArraySlice<UInt8>, milliseconds: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(36)
-        for (index, byte) in random.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
-            let value =
-                switch index {
-                case 0..<6: UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index)))
-                case 6: byte & 0x0F | 0x70
-                case 8: byte & 0x3F | 0x80
-                default: byte
+    static func messageID(random: ArraySlice<UInt8>, at time: Date) -> String {
+        let milliseconds = UInt64(time.timeIntervalSince1970 * 1000)
+        // Written straight into the string's storage: two ids are made for every call.
+        return String(unsafeUninitializedCapacity: 36) { text in
+            var position = 0
+            for (index, byte) in random.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    text[position] = UInt8(ascii: "-")
+                    position += 1
                 }
-            text.append(digits[Int(value >> 4)])
-            text.append(digits[Int(value & 0x0F)])
+                let value =
+                    switch index {
+                    case 0..<6: UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index)))
+                    case 6: byte & 0x0F | 0x70
+                    case 8: byte & 0x3F | 0x80
+                    default: byte
+                    }
+                text[position] = Hex.digit(value >> 4)
+                text[position + 1] = Hex.digit(value & 0x0F)
+                position += 2
+            }
+            return position
         }
-        return String(decoding: text, as: UTF8.self)
     }
 }
 

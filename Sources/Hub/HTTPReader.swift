@@ -116,10 +116,9 @@ struct HeaderLines {
 
     /// Writes one line as it came.
     static func write(_ raw: UnsafeRawBufferPointer, _ field: Field, to out: inout ByteBuffer) {
-        out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[field.nameStart..<field.nameStart + field.nameLength]))
-        out.writeStaticString(": ")
-        out.writeBytes(UnsafeRawBufferPointer(rebasing: raw[field.valueStart..<field.valueStart + field.valueLength]))
-        out.writeStaticString("\r\n")
+        HTTPWire.writeLine(
+            UnsafeRawBufferPointer(rebasing: raw[field.nameStart..<field.nameStart + field.nameLength]),
+            UnsafeRawBufferPointer(rebasing: raw[field.valueStart..<field.valueStart + field.valueLength]), to: &out)
     }
 
     private static func decimal(_ raw: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Int? {
@@ -282,22 +281,6 @@ struct RequestHead: ReadableHead {
 
     /// The first value of the header `name` (lowercase).
     func first(name: String) -> String? { bytes.withUnsafeReadableBytes { lines.first($0, name: name) } }
-
-    /// The value of the last line that carries `name`: X-Road reads a header sent twice by its last line.
-    func last(name: String) -> String? {
-        bytes.withUnsafeReadableBytes { raw in
-            lines.fields.last { HeaderName.equals(raw, $0.nameStart, $0.nameLength, name) }.map { HeaderLines.value(raw, $0) }
-        }
-    }
-
-    func contains(name: String) -> Bool {
-        bytes.withUnsafeReadableBytes { raw in lines.fields.contains { HeaderName.equals(raw, $0.nameStart, $0.nameLength, name) } }
-    }
-
-    /// How many lines carry the header `name`.
-    func count(name: String) -> Int {
-        bytes.withUnsafeReadableBytes { raw in lines.fields.count { HeaderName.equals(raw, $0.nameStart, $0.nameLength, name) } }
-    }
 }
 
 /// The headers that never cross the gateway: hop-by-hop ones, and those a `Connection` header names.

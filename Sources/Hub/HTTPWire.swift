@@ -33,10 +33,22 @@ enum HTTPWire {
 
     /// One header line.
     static func writeHeader(_ name: String, _ value: String, to buffer: inout ByteBuffer) {
-        buffer.writeString(name)
-        buffer.writeStaticString(": ")
-        buffer.writeString(value)
-        buffer.writeStaticString("\r\n")
+        var (name, value) = (name, value)
+        name.withUTF8 { name in value.withUTF8 { writeLine(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer($0), to: &buffer) } }
+    }
+
+    /// `name: value` and CRLF, in one write to the buffer: a head has a dozen lines, and each write checks the buffer.
+    static func writeLine(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, to buffer: inout ByteBuffer) {
+        let count = name.count + value.count + 4
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { out in
+            UnsafeMutableRawBufferPointer(rebasing: out[0..<name.count]).copyMemory(from: name)
+            out[name.count] = UInt8(ascii: ":")
+            out[name.count + 1] = UInt8(ascii: " ")
+            UnsafeMutableRawBufferPointer(rebasing: out[(name.count + 2)..<(name.count + 2 + value.count)]).copyMemory(from: value)
+            out[count - 2] = 13
+            out[count - 1] = 10
+            return count
+        }
     }
 
     /// The line that opens a chunk of `size` bytes.

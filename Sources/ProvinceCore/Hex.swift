@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Lowercase hexadecimal text of bytes (digests, random tokens).
@@ -5,6 +6,7 @@ public enum Hex {
     /// Inlinable so that callers get it specialized for their byte sequence: it runs several times on every hub call.
     @inlinable
     public static func string<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        if let text = bytes.withContiguousStorageIfAvailable({ string(raw: UnsafeRawBufferPointer($0)) }) { return text }
         var text: [UInt8] = []
         text.reserveCapacity(Swift.max(bytes.underestimatedCount * 2, 64))
         for byte in bytes {
@@ -14,8 +16,27 @@ public enum Hex {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// A digest's text, from its bytes where they lie (iterating a digest copies it into an array first).
     @inlinable
-    static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble }
+    public static func string<D: Digest>(_ digest: D) -> String {
+        digest.withUnsafeBytes { string(raw: $0) }
+    }
+
+    /// Written straight into the string's storage.
+    @inlinable
+    public static func string(raw bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+            for (index, byte) in bytes.enumerated() {
+                text[2 * index] = digit(byte >> 4)
+                text[2 * index + 1] = digit(byte & 0x0f)
+            }
+            return bytes.count * 2
+        }
+    }
+
+    /// The lowercase hexadecimal digit of a value below 16.
+    @inlinable
+    public static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble }
 }
 
 extension Hex {

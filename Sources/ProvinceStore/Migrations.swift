@@ -475,31 +475,38 @@ public enum Timestamp {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        var text: [UInt8] = []
-        text.reserveCapacity(24)
-        func append(_ value: Int64, width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            while divisor > 0 {
-                text.append(48 + UInt8(value / divisor % 10))
-                divisor /= 10
+        // Written straight into the string's storage: 24 bytes, the year taken as four digits.
+        return String(unsafeUninitializedCapacity: 24) { text in
+            var position = 0
+            func append(_ value: Int64, width: Int) {
+                var divisor: Int64 = 1
+                for _ in 1..<width { divisor *= 10 }
+                while divisor > 0 {
+                    text[position] = 48 + UInt8(value / divisor % 10)
+                    position += 1
+                    divisor /= 10
+                }
             }
+            func append(_ byte: UInt8) {
+                text[position] = byte
+                position += 1
+            }
+            append(year, width: 4)
+            append(45)
+            append(month, width: 2)
+            append(45)
+            append(day, width: 2)
+            append(84)
+            append(rest / 3_600_000, width: 2)
+            append(58)
+            append(rest / 60_000 % 60, width: 2)
+            append(58)
+            append(rest / 1000 % 60, width: 2)
+            append(46)
+            append(rest % 1000, width: 3)
+            append(90)
+            return position
         }
-        append(year, width: 4)
-        text.append(45)
-        append(month, width: 2)
-        text.append(45)
-        append(day, width: 2)
-        text.append(84)
-        append(rest / 3_600_000, width: 2)
-        text.append(58)
-        append(rest / 60_000 % 60, width: 2)
-        text.append(58)
-        append(rest / 1000 % 60, width: 2)
-        text.append(46)
-        append(rest % 1000, width: 3)
-        text.append(90)
-        return String(decoding: text, as: UTF8.self)
     }
 
     public static func now() -> String { string(Date()) }

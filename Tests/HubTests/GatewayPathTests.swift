@@ -101,4 +101,25 @@ import Testing
             #expect(dotted.status == 400)
         }
     }
+
+    @Test func aHubKeyMayComeAsABearerTokenAndStaysAtTheHub() async throws {
+        try await GatewayTests.withFixture { fixture in
+            try await fixture.openEcho()
+            #expect(fixture.consumerKey.hasPrefix("hub_"))
+            func call(_ authorization: String) async throws -> RawHTTP.Reply {
+                try await RawHTTP.send(
+                    "GET \(GatewayTests.path)/echo/1 HTTP/1.1\r\nHost: localhost\r\nX-Road-Client: \(GatewayTests.consumer)\r\n"
+                        + "Authorization: \(authorization)\r\nConnection: close\r\n\r\n",
+                    port: fixture.gatewayPort)
+            }
+            let bearer = try await call("Bearer \(fixture.consumerKey)")
+            #expect(bearer.status == 200, "\(bearer.body)")
+            let forwarded = (Self.seen(bearer)["headers"] as? [String: String] ?? [:]).keys.map { $0.lowercased() }
+            #expect(!forwarded.contains("authorization"), "\(forwarded)")
+            let wrong = try await call("Bearer hub_not-a-key")
+            #expect(wrong.status == 400 && wrong.header("X-Road-Error") == "Client.Unauthorized", "\(wrong.status) \(wrong.body)")
+            let otherScheme = try await call("Basic \(fixture.consumerKey)")
+            #expect(otherScheme.header("X-Road-Error") == "Client.Unauthorized", "\(otherScheme.body)")
+        }
+    }
 }
