@@ -186,7 +186,7 @@ final class GatewayHandler: ChannelInboundHandler, @unchecked Sendable {
 
     fileprivate func closeConnection() { context?.close(promise: nil) }
 
-    /// Random bytes for message ids, drawn from the system 1,024 at a time (one `getrandom` call for 32 calls) rather than 16 per id.
+    /// Random bytes for message ids, drawn from the system 1,024 at a time (one `arc4random_buf` call for 32 calls) rather than 16 per id.
     private var random = [UInt8](repeating: 0, count: 1024)
     private var randomUsed = 1024
     /// The last consumer authenticated by key on this connection, with what proved it.
@@ -309,7 +309,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         // X-Road keeps the client's `X-Road-Id` as given, reading a header sent twice by its last line.
         givenMessageID = headers.messageID
         receivedAt = Date()
-        requestID = Self.messageID(random: handler.randomBytes16(), at: receivedAt)
+        requestID = TimeOrderedID.string(random: handler.randomBytes16(), at: receivedAt)
     }
 
     /// The `X-Road-Id` the message goes by: the client's, or `{instance}-{UUID}` as X-Road's security server makes it.
@@ -317,7 +317,7 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         guard messageID.isEmpty else { return }
         messageID =
             givenMessageID ?? (instance ?? handler.env.registry.snapshot.localInstance) + "-"
-            + Self.messageID(random: handler.randomBytes16(), at: receivedAt)
+            + TimeOrderedID.string(random: handler.randomBytes16(), at: receivedAt)
     }
 
     /// The client's `Accept`, which chooses the form of the gateway's own errors.
@@ -1080,34 +1080,6 @@ private final class Exchange: UpstreamDelegate, Expiring, @unchecked Sendable {
         HeaderName.equals(raw, field.nameStart, field.nameLength, "x-road-client-key")
             || (HeaderName.equals(raw, field.nameStart, field.nameLength, "authorization") && field.valueLength >= 11
                 && raw[field.valueStart..<field.valueStart + 11].elementsEqual("Bearer hub_".utf8))
-    }
-
-    /// A time-ordered (version 7, RFC 9562) UUID, lowercase: the milliseconds since 1970 in its first 48 bits, then
-    /// random bits. Ids that grow with time keep the message log's index on them appended to at its end, rather than
-    /// written at random places (which rewrote a page of the index for nearly every record imported).
-    static func messageID(random: ArraySlice<UInt8>, at time: Date) -> String {
-        let milliseconds = UInt64(time.timeIntervalSince1970 * 1000)
-        // Written straight into the string's storage: two ids are made for every call.
-        return String(unsafeUninitializedCapacity: 36) { text in
-            var position = 0
-            for (index, byte) in random.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 {
-                    text[position] = UInt8(ascii: "-")
-                    position += 1
-                }
-                let value =
-                    switch index {
-                    case 0..<6: UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index)))
-                    case 6: byte & 0x0F | 0x70
-                    case 8: byte & 0x3F | 0x80
-                    default: byte
-                    }
-                text[position] = Hex.digit(value >> 4)
-                text[position + 1] = Hex.digit(value & 0x0F)
-                position += 2
-            }
-            return position
-        }
     }
 }
 
