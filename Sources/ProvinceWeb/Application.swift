@@ -44,7 +44,7 @@ public struct Platform: Sendable {
     ) async throws -> Platform {
         let database = try await ProvinceDatabase.open(configuration.database, logger: logger)
         do {
-            try await Migrations.run(on: database)
+            try await Migrations.run(on: database, schemas: PlatformModules.schemas)
         } catch {
             await database.close()
             throw error

@@ -193,7 +193,7 @@ struct Migrate: AsyncParsableCommand {
         var logger = Logger(label: "province")
         logger.logLevel = .warning
         let database = try await ProvinceDatabase.open(storage.location, logger: logger)
-        let applied = try await Migrations.run(on: database)
+        let applied = try await Migrations.run(on: database, schemas: PlatformModules.schemas)
         await database.close()
         print(applied.isEmpty ? "Schema up to date." : "Applied: \(applied.joined(separator: ", "))")
     }
@@ -214,7 +214,7 @@ struct RecountDossiers: AsyncParsableCommand {
         logger.logLevel = .warning
         let database = try await ProvinceDatabase.open(storage.location, logger: logger)
         do {
-            try await Migrations.run(on: database)
+            try await Migrations.run(on: database, schemas: PlatformModules.schemas)
             try await database.write { db in
                 try await db.raw("DELETE FROM dossier_daily").run()
                 try await db.raw(SQLQueryString(DossierDaily.recount)).run()

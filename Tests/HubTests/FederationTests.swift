@@ -28,7 +28,7 @@ import Testing
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
         let database = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
-        try await Migrations.run(on: database)
+        try await Migrations.run(on: database, schemas: hubSchemas)
         let identity = try HubIdentity.load(directory: directory)
         let gateway = try HubGateway(
             host: "127.0.0.1", port: 0, database: database, identity: identity, tlsPort: 0,

@@ -123,7 +123,7 @@ import Testing
         let database = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
         let (upstreamPort, upstream) = try await startUpstream()
         do {
-            try await Migrations.run(on: database)
+            try await Migrations.run(on: database, schemas: hubSchemas)
             let registry = HubRegistry(database: database)
             let actor = Actor(system: "test")
             _ = try await registry.createMember(

@@ -44,7 +44,7 @@ import Testing
     /// What a killed process wrote is imported by the next one, once, and its file removed; a last line the process
     /// did not finish (its answer was never released) is skipped.
     @Test func aStoppedProcessJournalIsImportedOnceAndRemoved() async throws {
-        try await TestDatabase.withMigrated { database, directory in
+        try await TestDatabase.withMigrated(hubSchemas) { database, directory in
             let journalDirectory = directory + "/hub-journal"
             try FileManager.default.createDirectory(atPath: journalDirectory, withIntermediateDirectories: true)
             var bytes: [UInt8] = []
@@ -73,7 +73,7 @@ import Testing
 
     /// A file this process still writes is imported as it grows, and kept.
     @Test func aLiveFileIsImportedAsItGrows() async throws {
-        try await TestDatabase.withMigrated { database, directory in
+        try await TestDatabase.withMigrated(hubSchemas) { database, directory in
             let journal = MessageJournal(directory: directory + "/hub-journal", database: database, logger: TestDatabase.logger)
             let loop = MultiThreadedEventLoopGroup.singleton.next()
             for round in 0..<2 {
@@ -101,7 +101,7 @@ import Testing
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
         let unreachable = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
-        try await Migrations.run(on: unreachable)
+        try await Migrations.run(on: unreachable, schemas: hubSchemas)
         await unreachable.close()
         let journal = MessageJournal(directory: directory + "/hub-journal", database: unreachable, logger: TestDatabase.logger)
         let loop = MultiThreadedEventLoopGroup.singleton.next()

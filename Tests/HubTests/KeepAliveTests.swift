@@ -46,7 +46,7 @@ final class OneCallPerConnection: ChannelInboundHandler, @unchecked Sendable {
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
         let database = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
-        try await Migrations.run(on: database)
+        try await Migrations.run(on: database, schemas: hubSchemas)
         let registry = HubRegistry(database: database)
         let actor = Actor(system: "test")
         _ = try await registry.createMember(instance: "VN", memberClass: "GOV", memberCode: "A", name: "Thành viên A", agencyID: nil, by: actor)

@@ -10,7 +10,7 @@ import Testing
 /// exactly one of those that want the same thing gets it.
 @Suite struct RegistryRaceTests {
     @Test func aFingerprintAndAServiceCodeAreTakenOnce() async throws {
-        try await TestDatabase.withMigrated { database, _ in
+        try await TestDatabase.withMigrated(hubSchemas) { database, _ in
             let registry = HubRegistry(database: database)
             let actor = Actor(system: "test")
             _ = try await registry.createMember(instance: "VN", memberClass: "GOV", memberCode: "A", name: "Sở A", agencyID: nil, by: actor)

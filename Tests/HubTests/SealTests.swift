@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func sealsAreSignedCheckedAndProveInclusion() async throws {
-        try await TestDatabase.withMigrated { database, directory in
+        try await TestDatabase.withMigrated(hubSchemas) { database, directory in
             for index in 1...7 { try await MessageLog.append([Self.record(index)], in: database) }
             let key = try SealingKey.load(directory: directory)
             #expect(try SealingKey.load(directory: directory).keyID == key.keyID, "the key is kept in the data directory")

@@ -36,13 +36,15 @@ public enum TestDatabase {
         return (.postgres(url: components.string!), cleanup)
     }
 
-    /// Runs `body` with a fresh migrated database and its temporary folder, then closes and drops them.
-    public static func withMigrated(sqliteOnly: Bool = false, _ body: (ProvinceDatabase, String) async throws -> Void) async throws {
+    /// Runs `body` with a fresh database carrying `schemas` and its temporary folder, then closes and drops them.
+    public static func withMigrated(
+        _ schemas: [ModuleSchema], sqliteOnly: Bool = false, _ body: (ProvinceDatabase, String) async throws -> Void
+    ) async throws {
         let directory = temporaryDirectory()
         let (location, cleanup) = try await fresh(in: directory, sqliteOnly: sqliteOnly)
         let database = try await ProvinceDatabase.open(location, logger: logger)
         do {
-            try await Migrations.run(on: database)
+            try await Migrations.run(on: database, schemas: schemas)
             try await body(database, directory)
         } catch {
             await database.close()
