@@ -90,7 +90,6 @@ let package = Package(
                 "ProvinceCore",
                 "ProvinceStore",
                 "Audit",
-                "Directory",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -170,6 +169,8 @@ let package = Package(
             name: "HubTests",
             dependencies: [
                 "Hub",
+                "Directory",
+                "Audit",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

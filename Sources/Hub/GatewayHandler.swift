@@ -1,5 +1,4 @@
 import Crypto
-import Directory
 import Foundation
 import Logging
 import NIOCore

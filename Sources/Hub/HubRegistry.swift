@@ -1,5 +1,4 @@
 import Audit
-import Directory
 import Foundation
 import ProvinceCore
 import ProvinceStore
