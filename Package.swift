@@ -141,7 +141,10 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["ProvinceStore", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "ProvinceStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),

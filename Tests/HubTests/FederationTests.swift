@@ -46,10 +46,10 @@ import Testing
     static let path = "/r1/VN/GOV/000.00.02.H38/DATA/echo/echo/federated?q=1"
 
     @Test func aConsumerOnOneHubCallsAProviderOnAnother() async throws {
-        let (upstreamPort, upstream) = try await GatewayTests.startUpstream()
+        let upstream = await GatewayTests.startUpstream()
+        let upstreamPort = upstream.port
         let a = try await Self.startHub()
         let b = try await Self.startHub()
-        defer { upstream.cancel() }
         let actor = Actor(system: "test")
 
         // Hub A: the consumer is its own; the provider's member lives on B.
@@ -159,11 +159,11 @@ import Testing
             #expect(direct.head.status.code == status)
         }
 
-        try? await Task.sleep(for: .milliseconds(100))
         for hub in [a, b] {
             hub.gateway.stop()
             await hub.database.close()
             await hub.cleanup()
         }
+        await upstream.stop()
     }
 }

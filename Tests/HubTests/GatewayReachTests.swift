@@ -31,25 +31,25 @@ import Testing
             calls.add()
             return Response(status: .found, headers: [.location: "http://169.254.169.254/"])
         }
-        let (port, server) = await TestServer.start(router)
-        defer { server.cancel() }
-        for (networks, expected) in [([IPNetwork("10.0.0.0/8")!], 0), ([IPNetwork("127.0.0.0/8")!], 1)] {
-            try await GatewayTests.withFixture(upstreamRule: UpstreamRule(networks: networks)) { fixture in
-                let actor = Actor(system: "test")
-                _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
-                // The address as a forger with the database would put it, past the checks made when it is saved.
-                try await fixture.database.write { db in
-                    try await db.raw(
-                        "UPDATE hub_services SET upstream_url = \(bind: "http://127.0.0.1:\(port)/probe") WHERE id = \(bind: fixture.echo.id)"
-                    ).run()
+        try await TestServer.with(router) { port in
+            for (networks, expected) in [([IPNetwork("10.0.0.0/8")!], 0), ([IPNetwork("127.0.0.0/8")!], 1)] {
+                try await GatewayTests.withFixture(upstreamRule: UpstreamRule(networks: networks)) { fixture in
+                    let actor = Actor(system: "test")
+                    _ = try await fixture.registry.updateService(fixture.echo.id, ServiceInput(enabled: true), by: actor)
+                    // The address as a forger with the database would put it, past the checks made when it is saved.
+                    try await fixture.database.write { db in
+                        try await db.raw(
+                            "UPDATE hub_services SET upstream_url = \(bind: "http://127.0.0.1:\(port)/probe") WHERE id = \(bind: fixture.echo.id)"
+                        ).run()
+                    }
+                    try await fixture.gateway.reloadRegistry()
+                    let before = calls.value
+                    await fixture.gateway.probeProviders()
+                    #expect(calls.value - before == expected, "\(networks)")
+                    let health = fixture.gateway.monitor.providerHealth().first { $0.serviceID == fixture.echo.id }
+                    // Reached: the redirect is an answer (the provider is there), not a way elsewhere.
+                    #expect(health?.state == (expected == 1 ? .up : .down), "\(String(describing: health))")
                 }
-                try await fixture.gateway.reloadRegistry()
-                let before = calls.value
-                await fixture.gateway.probeProviders()
-                #expect(calls.value - before == expected, "\(networks)")
-                let health = fixture.gateway.monitor.providerHealth().first { $0.serviceID == fixture.echo.id }
-                // Reached: the redirect is an answer (the provider is there), not a way elsewhere.
-                #expect(health?.state == (expected == 1 ? .up : .down), "\(String(describing: health))")
             }
         }
     }

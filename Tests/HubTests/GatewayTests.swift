@@ -14,7 +14,7 @@ import Testing
 /// The gateway through its real HTTP interface, with a real upstream server started by the test.
 @Suite struct GatewayTests {
     /// A provider's system: echoes what it received, streams bodies back, hangs, fails on demand.
-    static func startUpstream() async throws -> (port: Int, task: Task<Void, any Error>) {
+    static func startUpstream() async -> TestServer {
         let router = Router()
         router.on("echo/**", method: .get, use: echo)
         router.on("echo/**", method: .post, use: echo)
@@ -48,7 +48,8 @@ import Testing
                 })
         }
         router.get("hang") { _, _ -> String in
-            try await Task.sleep(for: .seconds(30))
+            // Longer than any timeout a test gives the provider; short enough for the server's graceful stop to wait out.
+            try await Task.sleep(for: .seconds(6))
             return "late"
         }
         router.get("fail") { _, _ in
@@ -121,7 +122,8 @@ import Testing
         let directory = TestDatabase.temporaryDirectory()
         let (location, cleanup) = try await TestDatabase.fresh(in: directory)
         let database = try await ProvinceDatabase.open(location, logger: TestDatabase.logger)
-        let (upstreamPort, upstream) = try await startUpstream()
+        let upstream = await startUpstream()
+        let upstreamPort = upstream.port
         do {
             try await Migrations.run(on: database, schemas: hubSchemas)
             let registry = HubRegistry(database: database)
@@ -155,15 +157,12 @@ import Testing
                     consumerKey: consumerKey, otherKey: otherKey, echo: echo))
             gateway.stop()
         } catch {
-            upstream.cancel()
+            await upstream.stop()
             await database.close()
             await cleanup()
             throw error
         }
-        // Connections the test opened last are let through the provider's accept before it shuts down: Hummingbird
-        // traps on a connection dropped between being accepted and being handled.
-        try? await Task.sleep(for: .milliseconds(100))
-        upstream.cancel()
+        await upstream.stop()
         await database.close()
         await cleanup()
     }

@@ -31,35 +31,36 @@ import Testing
             router.on("**", method: method, use: echo)
             router.on("/", method: method, use: echo)
         }
-        let (upstreamPort, upstream) = await TestServer.start(router)
-        defer { upstream.cancel() }
-        try await GatewayTests.withFixture { fixture in
-            let actor = Actor(system: "test")
-            let registry = fixture.registry
-            for (member, name) in [("MEMBER1", "Member One"), ("MEMBER2", "Member Two")] {
-                _ = try await registry.createMember(
-                    instance: "INSTANCE", memberClass: member == "MEMBER1" ? "CLASS1" : "CLASS2", memberCode: member, name: name, agencyID: nil,
-                    by: actor)
-            }
-            _ = try await registry.createSubsystem(
-                memberID: "INSTANCE/CLASS1/MEMBER1", code: "SUBSYSTEM1", name: "Subsystem One", rateLimitPerSecond: nil, by: actor)
-            _ = try await registry.createSubsystem(
-                memberID: "INSTANCE/CLASS2/MEMBER2", code: "SUBSYSTEM2", name: "Subsystem Two", rateLimitPerSecond: nil, by: actor)
-            let base = "http://127.0.0.1:\(upstreamPort)"
-            for (code, url) in [("BARSERVICE", base + "/"), ("based", base + "/base/"), ("PETSTORE", base + "/v3")] {
-                let service = try await registry.createService(subsystemID: provider, ServiceInput(serviceCode: code, upstreamURL: url), by: actor)
-                _ = try await registry.updateService(service.id, ServiceInput(enabled: true), by: actor)
-                if code == "PETSTORE" {
-                    _ = try await registry.describe(service.id, openAPI: petstore, by: actor)
-                    _ = try await registry.grant(
-                        consumerID: client, serviceID: service.id, endpoint: HubEndpoint(method: "GET", path: "/pet/{id}"), by: actor)
-                } else {
-                    _ = try await registry.grant(consumerID: client, serviceID: service.id, endpoint: nil, by: actor)
+        try await TestServer.with(router) { upstreamPort in
+            try await GatewayTests.withFixture { fixture in
+                let actor = Actor(system: "test")
+                let registry = fixture.registry
+                for (member, name) in [("MEMBER1", "Member One"), ("MEMBER2", "Member Two")] {
+                    _ = try await registry.createMember(
+                        instance: "INSTANCE", memberClass: member == "MEMBER1" ? "CLASS1" : "CLASS2", memberCode: member, name: name, agencyID: nil,
+                        by: actor)
                 }
+                _ = try await registry.createSubsystem(
+                    memberID: "INSTANCE/CLASS1/MEMBER1", code: "SUBSYSTEM1", name: "Subsystem One", rateLimitPerSecond: nil, by: actor)
+                _ = try await registry.createSubsystem(
+                    memberID: "INSTANCE/CLASS2/MEMBER2", code: "SUBSYSTEM2", name: "Subsystem Two", rateLimitPerSecond: nil, by: actor)
+                let base = "http://127.0.0.1:\(upstreamPort)"
+                for (code, url) in [("BARSERVICE", base + "/"), ("based", base + "/base/"), ("PETSTORE", base + "/v3")] {
+                    let service = try await registry.createService(
+                        subsystemID: provider, ServiceInput(serviceCode: code, upstreamURL: url), by: actor)
+                    _ = try await registry.updateService(service.id, ServiceInput(enabled: true), by: actor)
+                    if code == "PETSTORE" {
+                        _ = try await registry.describe(service.id, openAPI: petstore, by: actor)
+                        _ = try await registry.grant(
+                            consumerID: client, serviceID: service.id, endpoint: HubEndpoint(method: "GET", path: "/pet/{id}"), by: actor)
+                    } else {
+                        _ = try await registry.grant(consumerID: client, serviceID: service.id, endpoint: nil, by: actor)
+                    }
+                }
+                let key = try await registry.issueKey(subsystemID: client, name: "test", by: actor).secret
+                try await fixture.gateway.reloadRegistry()
+                try await body(Example(fixture: fixture, key: key))
             }
-            let key = try await registry.issueKey(subsystemID: client, name: "test", by: actor).secret
-            try await fixture.gateway.reloadRegistry()
-            try await body(Example(fixture: fixture, key: key))
         }
     }
 

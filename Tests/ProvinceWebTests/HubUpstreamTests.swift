@@ -76,8 +76,11 @@ import Testing
         router.get("not-openapi") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
-        let (port, server) = await TestServer.start(router)
-        defer { server.cancel() }
+        try await TestServer.with(router) { port in try await Self.describe(port) }
+    }
+
+    /// Points a service's OpenAPI address at the stand-in provider on `port`'s routes, bad ones and then a good one.
+    static func describe(_ port: Int) async throws {
         try await TestPlatform.withDemo { platform, http in
             try await Self.register(platform)
             let healthAdmin = try await http.token("yte.quantri")

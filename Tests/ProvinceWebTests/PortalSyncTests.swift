@@ -28,8 +28,8 @@ final class StandInPortal: Sendable {
 
     func set(_ mode: Mode) { state.withLock { $0.mode = mode } }
 
-    /// Starts it; returns its address and the task that runs it.
-    func start() async throws -> (url: String, task: Task<Void, any Error>) {
+    /// Starts it; returns its address and the server (stop it when done).
+    func start() async throws -> (url: String, server: TestServer) {
         let router = Router()
         router.post("changes") { request, _ -> Response in
             let body = String(buffer: try await request.body.collect(upTo: 1 << 20))
@@ -51,8 +51,8 @@ final class StandInPortal: Sendable {
                 return Response(status: .ok)
             }
         }
-        let (port, task) = await TestServer.start(router)
-        return ("http://127.0.0.1:\(port)/changes", task)
+        let server = await TestServer.start(router)
+        return ("http://127.0.0.1:\(server.port)/changes", server)
     }
 }
 
@@ -73,7 +73,6 @@ final class StandInPortal: Sendable {
             }
             let portal = StandInPortal()
             let (url, server) = try await portal.start()
-            defer { server.cancel() }
             // Nobody listens at first: refused.
             let refused = PortalSync(
                 database: platform.database, target: .init(url: "http://127.0.0.1:9/changes", timeout: .milliseconds(500)),
@@ -115,6 +114,7 @@ final class StandInPortal: Sendable {
             }
             #expect(pending == 0)
             #expect(try await restarted.pushDue(now: later + 1000) == .init(delivered: 0, failed: false))
+            await server.stop()
         }
     }
 }
