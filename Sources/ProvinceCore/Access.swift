@@ -21,6 +21,15 @@ public enum Access {
         return official.has(.agencyAdmin) && official.agencyID == agencyID
     }
 
+    /// Administering accounts at all, the platform's or an agency's: the accounts' pages are for them.
+    public static func canAdministerAccounts(_ actor: Actor) -> Bool {
+        guard let official = official(actor) else { return false }
+        return official.has(.platformAdmin) || official.has(.agencyAdmin)
+    }
+
+    /// Working as an official (the inbox, the hub's board): an official's account, not disabled.
+    public static func isOfficial(_ actor: Actor) -> Bool { official(actor) != nil }
+
     /// Granting `role`: only a platform administrator grants platform administration.
     public static func canGrant(_ role: Role, _ actor: Actor) -> Bool {
         role != .platformAdmin || canAdministerPlatform(actor)

@@ -97,41 +97,32 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = .info
         let upstreamRule = UpstreamRule(
             networks: try Self.networks(upstreamNetworks, "--upstream-networks"), ownPorts: Set([port, hubPort, hubTLSPort].filter { $0 != 0 }))
-        let configuration = AppConfiguration(
+        var configuration = AppConfiguration(
             host: host, port: port, dataDirectory: storage.dataDirectory, database: storage.location, demo: demo,
             bcryptCost: bcryptCost, secureCookies: secureCookies,
             paymentSecret: ProcessInfo.processInfo.environment["PROVINCE_PAYMENT_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
             upstreamRule: upstreamRule,
             metricsToken: ProcessInfo.processInfo.environment["PROVINCE_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
             trustedProxies: try Self.networks(trustedProxies, "--trusted-proxies"))
+        configuration.hubGateway = HubGatewaySettings(port: hubPort, tlsPort: hubTLSPort, probeInterval: .seconds(max(1, hubProbeSeconds)))
+        if let portalURL {
+            var headers: [(String, String)] = []
+            if let portalHubClient { headers.append(("X-Road-Client", portalHubClient)) }
+            if let portalHubKey { headers.append(("X-Road-Client-Key", portalHubKey)) }
+            configuration.portal = PortalSync.Target(url: portalURL, headers: headers)
+        }
         let platform = try await Platform.open(configuration, logger: logger)
         do {
             try await platform.use { platform in
                 let logins = demo ? try await DemoProvince.loadIfEmpty(into: platform) : nil
-                let identity = try HubIdentity.load(directory: storage.dataDirectory)
-                let gateway = try HubGateway(
-                    host: host, port: hubPort, database: platform.database,
-                    sealingKey: platform.sealingKey, monitor: platform.hubMonitor,
-                    probeInterval: .seconds(max(1, hubProbeSeconds)), identity: identity, tlsPort: hubTLSPort,
-                    sealArchive: platform.hubSealArchive.path, upstreamRule: upstreamRule, journal: platform.hubJournal, logger: logger)
-                let hubPort = try await gateway.start()
-                let banner = Banner(
-                    platform: platform, logins: logins, hubPort: hubPort, hubTLSPort: gateway.tlsPort ?? hubTLSPort,
-                    hubFingerprint: identity.fingerprint)
-                var services: [any Service] = [
-                    gateway, Escalator(desk: platform.desk, logger: logger), AuditSealing(sealer: platform.auditSealer, logger: logger),
-                ]
-                if let portalURL {
-                    var headers: [(String, String)] = []
-                    if let portalHubClient { headers.append(("X-Road-Client", portalHubClient)) }
-                    if let portalHubKey { headers.append(("X-Road-Client-Key", portalHubKey)) }
-                    services.append(
-                        PortalSync(database: platform.database, target: .init(url: portalURL, headers: headers), logger: logger))
-                }
+                let modules = try PlatformModules.make(platform)
+                var services: [any Service] = []
+                for module in modules { services += try await module.services(logger: logger) }
+                let banner = Banner(platform: platform, logins: logins, moduleLines: modules.flatMap { $0.startupLines() })
                 let app = try await buildApplication(
-                    platform, logger: logger, services: services,
+                    platform, logger: logger, modules: modules, services: services,
                     onServerRunning: { channel in
-                        banner.print(port: channel.localAddress?.port ?? configuration.port)
+                        banner.print(port: channel.localAddress?.port ?? platform.configuration.port)
                     })
                 try await app.runService()
             }
@@ -140,7 +131,6 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    /// Networks in CIDR notation, comma-separated.
     static func networks(_ text: String?, _ option: String) throws -> [IPNetwork] {
         try (text ?? "").split(separator: ",").map { part in
             guard let network = IPNetwork(part.trimmingCharacters(in: .whitespaces)) else {
@@ -155,18 +145,12 @@ struct Serve: AsyncParsableCommand {
 struct Banner: Sendable {
     let platform: Platform
     let logins: [DemoProvince.Login]?
-    let hubPort: Int
-    let hubTLSPort: Int
-    let hubFingerprint: String
+    /// What the modules say of their own listeners (the hub's gateway).
+    let moduleLines: [String]
 
     func print(port: Int) {
         let configuration = platform.configuration
-        var lines = [
-            "OpenProvince is running at http://\(configuration.host):\(port)/",
-            "Hub gateway (X-Road REST, /r1/...) at http://\(configuration.host):\(hubPort)/",
-            "Hub mutual-TLS gateway (peer hubs, client certificates) at https://\(configuration.host):\(hubTLSPort)/",
-            "Hub certificate SHA-256 fingerprint: \(hubFingerprint)",
-        ]
+        var lines = ["OpenProvince is running at http://\(configuration.host):\(port)/"] + moduleLines
         switch configuration.database {
         case .sqlite(let path): lines.append("Storage: SQLite \(path)")
         case .postgres: lines.append("Storage: PostgreSQL")

@@ -48,7 +48,7 @@ import Testing
             for template in Set(forms).sorted() {
                 var path = template
                 for (pattern, record) in records { path = path.replacingOccurrences(of: pattern, with: record) }
-                for parameter in ["{id}", "{code}", "{right}"] { path = path.replacingOccurrences(of: parameter, with: "x") }
+                for parameter in ["{id}", "{code}", "{right}", "{unit}"] { path = path.replacingOccurrences(of: parameter, with: "x") }
                 for cookie in cookies {
                     let before = try await AuditHead.read(platform)
                     let reply: TestHTTP.Reply

@@ -51,7 +51,9 @@ class Server:
             # Only the wall clock moves: the monotonic clock that timers use stays true.
             command = ["faketime", "-f", f"@{self.today} 09:00:00"] + command
             environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment)
+        # A group of its own: `faketime` runs the server as its child, and a signal to the group reaches both.
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment, start_new_session=True)
         found = threading.Event()
 
         def read():
@@ -104,17 +106,27 @@ class Server:
         assert verification.get("firstBadSeq") is None and verification.get("problem") is None, verification
         return verification
 
+    def signal(self, number):
+        """Sends `number` to the server's process group (the server, and `faketime` when it runs under it)."""
+        try:
+            os.killpg(self.process.pid, number)
+        except ProcessLookupError:
+            pass
+
     def kill9(self):
-        self.process.send_signal(signal.SIGKILL)
+        self.signal(signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self):
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill9()
+        if self.process:
+            # Whatever is left of the group (a child the wrapper did not wait for) goes too.
+            self.signal(signal.SIGKILL)
 
 
 @pytest.fixture

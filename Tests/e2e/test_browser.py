@@ -382,3 +382,56 @@ def test_operator_registers_a_service_grants_it_and_issues_a_key(browser, site):
     for action in ["hub.member.create", "hub.service.update", "hub.right.grant", "hub.credential.add", "hub.group.add", "hub.national.map"]:
         assert action in browser.page_source, action
     sign_out(browser)
+
+
+def test_community_teams_are_read_by_anyone_and_kept_by_an_administrator(browser, site):
+    browser.delete_all_cookies()
+    browser.get(site.url + "/")
+    go(browser, By.LINK_TEXT, "Tổ công nghệ số cộng đồng")
+    assert heading(browser) == "Tổ công nghệ số cộng đồng"
+    # The figures Lâm Đồng reported: every commune has a team.
+    assert browser.find_element(By.ID, "coverage").text == "141/141"
+    assert browser.find_element(By.ID, "members").text == "2538"
+    assert browser.find_element(By.ID, "village-teams").text == "1367"
+    assert browser.find_element(By.ID, "village-members").text == "9088"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#by-district tbody tr")) == 10
+    assert browser.find_elements(By.CSS_SELECTOR, "figure.chart svg")
+    shot(browser, "community-teams")
+    go(browser, By.CSS_SELECTOR, "a[href='/community-teams/2008:24781']")
+    assert browser.find_element(By.ID, "members").text == "18"
+    assert not browser.find_elements(By.ID, "team-form")
+
+    sign_in(browser, site, "admin")
+    browser.get(site.url + "/community-teams/2008:24781")
+    members = browser.find_element(By.ID, "members-input")
+    members.clear()
+    members.send_keys("20")
+    village = browser.find_element(By.ID, "village-members-input")
+    village.clear()
+    village.send_keys("3")
+    go(browser, By.CSS_SELECTOR, "#team-form button")
+    # Ten village teams cannot have three members between them: said, and the form keeps what was typed.
+    assert "ít nhất một thành viên" in browser.find_element(By.ID, "failure").text
+    assert browser.find_element(By.ID, "members-input").get_attribute("value") == "20"
+    village = browser.find_element(By.ID, "village-members-input")
+    village.clear()
+    village.send_keys("64")
+    go(browser, By.CSS_SELECTOR, "#team-form button")
+    assert "Đã lưu." in browser.page_source
+    assert browser.find_element(By.ID, "members").text == "20"
+    # A date field takes the day in the browser's own order (month first in en-US): whichever gives 19 November 2024.
+    for keys in ["11192024", "19112024"]:
+        held_on = browser.find_element(By.ID, "held-on")
+        held_on.clear()
+        held_on.send_keys(keys)
+        if held_on.get_attribute("value") == "2024-11-19":
+            break
+    assert browser.find_element(By.ID, "held-on").get_attribute("value") == "2024-11-19"
+    browser.find_element(By.ID, "topic").send_keys("Cài đặt và dùng VNeID")
+    browser.find_element(By.ID, "participants").send_keys("35")
+    go(browser, By.CSS_SELECTOR, "#training-form button")
+    assert "Cài đặt và dùng VNeID" in browser.find_element(By.ID, "trainings").text
+    go(browser, By.LINK_TEXT, "Nhật ký kiểm toán")
+    for action in ["community-team.update", "community-training.create"]:
+        assert action in browser.page_source, action
+    sign_out(browser)

@@ -1,6 +1,5 @@
 import Directory
 import Foundation
-import Hub
 import Hummingbird
 import Metrics
 import Prometheus
@@ -11,13 +10,13 @@ import ProvinceStore
 struct SystemController {
     let database: ProvinceDatabase
     let registry: PrometheusCollectorRegistry
-    let hubMonitor: HubMonitor
-    let hubJournal: MessageJournal
+    /// The modules, whose figures follow the web server's own.
+    let modules: [any PlatformModule]
     let openAPI: ByteBuffer
     /// The scraper's bearer token for `/metrics`, if one is configured.
     let metricsToken: String?
 
-    func addRoutes(to router: Router<AppContext>) {
+    func addRoutes(to router: RouterGroup<AppContext>) {
         router.get("health", use: health)
         router.get("metrics", use: metrics)
         router.get("openapi.json", use: document)
@@ -48,11 +47,10 @@ struct SystemController {
             guard let actor = context.optionalActor else { throw AppError.unauthenticated }
             guard Access.canAdministerPlatform(actor) else { throw AppError.forbidden }
         }
+        var text = registry.emitToBuffer()
+        for module in modules { text += Array(await module.metrics().utf8) }
         return Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(
-                byteBuffer: ByteBuffer(
-                    bytes: registry.emitToBuffer() + Array(hubMonitor.prometheusText().utf8) + Array(await hubJournal.prometheusText().utf8))))
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: text)))
     }
 
     @Sendable func document(_ request: Request, context: AppContext) async throws -> Response {

@@ -3,8 +3,8 @@ import Foundation
 import ProvinceCore
 
 /// The demo province, Lâm Đồng: its units before and after the 2025 reform with the links between them, its
-/// departments and one ward's People's Committee, a few officials, citizens and a system account, and the one-stop
-/// shop's workflows, procedures and payment accounts.
+/// departments and one ward's People's Committee, a few officials, citizens and a system account; then each module's
+/// own demo data (``PlatformModule/loadDemo(by:)``: the one-stop shop's workflows, procedures and payment accounts, …).
 public enum DemoProvince {
     /// The password of every demo account.
     public static let password = "LamDong@2025"
@@ -91,10 +91,10 @@ public enum DemoProvince {
             _ = try await platform.accounts.register(CitizenRegistration(citizenID: cccd, fullName: name, password: password), by: actor)
             logins.append(Login(username: cccd, role: "citizen"))
         }
-        try await loadServices(into: platform, agencyIDs: ids, by: actor)
         _ = try await platform.accounts.create(
             AccountInput(kind: "system", username: "motcua.he-thong", fullName: "Hệ thống một cửa điện tử", agencyID: ids["000.03.01.H38"]),
             by: actor)
+        for module in try PlatformModules.make(platform) { try await module.loadDemo(by: actor) }
         return logins
     }
 

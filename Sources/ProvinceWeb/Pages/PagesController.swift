@@ -12,35 +12,15 @@ struct PagesController {
     let pages: PageRenderer
     static let formCookie = "op_form"
 
-    func addRoutes(to router: Router<AppContext>) {
+    /// The pages every module's sit among: the stylesheet, the home page, the language switch.
+    func addRoutes(to router: RouterGroup<AppContext>) {
         router.get("static/style.css") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "public, max-age=3600"],
                 body: .init(byteBuffer: pages.stylesheet))
         }
         router.get("", use: home)
-        router.get("sign-in", use: signInForm)
-        router.post("sign-in", use: signIn)
-        router.post("sign-out", use: signOut)
-        router.get("register", use: registerForm)
-        router.post("register", use: register)
         router.get("language/{code}", use: switchLanguage)
-        router.get("units", use: units)
-        router.get("units/{id}", use: unit)
-        router.get("agencies", use: agencies)
-        router.post("agencies", use: createAgency)
-        router.get("agencies/{id}", use: agency)
-        router.post("agencies/{id}", use: updateAgency)
-        router.get("admin/accounts", use: accounts)
-        router.post("admin/accounts", use: createAccount)
-        router.get("admin/accounts/{id}", use: account)
-        router.post("admin/accounts/{id}/disable", use: disableAccount)
-        router.post("admin/accounts/{id}/enable", use: enableAccount)
-        router.post("admin/accounts/{id}/password", use: resetPassword)
-        router.post("sessions/{id}/end", use: endSession)
-        router.get("audit", use: audit)
-        addHubRoutes(to: router)
-        addServiceRoutes(to: router)
     }
 
     // MARK: Home and signing in
@@ -55,69 +35,14 @@ struct PagesController {
             case .official:
                 message = account.has(.platformAdmin) ? "homeAdmin" : account.has(.agencyAdmin) ? "homeAgencyAdmin" : "homeOfficial"
             }
-            values["homeMessage"] = Strings.all(context.language)[message]
+            values["homeMessage"] = Strings.words(context.language)[message]
             values["roles"] = account.roles.map { $0.label(context.language) }
             values["kindCitizen"] = account.kind == .citizen
             if let agencyID = account.agencyID, let agency = try? await platform.agencies.get(agencyID) {
                 values["agency"] = ["id": agency.id, "name": agency.name]
             }
         }
-        return pages.page("home", title: Strings.all(context.language)["home"]!, values: values, context: context)
-    }
-
-    @Sendable func signInForm(_ request: Request, context: AppContext) async throws -> Response {
-        formPage("sign-in", title: "signIn", values: [:], request: request, context: context)
-    }
-
-    @Sendable func signIn(_ request: Request, context: AppContext) async throws -> Response {
-        let form = try await Form(request, context: context)
-        try checkFormToken(form, request: request)
-        let username = form["username"].trimmingCharacters(in: .whitespaces)
-        do {
-            let account = try await platform.accounts.authenticate(username: username, password: form["password"], address: context.remoteAddress)
-            let (token, _) = try await platform.sessions.open(for: account, kind: .web, address: context.remoteAddress)
-            var response = PageRenderer.redirect("/")
-            response.setCookie(
-                Cookie(
-                    name: AuthMiddleware.sessionCookie, value: token, maxAge: Int(SessionStore.webLifetime), path: "/",
-                    secure: context.overHTTPS, httpOnly: true, sameSite: .strict))
-            return response
-        } catch let error as AppError {
-            return formPage(
-                "sign-in", title: "signIn", values: ["username": username, "failure": error.detail?.text(context.language) ?? ""],
-                request: request, context: context, status: .init(code: error.kind.status))
-        }
-    }
-
-    @Sendable func signOut(_ request: Request, context: AppContext) async throws -> Response {
-        let form = try await Form(request, context: context)
-        try checkSession(form, context: context)
-        if let token = request.cookies[AuthMiddleware.sessionCookie]?.value { try await platform.sessions.close(token: token) }
-        var response = PageRenderer.redirect("/")
-        response.setCookie(
-            Cookie(name: AuthMiddleware.sessionCookie, value: "", maxAge: 0, path: "/", secure: context.overHTTPS, httpOnly: true, sameSite: .strict))
-        return response
-    }
-
-    @Sendable func registerForm(_ request: Request, context: AppContext) async throws -> Response {
-        formPage("register", title: "register", values: [:], request: request, context: context)
-    }
-
-    @Sendable func register(_ request: Request, context: AppContext) async throws -> Response {
-        let form = try await Form(request, context: context)
-        try checkFormToken(form, request: request)
-        let registration = CitizenRegistration(
-            citizenID: form["citizenID"], fullName: form["fullName"], email: form["email"], password: form["password"])
-        do {
-            _ = try await platform.accounts.register(registration, by: Actor(system: "anonymous", address: context.remoteAddress))
-            return PageRenderer.redirect("/sign-in?registered=1")
-        } catch let error as AppError {
-            return formPage(
-                "register", title: "register",
-                values: failureValues(error, context.language).merging(
-                    ["citizenID": form["citizenID"], "fullName": form["fullName"], "email": form["email"]]) { $1 },
-                request: request, context: context, status: .init(code: error.kind.status))
-        }
+        return pages.page("home", title: Strings.words(context.language)["home"], values: values, context: context)
     }
 
     @Sendable func switchLanguage(_ request: Request, context: AppContext) async throws -> Response {
@@ -130,124 +55,6 @@ struct PagesController {
         return response
     }
 
-    // MARK: Units and agencies
-
-    @Sendable func units(_ request: Request, context: AppContext) async throws -> Response {
-        let search = request.query("q")
-        let list = try await platform.units.list(parentID: nil, topLevelOnly: search == nil, edition: nil, search: search, after: nil, limit: 200)
-        return pages.page(
-            "units", title: Strings.all(context.language)["units"]!,
-            values: [
-                "q": search ?? "", "units": list.map(unitValues(context.language)),
-            ], context: context)
-    }
-
-    @Sendable func unit(_ request: Request, context: AppContext) async throws -> Response {
-        let detail = try await platform.units.detail(try context.parameters.require("id"))
-        let children = try await platform.units.children(of: detail.unit.id)
-        let toValues = unitValues(context.language)
-        var values: [String: Any] = [
-            "unit": toValues(detail.unit), "children": children.map(toValues),
-            "predecessors": detail.predecessors.map(toValues), "successors": detail.successors.map(toValues),
-        ]
-        if let parent = detail.parent { values["parent"] = toValues(parent) }
-        return pages.page("unit", title: detail.unit.name, values: values, context: context)
-    }
-
-    private func unitValues(_ language: Language) -> @Sendable (AdministrativeUnit) -> [String: Any] {
-        { unit in
-            let validity = [
-                unit.validFrom.map { (language == .en ? "from " : "từ ") + $0 }, unit.validTo.map { (language == .en ? "until " : "đến ") + $0 },
-            ]
-            .compactMap { $0 }.joined(separator: " ")
-            return [
-                "id": unit.id, "code": unit.code, "name": unit.name, "type": unit.type, "edition": unit.edition,
-                "validity": validity, "ended": unit.validTo != nil,
-            ]
-        }
-    }
-
-    @Sendable func agencies(_ request: Request, context: AppContext) async throws -> Response {
-        try await agenciesPage(request, context: context, status: .ok, extra: [:])
-    }
-
-    private func agenciesPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
-        let search = request.query("q")
-        let list = try await platform.agencies.list(search: search, parentID: nil, afterCode: nil, limit: 200)
-        var values: [String: Any] = [
-            "q": search ?? "",
-            "agencies": list.map { ["id": $0.id, "code": $0.code, "name": $0.name, "kind": $0.kind.label(context.language)] },
-        ]
-        if let actor = context.optionalActor, Access.canAdministerPlatform(actor) {
-            values["canRegister"] = true
-            values["kinds"] = kindOptions(context.language, selected: nil)
-            let all = search == nil ? list : try await platform.agencies.list(search: nil, parentID: nil, afterCode: nil, limit: 500)
-            values["parents"] = all.map { ["id": $0.id, "name": $0.name] }
-        }
-        values.merge(extra) { $1 }
-        return pages.page("agencies", title: Strings.all(context.language)["agencies"]!, values: values, context: context, status: status)
-    }
-
-    @Sendable func createAgency(_ request: Request, context: AppContext) async throws -> Response {
-        let form = try await Form(request, context: context)
-        try checkSession(form, context: context)
-        let input = AgencyInput(
-            code: form["code"], name: form["name"], kind: form["kind"], parentID: form["parentID"].isEmpty ? nil : form["parentID"],
-            unitID: form["unitID"].isEmpty ? nil : form["unitID"])
-        do {
-            let agency = try await platform.agencies.create(input, by: try context.actor())
-            return PageRenderer.redirect("/agencies/\(agency.id)?saved=1")
-        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
-            return try await agenciesPage(
-                request, context: context, status: .init(code: error.kind.status),
-                extra: failureValues(error, context.language).merging(["form": ["code": form["code"], "name": form["name"]]]) { $1 })
-        }
-    }
-
-    @Sendable func agency(_ request: Request, context: AppContext) async throws -> Response {
-        try await agencyPage(request, context: context, status: .ok, extra: [:])
-    }
-
-    private func agencyPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
-        let agency = try await platform.agencies.get(try context.parameters.require("id"))
-        var values: [String: Any] = [
-            "agency": ["id": agency.id, "code": agency.code, "name": agency.name, "kind": agency.kind.label(context.language)],
-            "saved": request.query("saved") != nil,
-        ]
-        if let parentID = agency.parentID, let parent = try? await platform.agencies.get(parentID) {
-            values["parent"] = ["id": parent.id, "name": parent.name]
-        }
-        if let unitID = agency.unitID, let unit = try? await platform.units.detail(unitID) {
-            values["unit"] = ["id": unit.unit.id, "name": unit.unit.name]
-        }
-        if let actor = context.optionalActor, Access.canManageAccounts(of: agency.id, actor) {
-            let members = try await platform.accounts.list(agencyID: agency.id, kind: nil, search: nil, afterUsername: nil, limit: 200)
-            values["members"] = members.map(accountValues(context.language))
-        }
-        if let actor = context.optionalActor, Access.canEditAgency(agency.id, actor) {
-            values["edit"] = ["name": agency.name, "kinds": kindOptions(context.language, selected: agency.kind)]
-        }
-        values.merge(extra) { $1 }
-        return pages.page("agency", title: agency.name, values: values, context: context, status: status)
-    }
-
-    @Sendable func updateAgency(_ request: Request, context: AppContext) async throws -> Response {
-        let form = try await Form(request, context: context)
-        try checkSession(form, context: context)
-        let id = try context.parameters.require("id")
-        do {
-            _ = try await platform.agencies.update(id, AgencyInput(name: form["name"], kind: form["kind"]), by: try context.actor())
-            return PageRenderer.redirect("/agencies/\(id)?saved=1")
-        } catch let error as AppError where error.kind == .validation {
-            return try await agencyPage(request, context: context, status: .badRequest, extra: failureValues(error, context.language))
-        }
-    }
-
-    private func kindOptions(_ language: Language, selected: AgencyKind?) -> [[String: Any]] {
-        AgencyKind.allCases.map { ["value": $0.rawValue, "label": $0.label(language), "selected": $0 == selected] }
-    }
-
-    /// What a form page shows above the form when the input was refused.
     func failureValues(_ error: AppError, _ language: Language) -> [String: Any] {
         [
             "failure": error.detail?.text(language) ?? error.kind.title(language),
@@ -255,165 +62,6 @@ struct PagesController {
         ]
     }
 
-    // MARK: Accounts
-
-    @Sendable func accounts(_ request: Request, context: AppContext) async throws -> Response {
-        try await accountsPage(request, context: context, status: .ok, extra: [:])
-    }
-
-    private func accountsPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
-        let actor = try context.actor()
-        let scope: String?
-        if Access.canAdministerPlatform(actor) {
-            scope = nil
-        } else if let own = actor.account?.agencyID, Access.canManageAccounts(of: own, actor) {
-            scope = own
-        } else {
-            throw AppError.forbidden
-        }
-        let search = request.query("q")
-        let list = try await platform.accounts.list(agencyID: scope, kind: nil, search: search, afterUsername: nil, limit: 200)
-        let agencies: [Agency]
-        if let scope {
-            agencies = [try await platform.agencies.get(scope)]
-        } else {
-            agencies = try await platform.agencies.list(search: nil, parentID: nil, afterCode: nil, limit: 500)
-        }
-        let grantable = Role.allCases.filter { Access.canGrant($0, actor) }
-        var values: [String: Any] = [
-            "q": search ?? "", "accounts": list.map(accountValues(context.language)),
-            "agencies": agencies.map { ["id": $0.id, "name": $0.name] },
-            "roles": grantable.map { ["value": $0.rawValue, "label": $0.label(context.language)] },
-        ]
-        values.merge(extra) { $1 }
-        return pages.page("accounts", title: Strings.all(context.language)["accounts"]!, values: values, context: context, status: status)
-    }
-
-    @Sendable func createAccount(_ request: Request, context: AppContext) async throws -> Response {
-        let form = try await Form(request, context: context)
-        try checkSession(form, context: context)
-        let input = AccountInput(
-            kind: "official", username: form["username"], fullName: form["fullName"], email: form["email"],
-            agencyID: form["agencyID"].isEmpty ? nil : form["agencyID"], roles: form.all("roles"), password: form["password"])
-        do {
-            let created = try await platform.accounts.create(input, by: try context.actor())
-            return PageRenderer.redirect("/admin/accounts/\(created.id)")
-        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
-            return try await accountsPage(
-                request, context: context, status: .init(code: error.kind.status),
-                extra: failureValues(error, context.language).merging(
-                    ["form": ["username": form["username"], "fullName": form["fullName"], "email": form["email"]]]) { $1 })
-        }
-    }
-
-    @Sendable func account(_ request: Request, context: AppContext) async throws -> Response {
-        let actor = try context.actor()
-        let account = try await platform.accounts.get(try context.parameters.require("id"))
-        guard Access.canView(account, actor) else { throw AppError.forbidden }
-        var values: [String: Any] = ["subject": accountValues(context.language)(account), "saved": request.query("saved") != nil]
-        values["canManage"] = Access.canManage(account, actor) && account.id != actor.account?.id
-        values["isSelf"] = account.id == actor.account?.id && account.kind != .system
-        if account.id == actor.account?.id {
-            let current = request.cookies[AuthMiddleware.sessionCookie]?.value
-            values["sessions"] = try await platform.sessions.sessions(of: account.id, currentToken: current).map {
-                [
-                    "id": $0.id, "kind": $0.kind, "created": Self.localTime(Timestamp.string($0.createdAt)),
-                    "lastSeen": Self.localTime(Timestamp.string($0.lastSeenAt)), "address": $0.address ?? "", "current": $0.current,
-                ]
-            }
-        }
-        if let agencyID = account.agencyID, let agency = try? await platform.agencies.get(agencyID) {
-            values["agency"] = ["id": agency.id, "name": agency.name]
-        }
-        return pages.page("account", title: account.fullName, values: values, context: context)
-    }
-
-    @Sendable func disableAccount(_ request: Request, context: AppContext) async throws -> Response {
-        try await changeAccount(request, context: context) { id, actor, _ in _ = try await platform.accounts.setDisabled(id, true, by: actor) }
-    }
-
-    @Sendable func enableAccount(_ request: Request, context: AppContext) async throws -> Response {
-        try await changeAccount(request, context: context) { id, actor, _ in _ = try await platform.accounts.setDisabled(id, false, by: actor) }
-    }
-
-    @Sendable func resetPassword(_ request: Request, context: AppContext) async throws -> Response {
-        try await changeAccount(request, context: context) { id, actor, form in
-            let current = form["currentPassword"]
-            try await platform.accounts.resetPassword(id, to: form["password"], currentPassword: current.isEmpty ? nil : current, by: actor)
-        }
-    }
-
-    /// Ends one of the signed-in person's sessions; ending this one signs out.
-    @Sendable func endSession(_ request: Request, context: AppContext) async throws -> Response {
-        let form = try await Form(request, context: context)
-        try checkSession(form, context: context)
-        let account = try context.actor().account!
-        guard try await platform.sessions.end(try context.parameters.require("id"), of: account.id) else {
-            throw AppError.notFound("phiên / session")
-        }
-        return PageRenderer.redirect("/admin/accounts/\(account.id)?saved=1")
-    }
-
-    private func changeAccount(
-        _ request: Request, context: AppContext, _ change: (String, Actor, Form) async throws -> Void
-    ) async throws -> Response {
-        let form = try await Form(request, context: context)
-        try checkSession(form, context: context)
-        let id = try context.parameters.require("id")
-        try await change(id, try context.actor(), form)
-        return PageRenderer.redirect("/admin/accounts/\(id)?saved=1")
-    }
-
-    private func accountValues(_ language: Language) -> @Sendable (Account) -> [String: Any] {
-        { account in
-            [
-                "id": account.id, "username": account.username, "fullName": account.fullName, "email": account.email ?? "",
-                "kind": account.kind.rawValue, "roles": account.roles.map { $0.label(language) }.joined(separator: ", "),
-                "disabled": account.disabled,
-            ]
-        }
-    }
-
-    // MARK: Audit
-
-    @Sendable func audit(_ request: Request, context: AppContext) async throws -> Response {
-        let actor = try context.actor()
-        guard let scope = Access.auditScope(actor) else { throw AppError.forbidden }
-        var agencyID: String?
-        if case .agency(let own) = scope { agencyID = own }
-        let from = request.query("from").flatMap(AuditController.parseTime)
-        let to = request.query("to").flatMap(AuditController.parseTime).map { $0.addingTimeInterval(86400) }
-        let before = request.query("before").flatMap { Int($0) }
-        let entries = try await AuditLog.entries(
-            matching: .init(
-                actor: request.query("actor"), targetID: request.query("target"), agencyID: agencyID,
-                from: from, to: to, beforeSeq: before, limit: 100),
-            in: platform.database)
-        var values: [String: Any] = [
-            "entries": entries.map {
-                [
-                    "seq": $0.seq, "at": Self.localTime($0.at), "actor": $0.actor, "action": $0.action,
-                    "target": "\($0.targetType) \($0.targetID)", "summary": $0.summary, "hash": String($0.hash.prefix(12)),
-                ]
-            },
-            "actor": request.query("actor") ?? "", "target": request.query("target") ?? "",
-            "from": request.query("from") ?? "", "to": request.query("to") ?? "",
-        ]
-        if entries.count == 100, let last = entries.last {
-            var query = URLEncoded.pairs(request.uri.query ?? "").filter { $0.name != "before" }.map {
-                "\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-            }
-            query.append("before=\(last.seq)")
-            values["nextLink"] = "/audit?" + query.joined(separator: "&")
-        }
-        if scope == .all {
-            let verification = try await platform.auditSealer.verify()
-            values["verification"] = ["intact": verification.isIntact, "checked": verification.entriesChecked, "problem": verification.problem ?? ""]
-        }
-        return pages.page("audit", title: Strings.all(context.language)["audit"]!, values: values, context: context)
-    }
-
-    /// A stored UTC timestamp as read in Vietnam (UTC+7, no daylight saving): `24/11/2026 05:33:49`.
     static func localTime(_ stored: String) -> String {
         guard let date = Timestamp.date(stored) else { return stored }
         var calendar = Calendar(identifier: .gregorian)
@@ -425,7 +73,7 @@ struct PagesController {
     // MARK: Forms and their tokens
 
     /// A form page for visitors not signed in: protected by a double-submit token (cookie and hidden field).
-    private func formPage(
+    func formPage(
         _ template: String, title: String, values: [String: Any], request: Request, context: AppContext,
         status: HTTPResponse.Status = .ok
     ) -> Response {
@@ -433,7 +81,7 @@ struct PagesController {
         var all = values
         all["formToken"] = token
         all["registered"] = request.query("registered") != nil
-        var response = pages.page(template, title: Strings.all(context.language)[title]!, values: all, context: context, status: status)
+        var response = pages.page(template, title: Strings.words(context.language)[title], values: all, context: context, status: status)
         response.setCookie(
             Cookie(
                 name: Self.formCookie, value: token, maxAge: 3600, path: "/", secure: context.overHTTPS, httpOnly: true,
@@ -441,7 +89,7 @@ struct PagesController {
         return response
     }
 
-    private func checkFormToken(_ form: Form, request: Request) throws {
+    func checkFormToken(_ form: Form, request: Request) throws {
         guard let cookie = request.cookies[Self.formCookie]?.value, !cookie.isEmpty,
             Tokens.constantTimeEqual(cookie, form["_csrf"])
         else { throw csrfError }

@@ -10,7 +10,7 @@ import WorkingDays
 /// The one-stop shop's pages: citizens find a procedure, submit, pay and track; officers work from their inbox and
 /// act on dossiers; leaders read the service-quality index.
 extension PagesController {
-    func addServiceRoutes(to router: Router<AppContext>) {
+    func addServiceRoutes(to router: RouterGroup<AppContext>) {
         router.get("services", use: procedures)
         router.get("services/{code}", use: procedure)
         router.post("services/{code}", use: submitDossier)
@@ -30,7 +30,7 @@ extension PagesController {
     // MARK: Procedures
 
     @Sendable func procedures(_ request: Request, context: AppContext) async throws -> Response {
-        let t = Strings.all(context.language)
+        let t = Strings.words(context.language)
         let query = request.query("q")?.trimmingCharacters(in: .whitespaces)
         let level = request.query("level").flatMap(ResolvingLevel.init)
         let online = request.query("online").flatMap(OnlineLevel.init)
@@ -42,11 +42,11 @@ extension PagesController {
             rows.append(await procedureValues(procedure, t: t, names: &names))
         }
         return pages.page(
-            "services", title: t["publicServices"]!,
+            "services", title: t["publicServices"],
             values: [
                 "q": query ?? "", "procedures": rows,
-                "levels": ResolvingLevel.allCases.map { ["value": $0.rawValue, "label": t["level.\($0.rawValue)"]!, "selected": $0 == level] },
-                "onlineLevels": OnlineLevel.allCases.map { ["value": $0.rawValue, "label": t["online.\($0.rawValue)"]!, "selected": $0 == online] },
+                "levels": ResolvingLevel.allCases.map { ["value": $0.rawValue, "label": t["level.\($0.rawValue)"], "selected": $0 == level] },
+                "onlineLevels": OnlineLevel.allCases.map { ["value": $0.rawValue, "label": t["online.\($0.rawValue)"], "selected": $0 == online] },
             ], context: context)
     }
 
@@ -57,7 +57,7 @@ extension PagesController {
     private func servicePage(
         _ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any], entered: [String: String] = [:]
     ) async throws -> Response {
-        let t = Strings.all(context.language)
+        let t = Strings.words(context.language)
         let procedure = try await catalogue.get(try context.parameters.require("code"))
         var names = Names(pages: self, language: context.language)
         var values: [String: Any] = [
@@ -72,17 +72,17 @@ extension PagesController {
         values["canSubmit"] = takesDossiers && (account?.kind == .citizen || account?.has(.officer) == true)
         // An officer records a dossier brought to the counter or sent by post, for its applicant.
         values["atCounter"] = account?.kind == .official && account?.has(.officer) == true
-        values["channels"] = [DossierChannel.counter, .post].map { ["value": $0.rawValue, "label": t["channel.\($0.rawValue)"]!] }
+        values["channels"] = [DossierChannel.counter, .post].map { ["value": $0.rawValue, "label": t["channel.\($0.rawValue)"]] }
         values["mustSignIn"] = takesDossiers && context.session == nil
         values.merge(extra) { $1 }
         return pages.page("service", title: procedure.name, values: values, context: context, status: status)
     }
 
-    private func procedureValues(_ procedure: Procedure, t: [String: String], names: inout Names) async -> [String: Any] {
+    private func procedureValues(_ procedure: Procedure, t: Words, names: inout Names) async -> [String: Any] {
         return [
-            "code": procedure.code, "name": procedure.name, "field": procedure.field, "level": t["level.\(procedure.level.rawValue)"]!,
-            "online": t["online.\(procedure.onlineLevel.rawValue)"]!, "fullyOnline": procedure.onlineLevel == .full,
-            "deadline": procedure.deadlineDays, "fee": procedure.feeVND > 0 ? Self.money(procedure.feeVND, names.language) : t["free"]!,
+            "code": procedure.code, "name": procedure.name, "field": procedure.field, "level": t["level.\(procedure.level.rawValue)"],
+            "online": t["online.\(procedure.onlineLevel.rawValue)"], "fullyOnline": procedure.onlineLevel == .full,
+            "deadline": procedure.deadlineDays, "fee": procedure.feeVND > 0 ? Self.money(procedure.feeVND, names.language) : t["free"],
             "agency": await names.agency(procedure.agencyID), "receivingAgency": await names.agency(procedure.receivingAgencyID),
             "path": Self.pathComponent(procedure.code),
         ]
@@ -132,7 +132,7 @@ extension PagesController {
     // MARK: Dossiers
 
     @Sendable func dossiers(_ request: Request, context: AppContext) async throws -> Response {
-        let t = Strings.all(context.language)
+        let t = Strings.words(context.language)
         let actor = try context.actor()
         let isCitizen = actor.account?.kind == .citizen
         let list = isCitizen ? try await platform.desk.mine(by: actor) : try await platform.desk.inbox(by: actor)
@@ -148,24 +148,24 @@ extension PagesController {
             ])
         }
         return pages.page(
-            "dossiers", title: t[isCitizen ? "myDossiers" : "inbox"]!, values: ["dossiers": rows, "isCitizen": isCitizen], context: context)
+            "dossiers", title: t[isCitizen ? "myDossiers" : "inbox"], values: ["dossiers": rows, "isCitizen": isCitizen], context: context)
     }
 
     @Sendable func dossier(_ request: Request, context: AppContext) async throws -> Response {
         var notice: String?
         if request.query("submitted") != nil { notice = "submitted" } else if request.query("done") != nil { notice = "done" }
         return try await dossierPage(
-            request, context: context, status: .ok, extra: notice.map { ["notice": Strings.all(context.language)[$0]!] } ?? [:])
+            request, context: context, status: .ok, extra: notice.map { ["notice": Strings.words(context.language)[$0]] } ?? [:])
     }
 
     private func dossierPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
-        let t = Strings.all(context.language)
+        let t = Strings.words(context.language)
         let actor = try context.actor()
         let dossier = try await platform.desk.get(try context.parameters.require("code"), by: actor)
         let procedure = try await catalogue.get(dossier.procedureID)
         let process = try await processes.get(dossier.processCode)
         let stateName = { (code: String?) in code.map { process.state($0)?.name ?? $0 } ?? "" }
-        let actionName = { (code: String) in process.actions.first { $0.code == code }?.name ?? (code == "nop" ? t["submit"]! : code) }
+        let actionName = { (code: String) in process.actions.first { $0.code == code }?.name ?? (code == "nop" ? t["submit"] : code) }
         var names = Names(pages: self, language: context.language)
         let path = Self.pathComponent(dossier.code)
         let updatable = process.state(dossier.state)?.isUpdatable == true
@@ -182,7 +182,7 @@ extension PagesController {
                 "code": dossier.code, "trackingCode": dossier.trackingCode, "path": path, "procedure": procedure.name,
                 "procedureCode": procedure.code,
                 "procedurePath": Self.pathComponent(procedure.code), "applicant": dossier.applicantName,
-                "channel": t["channel.\(dossier.channel.rawValue)"]!, "step": stateName(dossier.state),
+                "channel": t["channel.\(dossier.channel.rawValue)"], "step": stateName(dossier.state),
                 "receivedOn": Self.day(dossier.receivedOn), "dueOn": Self.day(dossier.dueOn),
                 "overdue": dossier.isOverdue(on: platform.desk.today()), "clockStopped": dossier.pausedSince != nil, "finished": dossier.finished,
                 "heldBy": await names.agency(dossier.holderAgencyID), "resolvingAgency": await names.agency(dossier.agencyID),
@@ -215,7 +215,7 @@ extension PagesController {
             }
             payment["canRecord"] = !owed.paid && account?.kind == .official && account?.has(.officer) == true
             values["payment"] = payment
-            values["methods"] = ["cash", "transfer"].map { ["value": $0, "label": t["paymentMethod.\($0)"]!] }
+            values["methods"] = ["cash", "transfer"].map { ["value": $0, "label": t["paymentMethod.\($0)"]] }
         }
         if dossier.finished, account?.kind == .citizen, dossier.applicantID == account?.id {
             if let rating = try await platform.desk.rating(of: dossier) {
@@ -225,7 +225,7 @@ extension PagesController {
             }
         }
         values.merge(extra) { $1 }
-        return pages.page("dossier", title: "\(t["dossier"]!) \(dossier.code)", values: values, context: context, status: status)
+        return pages.page("dossier", title: "\(t["dossier"]) \(dossier.code)", values: values, context: context, status: status)
     }
 
     @Sendable func actOnDossier(_ request: Request, context: AppContext) async throws -> Response {
@@ -299,7 +299,7 @@ extension PagesController {
     // MARK: Tracking and the index
 
     @Sendable func track(_ request: Request, context: AppContext) async throws -> Response {
-        let t = Strings.all(context.language)
+        let t = Strings.words(context.language)
         let code = request.query("code")?.trimmingCharacters(in: .whitespaces) ?? ""
         var values: [String: Any] = ["code": code]
         var status = HTTPResponse.Status.ok
@@ -311,15 +311,15 @@ extension PagesController {
                     "dueOn": Self.day(found.dueOn), "clockStopped": found.clockStopped, "finished": found.finished, "overdue": found.overdue,
                 ]
             } catch let error as AppError where error.kind == .notFound {
-                values["failure"] = error.detail?.text(context.language) ?? t["none"]!
+                values["failure"] = error.detail?.text(context.language) ?? t["none"]
                 status = .notFound
             }
         }
-        return pages.page("track", title: t["track"]!, values: values, context: context, status: status)
+        return pages.page("track", title: t["track"], values: values, context: context, status: status)
     }
 
     @Sendable func serviceQuality(_ request: Request, context: AppContext) async throws -> Response {
-        let t = Strings.all(context.language)
+        let t = Strings.words(context.language)
         let today = platform.desk.today()
         let from = request.query("from").flatMap(CivilDate.init) ?? CivilDate(year: today.year, month: 1, day: 1)!
         let to = request.query("to").flatMap(CivilDate.init) ?? today
@@ -327,7 +327,7 @@ extension PagesController {
         var values: [String: Any] = [
             "from": from.description, "to": to.description, "byUnit": grouping == .unit,
             "groupings": ServiceQuality.Grouping.allCases.map {
-                ["value": $0.rawValue, "label": t[$0 == .unit ? "groupUnit" : "groupAgency"]!, "selected": $0 == grouping]
+                ["value": $0.rawValue, "label": t[$0 == .unit ? "groupUnit" : "groupAgency"], "selected": $0 == grouping]
             },
         ]
         var status = HTTPResponse.Status.ok
@@ -338,8 +338,8 @@ extension PagesController {
             let lines = try await ServiceQuality(database: platform.database).index(from: from, to: to, today: today, by: grouping)
             func label(_ line: ServiceQuality.Line) -> String {
                 if let agency = line.agencyID { return line.agencyName ?? agency }
-                guard let unit = line.unitID else { return t["wholeProvince"]! }
-                return line.unitName ?? (unit.isEmpty ? t["noUnit"]! : unit)
+                guard let unit = line.unitID else { return t["wholeProvince"] }
+                return line.unitName ?? (unit.isEmpty ? t["noUnit"] : unit)
             }
             func percent(_ rate: Double?) -> String { rate.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
             values["lines"] = lines.map { line -> [String: Any] in
@@ -361,7 +361,7 @@ extension PagesController {
         }
         let counts = try await catalogue.countByOnlineLevel()
         values["fullyOnline"] = "\(counts[.full] ?? 0)/\(counts.values.reduce(0, +))"
-        return pages.page("service-quality", title: t["serviceQuality"]!, values: values, context: context, status: status)
+        return pages.page("service-quality", title: t["serviceQuality"], values: values, context: context, status: status)
     }
 
     // MARK: Formatting

@@ -1,6 +1,7 @@
 import Foundation
 import Hub
 import ProvinceStore
+import PublicServices
 
 /// How one `province serve` process runs.
 public struct AppConfiguration: Sendable {
@@ -23,6 +24,10 @@ public struct AppConfiguration: Sendable {
     public var metricsToken: String?
     /// Reverse proxies in front of the platform, whose `X-Forwarded-For` names the client (`serve --trusted-proxies`).
     public var trustedProxies: [IPNetwork]
+    /// The hub gateway's listeners, as `serve` runs it.
+    public var hubGateway = HubGatewaySettings()
+    /// Where dossiers' status changes are pushed (`serve --portal-url`); nil: nowhere.
+    public var portal: PortalSync.Target?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String = "data", database: DatabaseLocation? = nil,
@@ -42,5 +47,21 @@ public struct AppConfiguration: Sendable {
         self.upstreamRule = rule
         self.metricsToken = metricsToken
         self.trustedProxies = trustedProxies
+    }
+}
+
+/// Where `serve` runs the hub's gateway (`--hub-port`, `--hub-tls-port`, `--hub-probe-seconds`).
+public struct HubGatewaySettings: Sendable {
+    /// The X-Road REST protocol's port (0 picks a free one).
+    public var port = 8081
+    /// The mutual-TLS port for peer hubs and callers with client certificates (0 picks a free one).
+    public var tlsPort = 8443
+    /// Time between probes of the providers.
+    public var probeInterval = Duration.seconds(30)
+
+    public init(port: Int = 8081, tlsPort: Int = 8443, probeInterval: Duration = .seconds(30)) {
+        self.port = port
+        self.tlsPort = tlsPort
+        self.probeInterval = probeInterval
     }
 }

@@ -79,9 +79,11 @@ public struct Platform: Sendable {
     }
 }
 
-/// Everything under the web server: middleware, API and pages.
-public func buildRouter(_ platform: Platform) async throws -> Router<AppContext> {
-    let pages = try await PageRenderer.load()
+/// Everything under the web server: middleware, then the platform's own routes and each module's, API and pages.
+/// `modules`: by default, every module of ``PlatformModules``.
+public func buildRouter(_ platform: Platform, modules: [any PlatformModule]? = nil) async throws -> Router<AppContext> {
+    let modules = try modules ?? PlatformModules.make(platform)
+    let pages = try await PageRenderer.load(modules: modules)
     let router = Router(context: AppContext.self)
     router.middlewares.add(
         RequestMiddleware(pages: pages, secureCookies: platform.configuration.secureCookies, trustedProxies: platform.configuration.trustedProxies))
@@ -89,39 +91,26 @@ public func buildRouter(_ platform: Platform) async throws -> Router<AppContext>
     router.middlewares.add(AuthMiddleware(sessions: platform.sessions, accounts: platform.accounts))
     router.middlewares.add(ErrorMiddleware(pages: pages))
 
-    let openAPI = try Data(contentsOf: Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: "Resources")!)
+    let site = router.group()
     SystemController(
-        database: platform.database, registry: MetricsBootstrap.registry, hubMonitor: platform.hubMonitor, hubJournal: platform.hubJournal,
-        openAPI: ByteBuffer(data: openAPI), metricsToken: platform.configuration.metricsToken
+        database: platform.database, registry: MetricsBootstrap.registry, modules: modules,
+        openAPI: ByteBuffer(data: try PlatformModules.servedOpenAPI.get()),
+        metricsToken: platform.configuration.metricsToken
     )
-    .addRoutes(to: router)
-    let api = router.group("api/v1")
-    AuthController(accounts: platform.accounts, sessions: platform.sessions).addRoutes(to: api)
-    DirectoryController(units: platform.units, agencies: platform.agencies).addRoutes(to: api)
-    AccountsController(accounts: platform.accounts).addRoutes(to: api)
-    AuditController(database: platform.database, sealer: platform.auditSealer).addRoutes(to: api)
-    CalendarController(store: WorkingCalendarStore(database: platform.database)).addRoutes(to: api)
-    ProceduresController(catalogue: ProcedureCatalogue(database: platform.database)).addRoutes(to: api)
-    ProcessesController(store: ProcessStore(database: platform.database)).addRoutes(to: api)
-    DossiersController(desk: platform.desk).addRoutes(to: api)
-    FeesController(fees: platform.fees).addRoutes(to: api)
-    HubController(
-        registry: platform.hubRegistry, database: platform.database, sealArchive: platform.hubSealArchive, sealingKey: platform.sealingKey,
-        journal: platform.hubJournal,
-        monitor: platform.hubMonitor, identity: try HubIdentity.load(directory: platform.configuration.dataDirectory)
-    )
-    .addRoutes(to: api)
-    PagesController(platform: platform, pages: pages).addRoutes(to: router)
+    .addRoutes(to: site)
+    PagesController(platform: platform, pages: pages).addRoutes(to: site)
+    let routes = ModuleRoutes(api: router.group("api/v1"), site: site, pages: pages)
+    for module in modules { module.addRoutes(to: routes) }
     return router
 }
 
-/// The web application of one `province serve` process.
-/// `services` run beside the web server and stop with it (the hub's gateway).
+/// The web application of one `province serve` process, over `modules` (by default, every module of
+/// ``PlatformModules``). `services` run beside the web server and stop with it.
 public func buildApplication(
-    _ platform: Platform, logger: Logger, services: [any Service] = [],
+    _ platform: Platform, logger: Logger, modules: [any PlatformModule]? = nil, services: [any Service] = [],
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(platform)
+    let router = try await buildRouter(platform, modules: modules)
     return Application(
         responder: CanonicalRequests(inner: router.buildResponder()),
         configuration: .init(address: .hostname(platform.configuration.host, port: platform.configuration.port), serverName: "OpenProvince"),

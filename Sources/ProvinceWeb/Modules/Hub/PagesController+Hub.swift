@@ -7,7 +7,7 @@ import ProvinceStore
 /// The hub's pages: the board for officials, and the registry for its operators (members, subsystems, services,
 /// rights, credentials, peers), every change made through `HubRegistry` and so audited.
 extension PagesController {
-    func addHubRoutes(to router: Router<AppContext>) {
+    func addHubRoutes(to router: RouterGroup<AppContext>) {
         router.get("hub", use: hub)
         router.post("hub/national/{code}", use: mapNationalSystem)
         router.get("hub/registry", use: registry)
@@ -66,7 +66,7 @@ extension PagesController {
 
     private func hubPage(context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
         let actor = try official(context)
-        let strings = Strings.all(context.language)
+        let strings = Strings.words(context.language)
         let monitor = platform.hubMonitor
         let health = monitor.providerHealth()
         let services = try await hubRegistry.services()
@@ -81,7 +81,7 @@ extension PagesController {
                     [
                         "code": entry.system.code, "name": entry.system.name, "owner": entry.system.owner,
                         "service": entry.system.serviceID ?? "–", "state": entry.state.rawValue,
-                        "stateText": strings["state.\(entry.state.rawValue)"] ?? entry.state.rawValue,
+                        "stateText": strings["state.\(entry.state.rawValue)"],
                         "checkedAt": entry.checkedAt.map(Self.localTime) ?? "",
                         "options": canMap
                             ? services.map { ["id": $0.id, "selected": $0.id == entry.system.serviceID] } : [],
@@ -99,7 +99,7 @@ extension PagesController {
             "providers": health.map {
                 [
                     "serviceID": $0.serviceID, "upstream": $0.upstream, "state": $0.state.rawValue,
-                    "stateText": strings["state.\($0.state.rawValue)"] ?? $0.state.rawValue, "problem": $0.problem ?? "",
+                    "stateText": strings["state.\($0.state.rawValue)"], "problem": $0.problem ?? "",
                     "checkedAt": Self.localTime($0.checkedAt),
                 ]
             },
@@ -110,7 +110,7 @@ extension PagesController {
             values["chart"] = SVGChart.bars(callsByService.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(12).map { ($0.key, $0.value) })
         }
         values.merge(extra) { $1 }
-        return pages.page("hub", title: strings["hub"]!, values: values, context: context, status: status)
+        return pages.page("hub", title: strings["hub"], values: values, context: context, status: status)
     }
 
     @Sendable func mapNationalSystem(_ request: Request, context: AppContext) async throws -> Response {
@@ -150,7 +150,7 @@ extension PagesController {
             "isOperator": Access.canAdministerPlatform(actor), "csrf": context.session?.csrfToken ?? "",
         ]
         values.merge(extra) { $1 }
-        return pages.page("hub-registry", title: Strings.all(context.language)["hubRegistry"]!, values: values, context: context, status: status)
+        return pages.page("hub-registry", title: Strings.words(context.language)["hubRegistry"], values: values, context: context, status: status)
     }
 
     private func registryForm(_ request: Request, context: AppContext, change: @escaping (Form, Actor) async throws -> String) async throws

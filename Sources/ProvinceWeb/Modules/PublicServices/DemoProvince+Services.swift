@@ -118,13 +118,13 @@ extension DemoProvince {
     ]
 
     /// Loads the workflows, procedures and payment accounts of the one-stop shop.
-    static func loadServices(into platform: Platform, agencyIDs: [String: String], by actor: Actor) async throws {
+    static func loadServices(into platform: Platform, by actor: Actor) async throws {
         let store = ProcessStore(database: platform.database)
         for process in processes { try await store.save(process, by: actor) }
         _ = try await ProcedureCatalogue(database: platform.database).save(procedures, by: actor)
         for (code, account) in paymentAccounts {
-            guard let agencyID = agencyIDs[code] else { continue }
-            _ = try await platform.fees.setAccount(account, for: agencyID, by: actor)
+            guard let agency = try await platform.agencies.find(code: code) else { continue }
+            _ = try await platform.fees.setAccount(account, for: agency.id, by: actor)
         }
     }
 }
