@@ -3,6 +3,7 @@
 # diacritics-insensitive search over 2,000 procedures, submissions per second through the API (wrk); on SQLite (the
 # default) or on PostgreSQL (a throwaway cluster on loopback, PostgreSQL's default settings: every commit flushed).
 # Usage: benchmarks/services.sh [dossiers, default 1000000] [seconds per wrk run, default 10] [sqlite|postgres]
+# PROVINCE=path/to/a/province measures that build (an older one, to compare) instead of building this checkout's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dossiers=${1:-1000000}
@@ -12,7 +13,9 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk 
 if [ "$engine" = postgres ] && ! command -v pg_config >/dev/null; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; fi
 [ -x .venv/bin/python ] && .venv/bin/python -c "import requests, psycopg" 2>/dev/null || {
     python3 -m venv .venv && .venv/bin/pip install --quiet requests "psycopg[binary]"; }
-swift build -c release --product province 2>&1 | tail -n 1
+province=${PROVINCE:-.build/release/province}
+[ -n "${PROVINCE:-}" ] || swift build -c release --product province 2>&1 | tail -n 1
+[ -x "$province" ] || { echo "PROVINCE=$province is not an executable"; exit 1; }
 work=$(mktemp -d)
 chmod 755 "$work"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -36,8 +39,8 @@ if [ "$engine" = postgres ]; then
     database=(--database-url "postgres://postgres@127.0.0.1:$pg_port/province?sslmode=disable")
 fi
 port=$(free_port)
-.build/release/province serve --demo --data-dir "$work" --port "$port" --hub-port 0 --hub-tls-port 0 "${database[@]}" >"$work/province.log" 2>&1 &
+"$province" serve --demo --data-dir "$work" --port "$port" --hub-port 0 --hub-tls-port 0 "${database[@]}" >"$work/province.log" 2>&1 &
 pid=$!
 until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.1; done
-.venv/bin/python benchmarks/services.py "http://127.0.0.1:$port" "$work" .build/release/province "$dossiers" "$seconds" "${database[@]:1}"
-echo "reproduce: benchmarks/services.sh $dossiers $seconds $engine"
+.venv/bin/python benchmarks/services.py "http://127.0.0.1:$port" "$work" "$province" "$dossiers" "$seconds" "${database[@]:1}"
+echo "reproduce: ${PROVINCE:+PROVINCE=$PROVINCE }benchmarks/services.sh $dossiers $seconds $engine"

@@ -32,11 +32,15 @@ public struct DossierDesk: Sendable {
 
     // MARK: - Submitting
 
+    /// Who may file a dossier: a citizen, online, for themself; an officer, for an applicant at the counter or by post.
+    public static func mayFile(_ actor: Actor?) -> Bool {
+        guard let account = actor?.account, !account.disabled else { return false }
+        return account.kind == .citizen || (account.kind == .official && account.has(.officer))
+    }
+
     /// A citizen's online submission, or an officer's record of one received at the counter or by post.
     public func submit(_ submission: DossierSubmission, by actor: Actor) async throws -> Dossier {
-        guard let account = actor.account, !account.disabled, account.kind == .citizen || account.kind == .official else {
-            throw AppError.forbidden
-        }
+        guard Self.mayFile(actor), let account = actor.account else { throw AppError.forbidden }
         let channel: DossierChannel
         let applicantName: String
         var citizenID: String?
@@ -45,7 +49,6 @@ public struct DossierDesk: Sendable {
             applicantName = account.fullName
             citizenID = account.username
         } else {
-            guard account.has(.officer) else { throw AppError.forbidden }
             guard let chosen = DossierChannel(rawValue: submission.channel ?? "counter"), chosen != .online else {
                 throw AppError(.validation, vi: "Kênh tiếp nhận phải là counter hoặc post.", en: "channel must be counter or post.")
             }

@@ -107,12 +107,18 @@ public struct FeeDesk: Sendable {
         }
     }
 
+    /// Who may record a payment received at the counter: an officer (of an agency that may see the dossier).
+    public static func mayRecordPayment(_ actor: Actor?) -> Bool {
+        guard let account = actor?.account, !account.disabled else { return false }
+        return account.kind == .official && account.has(.officer)
+    }
+
     /// Records a payment received at the counter, by an officer of the dossier's agency.
     public func record(
         for reference: String, amount: Int, method: String, paymentReference: String, by actor: Actor
     ) async throws -> DossierPayment {
         let dossier = try await desk.get(reference, by: actor)
-        guard let account = actor.account, account.kind == .official, account.has(.officer) else { throw AppError.forbidden }
+        guard Self.mayRecordPayment(actor) else { throw AppError.forbidden }
         guard ["cash", "transfer"].contains(method) else {
             throw AppError(.validation, vi: "Hình thức thu phải là cash hoặc transfer.", en: "method must be cash or transfer.")
         }

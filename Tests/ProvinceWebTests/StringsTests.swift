@@ -18,7 +18,7 @@ import Testing
             .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
         let patterns = [
             #"\{\{[#^/]?t\.([A-Za-z0-9_.]+)\}\}"#, #"\b(?:t|strings|words\([^)]*\))\["([A-Za-z0-9_.]+)"\]"#,
-            #"label: "([A-Za-z0-9_.]+)""#, #"title: "([A-Za-z0-9_.]+)", values"#,
+            #"label: "([A-Za-z0-9_.]+)""#, #"title: "([A-Za-z0-9_.]+)""#,
         ]
         var keys: Set<String> = []
         for pattern in patterns {

@@ -160,13 +160,24 @@ struct Problem: Sendable {
         }
     }
 
+    /// RFC 9457's members, with the request's id and the fields' errors as extensions.
+    private struct Document: Encodable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String?
+        let instance: String
+        let requestId: String
+        let errors: [String: String]?
+    }
+
     func response(instance: String, requestID: String) -> Response {
-        var object: [String: Any] = [
-            "type": kind.typeURI, "title": title, "status": kind.status, "instance": instance, "requestId": requestID,
-        ]
-        if let detail { object["detail"] = detail }
-        if !errors.isEmpty { object["errors"] = errors }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let document = Document(
+            type: kind.typeURI, title: title, status: kind.status, detail: detail, instance: instance, requestId: requestID,
+            errors: errors.isEmpty ? nil : errors)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(document)) ?? Data()
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if kind == .unauthenticated { headers[.wwwAuthenticate] = "Bearer" }

@@ -26,7 +26,7 @@ struct PagesController {
     // MARK: Home and signing in
 
     @Sendable func home(_ request: Request, context: AppContext) async throws -> Response {
-        var values: [String: Any] = [:]
+        var signedIn: HomePage.SignedIn?
         if let account = context.session?.account {
             let message: String
             switch account.kind {
@@ -35,14 +35,17 @@ struct PagesController {
             case .official:
                 message = account.has(.platformAdmin) ? "homeAdmin" : account.has(.agencyAdmin) ? "homeAgencyAdmin" : "homeOfficial"
             }
-            values["homeMessage"] = Strings.words(context.language)[message]
-            values["roles"] = account.roles.map { $0.label(context.language) }
-            values["kindCitizen"] = account.kind == .citizen
-            if let agencyID = account.agencyID, let agency = try? await platform.agencies.get(agencyID) {
-                values["agency"] = ["id": agency.id, "name": agency.name]
+            var agency: HomePage.AgencyLink?
+            if let agencyID = account.agencyID, let found = try? await platform.agencies.get(agencyID) {
+                agency = .init(id: found.id, name: found.name)
             }
+            let roles = account.roles.map { $0.label(context.language) }
+            signedIn = .init(
+                fullName: account.fullName, username: account.username, message: Strings.words(context.language)[message], agency: agency,
+                roles: roles, hasRoles: !roles.isEmpty)
         }
-        return pages.page("home", title: Strings.words(context.language)["home"], values: values, context: context)
+        let model = HomePage(account: signedIn, navigation: pages.navigation(context))
+        return pages.page("home", title: Strings.words(context.language)["home"], model: model, context: context)
     }
 
     @Sendable func switchLanguage(_ request: Request, context: AppContext) async throws -> Response {
@@ -55,13 +58,6 @@ struct PagesController {
         return response
     }
 
-    func failureValues(_ error: AppError, _ language: Language) -> [String: Any] {
-        [
-            "failure": error.detail?.text(language) ?? error.kind.title(language),
-            "fieldErrors": error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(language) },
-        ]
-    }
-
     static func localTime(_ stored: String) -> String {
         guard let date = Timestamp.date(stored) else { return stored }
         var calendar = Calendar(identifier: .gregorian)
@@ -72,16 +68,14 @@ struct PagesController {
 
     // MARK: Forms and their tokens
 
-    /// A form page for visitors not signed in: protected by a double-submit token (cookie and hidden field).
-    func formPage(
-        _ template: String, title: String, values: [String: Any], request: Request, context: AppContext,
-        status: HTTPResponse.Status = .ok
+    /// A form page for visitors not signed in: protected by a double-submit token (cookie and hidden field), which
+    /// `model` is given to put in the form. `title` is the key of the page's title.
+    func formPage<Model: Sendable>(
+        _ template: String, title: String, request: Request, context: AppContext, status: HTTPResponse.Status = .ok,
+        model: (_ formToken: String) -> Model
     ) -> Response {
         let token = request.cookies[Self.formCookie]?.value ?? Tokens.random(bytes: 24)
-        var all = values
-        all["formToken"] = token
-        all["registered"] = request.query("registered") != nil
-        var response = pages.page(template, title: Strings.words(context.language)[title], values: all, context: context, status: status)
+        var response = pages.page(template, title: Strings.words(context.language)[title], model: model(token), context: context, status: status)
         response.setCookie(
             Cookie(
                 name: Self.formCookie, value: token, maxAge: 3600, path: "/", secure: context.overHTTPS, httpOnly: true,
@@ -124,4 +118,25 @@ struct Form {
 
     subscript(_ name: String) -> String { fields.first { $0.0 == name }?.1 ?? "" }
     func all(_ name: String) -> [String] { fields.filter { $0.0 == name }.map(\.1) }
+}
+
+/// The home page: for whoever is signed in, who they are and where to go; for visitors, where to begin.
+struct HomePage: Sendable {
+    struct AgencyLink: Sendable {
+        let id: String
+        let name: String
+    }
+
+    struct SignedIn: Sendable {
+        let fullName: String
+        let username: String
+        /// What the home page says to their kind of account.
+        let message: String
+        let agency: AgencyLink?
+        let roles: [String]
+        let hasRoles: Bool
+    }
+
+    let account: SignedIn?
+    let navigation: [NavigationItem]
 }

@@ -16,7 +16,7 @@ enum SVGChart {
             let y = index * rowHeight + 4
             let length = max(1, row.value * barSpace / largest)
             svg += """
-                <text x="0" y="\(y + 17)" font-size="12">\(escape(String(row.label.suffix(44))))</text>\
+                <text x="0" y="\(y + 17)" font-size="12">\(escape(row.label.count > 44 ? row.label.prefix(43) + "…" : row.label))</text>\
                 <rect x="\(labelWidth)" y="\(y + 4)" width="\(length)" height="\(rowHeight - 8)" fill="#1f5fa8"/>\
                 <text x="\(labelWidth + length + 6)" y="\(y + 17)" font-size="12">\(row.value)\(unit)</text>
                 """

@@ -77,10 +77,14 @@ public enum OpenAPIDocument {
     /// Puts the parts together; two parts describing the same path, or the same schema differently, is an error.
     public static func assemble(_ parts: [OpenAPIPart]) throws -> JSONValue {
         var paths: [String: JSONValue] = [:]
+        var shapes: [String: String] = [:]
         var schemas: [String: JSONValue] = [:]
         for part in parts {
             for (path, operations) in part.paths {
-                guard paths[path] == nil else { throw AssemblyError(reason: "\(path) is described by two modules") }
+                // `/a/{id}` and `/a/{code}` are one route to the router.
+                let shape = path.split(separator: "/").map { $0.hasPrefix("{") ? "{}" : String($0) }.joined(separator: "/")
+                if let other = shapes[shape] { throw AssemblyError(reason: "\(path) and \(other) are described by two modules") }
+                shapes[shape] = path
                 paths[path] = operations
             }
             for (name, schema) in part.schemas {
@@ -142,8 +146,9 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// A key written twice is a mistake in the code: it stops the process at the first assembly (and so the tests).
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(elements) { _, last in last })
+        self = .object(Dictionary(uniqueKeysWithValues: elements))
     }
 }
 

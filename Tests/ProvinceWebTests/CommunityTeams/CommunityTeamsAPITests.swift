@@ -92,11 +92,24 @@ import Testing
         }
     }
 
-    /// An officer of a commune's own People's Committee keeps its teams; one of another commune does not.
+    /// An officer of a commune's own People's Committee keeps its teams; one of another commune, or of a department of
+    /// the province above every commune, does not, and a refused request is refused before its body is read.
     @Test func theCommunesOwnOfficersKeepItsTeams() async throws {
         try await TestPlatform.withDemo { platform, http in
             // The demo's ward (Xuân Hương, in the 2025 edition) has its People's Committee and an officer.
             let ward = "2025:24781"
+            let before = try await AuditHead.read(platform)
+            for username in ["yte.canbo", "tttt.quantri", "tttt.canbo"] {
+                let token = try await http.token(username)
+                let reply = try await http.request(.put, "/api/v1/community-teams/\(ward)", token: token, json: Self.figures)
+                #expect(reply.status == 403, "\(username): \(reply.body)")
+                // Refused before the body is read: a bad body is not the answer.
+                let bad = try await http.request(.put, "/api/v1/community-teams/\(ward)", token: token, rawBody: "{")
+                #expect(bad.status == 403, "\(username): \(bad.body)")
+                let training = try await http.request(.post, "/api/v1/community-teams/\(ward)/trainings", token: token, rawBody: "{")
+                #expect(training.status == 403, "\(username): \(training.body)")
+            }
+            #expect(try await AuditHead.read(platform) == before)
             let officer = try await http.token("xuanhuong.motcua")
             let own = try await http.request(.put, "/api/v1/community-teams/\(ward)", token: officer, json: Self.figures)
             #expect(own.status == 201, "\(own.body)")

@@ -51,7 +51,7 @@ import Testing
 
     @Test func aTrainingNeedsARealDayATopicAndParticipants() {
         #expect(CivilDateText.parse("2024-02-29") != nil)
-        for text in ["2023-02-29", "2024-13-01", "2024-1-01", "24-01-01", "2024-01-32", "", "2024-01-01T00:00", "０２０24-01-01"] {
+        for text in ["2023-02-29", "2024-13-01", "2024-1-01", "24-01-01", "2024-01-32", "", "2024-01-01T00:00", "０２０24-01-01", "2024-+1-+5"] {
             #expect(CivilDateText.parse(text) == nil, "\(text)")
         }
         #expect((try? CommunityTrainingInput(heldOn: "2024-11-19", topic: " Kỹ năng số ", participants: 30).validate()) != nil)
@@ -78,22 +78,26 @@ import Testing
         #expect(report.province.trainingParticipants == 25)
     }
 
-    @Test func onlyThoseOfTheCommuneOrAnAreaAboveItKeepItsTeams() {
+    @Test func onlyTheCommunesOwnOfficialsAndPlatformAdministratorsKeepItsTeams() {
         func actor(_ roles: [Role], kind: AccountKind = .official, disabled: Bool = false) -> Actor {
             Actor(
                 account: Account(
                     id: "a", kind: kind, username: "u", fullName: "U", agencyID: "g", roles: roles, disabled: disabled, createdAt: Date()),
                 address: nil)
         }
-        let areas: Set<String> = ["2008:24781", "2008:672", "2008:68"]
-        #expect(CommunityTeamRules.canKeep(areas: areas, agencyUnitID: nil, Actor(system: "cli")))
-        #expect(CommunityTeamRules.canKeep(areas: areas, agencyUnitID: "2025:68", actor([.platformAdmin])))
-        #expect(CommunityTeamRules.canKeep(areas: areas, agencyUnitID: "2008:672", actor([.officer])))
-        #expect(CommunityTeamRules.canKeep(areas: areas, agencyUnitID: "2008:68", actor([.agencyAdmin])))
-        #expect(!CommunityTeamRules.canKeep(areas: areas, agencyUnitID: "2008:673", actor([.officer])))
-        #expect(!CommunityTeamRules.canKeep(areas: areas, agencyUnitID: "2008:672", actor([.viewer, .leader])))
-        #expect(!CommunityTeamRules.canKeep(areas: areas, agencyUnitID: "2008:672", actor([.officer], disabled: true)))
-        #expect(!CommunityTeamRules.canKeep(areas: areas, agencyUnitID: "2008:672", actor([.officer], kind: .citizen)))
-        #expect(!CommunityTeamRules.canKeep(areas: areas, agencyUnitID: nil, actor([.officer])))
+        let commune = "2008:24781"
+        #expect(CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: nil, Actor(system: "cli")))
+        #expect(CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: "2025:68", actor([.platformAdmin])))
+        #expect(CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: commune, actor([.officer])))
+        #expect(CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: commune, actor([.agencyAdmin])))
+        // A department of the district or the province is above the commune, and keeps none of its teams.
+        for above in ["2008:672", "2008:68"] {
+            #expect(!CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: above, actor([.officer, .agencyAdmin])))
+        }
+        #expect(!CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: "2008:24778", actor([.officer])))
+        #expect(!CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: commune, actor([.viewer, .leader])))
+        #expect(!CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: commune, actor([.officer], disabled: true)))
+        #expect(!CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: commune, actor([.officer], kind: .citizen)))
+        #expect(!CommunityTeamRules.canKeep(communeID: commune, agencyUnitID: nil, actor([.officer])))
     }
 }

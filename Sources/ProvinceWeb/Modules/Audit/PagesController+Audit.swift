@@ -26,29 +26,55 @@ extension PagesController {
                 actor: request.query("actor"), targetID: request.query("target"), agencyID: agencyID,
                 from: from, to: to, beforeSeq: before, limit: 100),
             in: platform.database)
-        var values: [String: Any] = [
-            "entries": entries.map {
-                [
-                    "seq": $0.seq, "at": Self.localTime($0.at), "actor": $0.actor, "action": $0.action,
-                    "target": "\($0.targetType) \($0.targetID)", "summary": $0.summary, "hash": String($0.hash.prefix(12)),
-                ]
-            },
-            "actor": request.query("actor") ?? "", "target": request.query("target") ?? "",
-            "from": request.query("from") ?? "", "to": request.query("to") ?? "",
-        ]
+        var nextLink: String?
         if entries.count == 100, let last = entries.last {
             var query = URLEncoded.pairs(request.uri.query ?? "").filter { $0.name != "before" }.map {
                 "\($0.name)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
             }
             query.append("before=\(last.seq)")
-            values["nextLink"] = "/audit?" + query.joined(separator: "&")
+            nextLink = "/audit?" + query.joined(separator: "&")
         }
+        var verification: AuditPage.Verification?
         if scope == .all {
-            let verification = try await platform.auditSealer.verify()
-            values["verification"] = ["intact": verification.isIntact, "checked": verification.entriesChecked, "problem": verification.problem ?? ""]
+            let checked = try await platform.auditSealer.verify()
+            verification = .init(intact: checked.isIntact, checked: checked.entriesChecked, problem: checked.problem ?? "")
         }
-        return pages.page("audit", title: Strings.words(context.language)["audit"], values: values, context: context)
+        let model = AuditPage(
+            verification: verification,
+            entries: entries.map {
+                .init(
+                    seq: $0.seq, at: Self.localTime($0.at), actor: $0.actor, action: $0.action, target: "\($0.targetType) \($0.targetID)",
+                    summary: $0.summary, hash: String($0.hash.prefix(12)))
+            },
+            actor: request.query("actor") ?? "", target: request.query("target") ?? "", from: request.query("from") ?? "",
+            to: request.query("to") ?? "", nextLink: nextLink)
+        return pages.page("audit", title: Strings.words(context.language)["audit"], model: model, context: context)
+    }
+}
+
+/// `/audit`: the trail's entries, newest first, filtered; for a platform administrator, whether the chain holds.
+struct AuditPage: Sendable {
+    struct Verification: Sendable {
+        let intact: Bool
+        let checked: Int
+        let problem: String
     }
 
-    /// A stored UTC timestamp as read in Vietnam (UTC+7, no daylight saving): `24/11/2026 05:33:49`.
+    struct Entry: Sendable {
+        let seq: Int
+        let at: String
+        let actor: String
+        let action: String
+        let target: String
+        let summary: String
+        let hash: String
+    }
+
+    let verification: Verification?
+    let entries: [Entry]
+    let actor: String
+    let target: String
+    let from: String
+    let to: String
+    let nextLink: String?
 }

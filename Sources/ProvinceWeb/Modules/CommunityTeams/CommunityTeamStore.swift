@@ -6,7 +6,7 @@ import SQLKit
 
 /// Where the registry's teams and trainings are kept.
 protocol CommunityTeamStore: Sendable {
-    /// The provinces whose communes have teams recorded: `(id, name)`, by name.
+    /// The provinces whose communes have teams recorded, the one with the most first: `(id, name)`.
     func provinces() async throws -> [(id: String, name: String)]
     /// The report of `provinceID`'s communes; nil when there is no such province.
     func report(province provinceID: String) async throws -> CommunityTeamsReport?
@@ -57,10 +57,11 @@ struct SQLCommunityTeamStore: CommunityTeamStore {
         try await database.read { db in
             try await db.raw(
                 """
-                SELECT DISTINCT r.id, r.name FROM community_teams t JOIN units c ON c.id = t.unit_id
-                JOIN units p ON p.id = c.parent_id JOIN units r ON r.id = COALESCE(p.parent_id, p.id) ORDER BY r.name
+                SELECT r.id, r.name, r.edition, COUNT(*) AS teams FROM community_teams t JOIN units c ON c.id = t.unit_id
+                JOIN units p ON p.id = c.parent_id JOIN units r ON r.id = COALESCE(p.parent_id, p.id)
+                GROUP BY r.id, r.name, r.edition ORDER BY COUNT(*) DESC, r.id
                 """
-            ).all().map { (id: try $0.string("id"), name: try $0.string("name")) }
+            ).all().map { (id: try $0.string("id"), name: "\(try $0.string("name")) (\(try $0.string("edition")))") }
         }
     }
 
@@ -109,7 +110,7 @@ struct SQLCommunityTeamStore: CommunityTeamStore {
 
     func trainings(_ unitID: String) async throws -> [CommunityTraining] {
         try await database.read { db in
-            try await db.raw("SELECT * FROM community_trainings WHERE unit_id = \(bind: unitID) ORDER BY held_on DESC, id DESC")
+            try await db.raw("SELECT * FROM community_trainings WHERE unit_id = \(bind: unitID) ORDER BY held_on DESC, recorded_at DESC, id")
                 .all().map(Self.training(from:))
         }
     }
@@ -118,7 +119,7 @@ struct SQLCommunityTeamStore: CommunityTeamStore {
         let database = self.database
         let created = try await database.write { db in
             let before = try await db.raw("SELECT * FROM community_teams WHERE unit_id = \(bind: unitID)\(database.lockForUpdate)").first()
-            try await Self.upsert(input, for: unitID, existed: before != nil, in: db)
+            try await Self.upsert(input, for: unitID, in: db)
             try await AuditLog.append(
                 AuditChange(
                     action: before == nil ? "community-team.create" : "community-team.update", targetType: "community-team",
@@ -135,10 +136,7 @@ struct SQLCommunityTeamStore: CommunityTeamStore {
         let database = self.database
         let teams = inputs.map { ($0.unitID, $0.input) }
         try await database.write { db in
-            for (unitID, input) in teams {
-                let existed = try await db.raw("SELECT unit_id FROM community_teams WHERE unit_id = \(bind: unitID)").first() != nil
-                try await Self.upsert(input, for: unitID, existed: existed, in: db)
-            }
+            for (unitID, input) in teams { try await Self.upsert(input, for: unitID, in: db) }
             try await AuditLog.append(
                 AuditChange(
                     action: "community-team.import", targetType: "community-team", targetID: "*", before: nil as String?,
@@ -174,26 +172,20 @@ struct SQLCommunityTeamStore: CommunityTeamStore {
         try await database.lookup { db in try await db.raw("SELECT name FROM units WHERE id = \(bind: id)").first()?.string("name") }
     }
 
-    private static func upsert(_ input: CommunityTeamInput, for unitID: String, existed: Bool, in db: any SQLDatabase) async throws {
+    /// Inserts the commune's figures or replaces them, in one statement: two first saves at once both succeed, the
+    /// later one's figures kept.
+    private static func upsert(_ input: CommunityTeamInput, for unitID: String, in db: any SQLDatabase) async throws {
         let leader = (input.leader ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let now = Timestamp.now()
-        if existed {
-            try await db.raw(
-                """
-                UPDATE community_teams SET members = \(bind: input.members), village_teams = \(bind: input.villageTeams),
-                    village_members = \(bind: input.villageMembers), leader = \(bind: leader), updated_at = \(bind: now)
-                WHERE unit_id = \(bind: unitID)
-                """
-            ).run()
-        } else {
-            try await db.raw(
-                """
-                INSERT INTO community_teams (unit_id, members, village_teams, village_members, leader, updated_at)
-                VALUES (\(bind: unitID), \(bind: input.members), \(bind: input.villageTeams), \(bind: input.villageMembers),
-                    \(bind: leader), \(bind: now))
-                """
-            ).run()
-        }
+        try await db.raw(
+            """
+            INSERT INTO community_teams (unit_id, members, village_teams, village_members, leader, updated_at)
+            VALUES (\(bind: unitID), \(bind: input.members), \(bind: input.villageTeams), \(bind: input.villageMembers),
+                \(bind: leader), \(bind: now))
+            ON CONFLICT (unit_id) DO UPDATE SET members = excluded.members, village_teams = excluded.village_teams,
+                village_members = excluded.village_members, leader = excluded.leader, updated_at = excluded.updated_at
+            """
+        ).run()
     }
 
     private static func figures(from row: any SQLRow) throws -> CommunityTeamInput {

@@ -92,6 +92,7 @@ enum CivilDateText {
     static func parse(_ text: String) -> (year: Int, month: Int, day: Int)? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy { ("0"..."9").contains($0) } }),
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
             (1900...2999).contains(year), (1...12).contains(month)
         else { return nil }
@@ -150,13 +151,13 @@ struct CommunityTeamsReport: Codable, Sendable, Equatable {
 /// Who may keep the registry.
 enum CommunityTeamRules {
     /// Recording a commune's teams or its trainings: a platform administrator, or an officer or agency administrator
-    /// of an agency whose unit (`agencyUnitID`) is the commune or an area above it (`areas`: the commune and its
-    /// ancestors).
-    static func canKeep(areas: Set<String>, agencyUnitID: String?, _ actor: Actor) -> Bool {
+    /// of the commune's own People's Committee (an agency whose unit, `agencyUnitID`, is the commune `communeID`).
+    /// Departments of the province are above every commune but keep none: they read the registry like everyone.
+    static func canKeep(communeID: String, agencyUnitID: String?, _ actor: Actor) -> Bool {
         if Access.canAdministerPlatform(actor) { return true }
         guard let account = actor.account, Access.isOfficial(actor), account.has(.officer) || account.has(.agencyAdmin),
             let agencyUnitID
         else { return false }
-        return areas.contains(agencyUnitID)
+        return agencyUnitID == communeID
     }
 }

@@ -36,7 +36,11 @@ struct CommunityTeamsController {
     }
 
     @Sendable func teams(_ request: Request, context: AppContext) async throws -> Teams {
-        Teams(items: try await registry.store.teams(province: try await province(request)))
+        let province = try await province(request)
+        guard try await registry.store.report(province: province) != nil else {
+            throw AppError(.notFound, vi: "Không có tỉnh \(province).", en: "No such province: \(province).")
+        }
+        return Teams(items: try await registry.store.teams(province: province))
     }
 
     @Sendable func team(_ request: Request, context: AppContext) async throws -> CommunityTeam {
@@ -50,8 +54,10 @@ struct CommunityTeamsController {
     /// Records a commune's figures: 201 the first time, 200 after.
     @Sendable func record(_ request: Request, context: AppContext) async throws -> EditedResponse<CommunityTeam> {
         let actor = try context.actor()
+        let unit = try context.parameters.require("unit")
+        try await registry.authorize(unit, by: actor)
         let input = try await request.decodeJSON(CommunityTeamInput.self, context: context)
-        let (team, created) = try await registry.record(input, for: try context.parameters.require("unit"), by: actor)
+        let (team, created) = try await registry.record(input, for: unit, by: actor)
         return EditedResponse(status: created ? .created : .ok, response: team)
     }
 
@@ -63,12 +69,14 @@ struct CommunityTeamsController {
 
     @Sendable func recordTraining(_ request: Request, context: AppContext) async throws -> EditedResponse<CommunityTraining> {
         let actor = try context.actor()
+        let unit = try context.parameters.require("unit")
+        try await registry.authorize(unit, by: actor)
         let input = try await request.decodeJSON(CommunityTrainingInput.self, context: context)
-        let training = try await registry.recordTraining(input, for: try context.parameters.require("unit"), by: actor)
+        let training = try await registry.recordTraining(input, for: unit, by: actor)
         return EditedResponse(status: .created, response: training)
     }
 
-    /// The province asked for (`?province=`), or the first with teams recorded.
+    /// The province asked for (`?province=`), or the one with the most teams recorded.
     private func province(_ request: Request) async throws -> String {
         if let asked = request.uri.queryParameters["province"] { return String(asked) }
         guard let first = try await registry.store.provinces().first else {

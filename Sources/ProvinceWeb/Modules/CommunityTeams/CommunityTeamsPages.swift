@@ -40,12 +40,6 @@ struct CommunityTeamsPages {
         }
     }
 
-    struct Choice: Sendable {
-        let value: String
-        let label: String
-        let selected: Bool
-    }
-
     struct TeamRow: Sendable {
         let unitID: String
         let commune: String
@@ -61,14 +55,14 @@ struct CommunityTeamsPages {
         let recorded: Bool
         let total: [Line]
         let lines: [Line]
-        let chart: String
+        let chart: String?
         let teams: [TeamRow]
         // Stored, not computed: templates see only stored properties.
         let hasProvinces: Bool
         let hasLines: Bool
         let hasTeams: Bool
 
-        init(provinces: [Choice], recorded: Bool, total: [Line], lines: [Line], chart: String, teams: [TeamRow]) {
+        init(provinces: [Choice], recorded: Bool, total: [Line], lines: [Line], chart: String?, teams: [TeamRow]) {
             self.provinces = provinces
             self.recorded = recorded
             self.total = total
@@ -87,34 +81,37 @@ struct CommunityTeamsPages {
         let participants: Int
     }
 
+    /// The figures as recorded.
+    struct Recorded: Sendable {
+        let members: Int
+        let villageTeams: Int
+        let villageMembers: Int
+        /// Nil when nobody was named.
+        let leader: String?
+        let updatedAt: String
+    }
+
+    /// The team's form: the figures recorded, or those just sent and refused.
+    struct TeamForm: Sendable {
+        let members: String
+        let villageTeams: String
+        let villageMembers: String
+        let leader: String
+    }
+
     /// `/community-teams/{unit}`: a commune's teams, its trainings and, for those who keep it, the forms.
     struct CommuneModel: Sendable {
         let unitID: String
         let commune: String
         let area: String
-        let recorded: Bool
-        let members: String
-        let villageTeams: String
-        let villageMembers: String
-        let leader: String
-        let updatedAt: String
+        let recorded: Recorded?
+        let team: TeamForm
         let trainings: [TrainingRow]
         let hasTrainings: Bool
         let mayKeep: Bool
         let saved: Bool
-        let failure: [Failure]
+        let refusal: FormRefusal?
         let training: TrainingForm
-    }
-
-    /// What was wrong with a form: the problem and each field's.
-    struct Failure: Sendable {
-        let message: String
-        let fields: [String]
-
-        init(_ error: AppError, _ language: Language) {
-            message = error.detail?.text(language) ?? error.kind.title(language)
-            fields = error.fieldErrors.sorted { $0.key < $1.key }.map { $0.value.text(language) }
-        }
     }
 
     struct TrainingForm: Sendable {
@@ -139,7 +136,7 @@ struct CommunityTeamsPages {
         let model = ReportModel(
             provinces: provinces.map { Choice(value: $0.id, label: $0.name, selected: $0.id == chosen) },
             recorded: report != nil, total: report.map { [Line($0.province)] } ?? [], lines: lines,
-            chart: lines.isEmpty ? "" : SVGChart.bars(lines.map { ($0.name, $0.members + $0.villageMembers) }),
+            chart: lines.isEmpty ? nil : SVGChart.bars(lines.map { ($0.name, $0.members + $0.villageMembers) }),
             teams: teams.map {
                 TeamRow(
                     unitID: $0.unitID, commune: $0.communeName, area: $0.parentName, members: $0.members, villageTeams: $0.villageTeams,
@@ -194,14 +191,20 @@ struct CommunityTeamsPages {
         let sent = failure?.training == false ? failure?.form : nil
         let sentTraining = failure?.training == true ? failure?.form : nil
         let model = CommuneModel(
-            unitID: unit, commune: detail.unit.name, area: detail.parent?.name ?? "", recorded: team != nil,
-            members: sent?["members"] ?? team.map { String($0.members) } ?? "",
-            villageTeams: sent?["villageTeams"] ?? team.map { String($0.villageTeams) } ?? "",
-            villageMembers: sent?["villageMembers"] ?? team.map { String($0.villageMembers) } ?? "",
-            leader: sent?["leader"] ?? team?.leader ?? "", updatedAt: team.map { PagesController.localTime($0.updatedAt) } ?? "",
+            unitID: unit, commune: detail.unit.name, area: detail.parent?.name ?? "",
+            recorded: team.map {
+                Recorded(
+                    members: $0.members, villageTeams: $0.villageTeams, villageMembers: $0.villageMembers,
+                    leader: $0.leader.isEmpty ? nil : $0.leader, updatedAt: PagesController.localTime($0.updatedAt))
+            },
+            team: TeamForm(
+                members: sent?["members"] ?? team.map { String($0.members) } ?? "",
+                villageTeams: sent?["villageTeams"] ?? team.map { String($0.villageTeams) } ?? "",
+                villageMembers: sent?["villageMembers"] ?? team.map { String($0.villageMembers) } ?? "",
+                leader: sent?["leader"] ?? team?.leader ?? ""),
             trainings: trainings.map { TrainingRow(heldOn: $0.heldOn, topic: $0.topic, participants: $0.participants) },
             hasTrainings: !trainings.isEmpty, mayKeep: try await registry.mayKeep(unit, context.optionalActor), saved: saved,
-            failure: failure.map { [Failure($0.error, language)] } ?? [],
+            refusal: failure.map { FormRefusal($0.error, language) },
             training: TrainingForm(
                 heldOn: sentTraining?["heldOn"] ?? "", topic: sentTraining?["topic"] ?? "", participants: sentTraining?["participants"] ?? ""))
         return pages.page(

@@ -46,13 +46,13 @@ enum CommunityTeamsTemplates {
         <h1>{{t.communityTeam}} · {{commune}}</h1>
         <p><a href="/community-teams">{{t.communityTeams}}</a> · {{area}}</p>
         {{#saved}}<p class="notice" role="status">{{t.saved}}</p>{{/saved}}
-        {{#failure}}<div class="failure" role="alert" id="failure"><p>{{message}}</p><ul>{{#fields}}<li>{{.}}</li>{{/fields}}</ul></div>{{/failure}}
+        {{#refusal}}<div class="failure" role="alert" id="failure"><p>{{failure}}</p><ul>{{#fieldErrors}}<li>{{.}}</li>{{/fieldErrors}}</ul></div>{{/refusal}}
         {{#recorded}}
         <dl class="facts" id="team">
           <dt>{{t.teamMembers}}</dt><dd id="members">{{members}}</dd>
           <dt>{{t.villageTeams}}</dt><dd id="village-teams">{{villageTeams}}</dd>
           <dt>{{t.villageMembers}}</dt><dd id="village-members">{{villageMembers}}</dd>
-          {{#leader}}<dt>{{t.teamLeader}}</dt><dd>{{leader}}</dd>{{/leader}}
+          {{#leader}}<dt>{{t.teamLeader}}</dt><dd id="leader">{{leader}}</dd>{{/leader}}
           <dt>{{t.updatedAt}}</dt><dd>{{updatedAt}}</dd>
         </dl>
         {{/recorded}}
@@ -69,6 +69,7 @@ enum CommunityTeamsTemplates {
         <h2>{{t.recordTeam}}</h2>
         <form method="post" action="/community-teams/{{unitID}}" class="stacked" id="team-form">
           <input type="hidden" name="_csrf" value="{{csrf}}">
+          {{#team}}
           <label for="members-input">{{t.teamMembers}}</label>
           <input id="members-input" name="members" type="number" min="1" value="{{members}}" required>
           <label for="village-teams-input">{{t.villageTeams}}</label>
@@ -77,6 +78,7 @@ enum CommunityTeamsTemplates {
           <input id="village-members-input" name="villageMembers" type="number" min="0" value="{{villageMembers}}" required>
           <label for="leader-input">{{t.teamLeader}}</label>
           <input id="leader-input" name="leader" value="{{leader}}" maxlength="200">
+          {{/team}}
           <button type="submit">{{t.save}}</button>
         </form>
         {{#recorded}}

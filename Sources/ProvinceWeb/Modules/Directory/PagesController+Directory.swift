@@ -31,7 +31,9 @@ extension PagesController {
     // MARK: Signing in and registering
 
     @Sendable func signInForm(_ request: Request, context: AppContext) async throws -> Response {
-        formPage("sign-in", title: "signIn", values: [:], request: request, context: context)
+        formPage("sign-in", title: "signIn", request: request, context: context) { token in
+            SignInPage(formToken: token, registered: request.query("registered") != nil, username: "", failure: nil)
+        }
     }
 
     @Sendable func signIn(_ request: Request, context: AppContext) async throws -> Response {
@@ -48,9 +50,9 @@ extension PagesController {
                     secure: context.overHTTPS, httpOnly: true, sameSite: .strict))
             return response
         } catch let error as AppError {
-            return formPage(
-                "sign-in", title: "signIn", values: ["username": username, "failure": error.detail?.text(context.language) ?? ""],
-                request: request, context: context, status: .init(code: error.kind.status))
+            return formPage("sign-in", title: "signIn", request: request, context: context, status: .init(code: error.kind.status)) { token in
+                SignInPage(formToken: token, registered: false, username: username, failure: error.detail?.text(context.language) ?? "")
+            }
         }
     }
 
@@ -65,7 +67,9 @@ extension PagesController {
     }
 
     @Sendable func registerForm(_ request: Request, context: AppContext) async throws -> Response {
-        formPage("register", title: "register", values: [:], request: request, context: context)
+        formPage("register", title: "register", request: request, context: context) { token in
+            RegisterPage(formToken: token, citizenID: "", fullName: "", email: "", failure: nil, fieldErrors: [])
+        }
     }
 
     @Sendable func register(_ request: Request, context: AppContext) async throws -> Response {
@@ -77,11 +81,12 @@ extension PagesController {
             _ = try await platform.accounts.register(registration, by: Actor(system: "anonymous", address: context.remoteAddress))
             return PageRenderer.redirect("/sign-in?registered=1")
         } catch let error as AppError {
-            return formPage(
-                "register", title: "register",
-                values: failureValues(error, context.language).merging(
-                    ["citizenID": form["citizenID"], "fullName": form["fullName"], "email": form["email"]]) { $1 },
-                request: request, context: context, status: .init(code: error.kind.status))
+            let refusal = FormRefusal(error, context.language)
+            return formPage("register", title: "register", request: request, context: context, status: .init(code: error.kind.status)) { token in
+                RegisterPage(
+                    formToken: token, citizenID: form["citizenID"], fullName: form["fullName"], email: form["email"], failure: refusal.failure,
+                    fieldErrors: refusal.fieldErrors)
+            }
         }
     }
 
@@ -90,57 +95,42 @@ extension PagesController {
     @Sendable func units(_ request: Request, context: AppContext) async throws -> Response {
         let search = request.query("q")
         let list = try await platform.units.list(parentID: nil, topLevelOnly: search == nil, edition: nil, search: search, after: nil, limit: 200)
-        return pages.page(
-            "units", title: Strings.words(context.language)["units"],
-            values: [
-                "q": search ?? "", "units": list.map(unitValues(context.language)),
-            ], context: context)
+        let model = UnitsPage(q: search ?? "", units: list.map { UnitRow($0, context.language) })
+        return pages.page("units", title: Strings.words(context.language)["units"], model: model, context: context)
     }
 
     @Sendable func unit(_ request: Request, context: AppContext) async throws -> Response {
         let detail = try await platform.units.detail(try context.parameters.require("id"))
         let children = try await platform.units.children(of: detail.unit.id)
-        let toValues = unitValues(context.language)
-        var values: [String: Any] = [
-            "unit": toValues(detail.unit), "children": children.map(toValues),
-            "predecessors": detail.predecessors.map(toValues), "successors": detail.successors.map(toValues),
-        ]
-        if let parent = detail.parent { values["parent"] = toValues(parent) }
-        return pages.page("unit", title: detail.unit.name, values: values, context: context)
-    }
-
-    private func unitValues(_ language: Language) -> @Sendable (AdministrativeUnit) -> [String: Any] {
-        { unit in
-            let validity = [
-                unit.validFrom.map { (language == .en ? "from " : "từ ") + $0 }, unit.validTo.map { (language == .en ? "until " : "đến ") + $0 },
-            ]
-            .compactMap { $0 }.joined(separator: " ")
-            return [
-                "id": unit.id, "code": unit.code, "name": unit.name, "type": unit.type, "edition": unit.edition,
-                "validity": validity, "ended": unit.validTo != nil,
-            ]
-        }
+        let row = { (unit: AdministrativeUnit) in UnitRow(unit, context.language) }
+        let model = UnitPage(
+            unit: row(detail.unit), parent: detail.parent.map(row), children: children.map(row), predecessors: detail.predecessors.map(row),
+            successors: detail.successors.map(row), hasChildren: !children.isEmpty, hasPredecessors: !detail.predecessors.isEmpty,
+            hasSuccessors: !detail.successors.isEmpty)
+        return pages.page("unit", title: detail.unit.name, model: model, context: context)
     }
 
     @Sendable func agencies(_ request: Request, context: AppContext) async throws -> Response {
-        try await agenciesPage(request, context: context, status: .ok, extra: [:])
+        try await agenciesPage(request, context: context, status: .ok, refusal: nil, sent: nil)
     }
 
-    private func agenciesPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
+    private func agenciesPage(
+        _ request: Request, context: AppContext, status: HTTPResponse.Status, refusal: FormRefusal?, sent: AgenciesPage.Sent?
+    ) async throws -> Response {
         let search = request.query("q")
         let list = try await platform.agencies.list(search: search, parentID: nil, afterCode: nil, limit: 200)
-        var values: [String: Any] = [
-            "q": search ?? "",
-            "agencies": list.map { ["id": $0.id, "code": $0.code, "name": $0.name, "kind": $0.kind.label(context.language)] },
-        ]
+        var canRegister = false
+        var parents: [RecordLink] = []
         if let actor = context.optionalActor, Access.canAdministerPlatform(actor) {
-            values["canRegister"] = true
-            values["kinds"] = kindOptions(context.language, selected: nil)
+            canRegister = true
             let all = search == nil ? list : try await platform.agencies.list(search: nil, parentID: nil, afterCode: nil, limit: 500)
-            values["parents"] = all.map { ["id": $0.id, "name": $0.name] }
+            parents = all.map { RecordLink(id: $0.id, name: $0.name) }
         }
-        values.merge(extra) { $1 }
-        return pages.page("agencies", title: Strings.words(context.language)["agencies"], values: values, context: context, status: status)
+        let model = AgenciesPage(
+            q: search ?? "", agencies: list.map { .init(id: $0.id, code: $0.code, name: $0.name, kind: $0.kind.label(context.language)) },
+            canRegister: canRegister, kinds: canRegister ? kindOptions(context.language, selected: nil) : [], parents: parents, form: sent,
+            failure: refusal?.failure, fieldErrors: refusal?.fieldErrors ?? [])
+        return pages.page("agencies", title: Strings.words(context.language)["agencies"], model: model, context: context, status: status)
     }
 
     @Sendable func createAgency(_ request: Request, context: AppContext) async throws -> Response {
@@ -154,36 +144,39 @@ extension PagesController {
             return PageRenderer.redirect("/agencies/\(agency.id)?saved=1")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             return try await agenciesPage(
-                request, context: context, status: .init(code: error.kind.status),
-                extra: failureValues(error, context.language).merging(["form": ["code": form["code"], "name": form["name"]]]) { $1 })
+                request, context: context, status: .init(code: error.kind.status), refusal: FormRefusal(error, context.language),
+                sent: .init(code: form["code"], name: form["name"]))
         }
     }
 
     @Sendable func agency(_ request: Request, context: AppContext) async throws -> Response {
-        try await agencyPage(request, context: context, status: .ok, extra: [:])
+        try await agencyPage(request, context: context, status: .ok, refusal: nil)
     }
 
-    private func agencyPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
+    private func agencyPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, refusal: FormRefusal?) async throws -> Response {
         let agency = try await platform.agencies.get(try context.parameters.require("id"))
-        var values: [String: Any] = [
-            "agency": ["id": agency.id, "code": agency.code, "name": agency.name, "kind": agency.kind.label(context.language)],
-            "saved": request.query("saved") != nil,
-        ]
-        if let parentID = agency.parentID, let parent = try? await platform.agencies.get(parentID) {
-            values["parent"] = ["id": parent.id, "name": parent.name]
+        var parent: RecordLink?
+        if let parentID = agency.parentID, let found = try? await platform.agencies.get(parentID) {
+            parent = RecordLink(id: found.id, name: found.name)
         }
-        if let unitID = agency.unitID, let unit = try? await platform.units.detail(unitID) {
-            values["unit"] = ["id": unit.unit.id, "name": unit.unit.name]
+        var unit: RecordLink?
+        if let unitID = agency.unitID, let found = try? await platform.units.detail(unitID) {
+            unit = RecordLink(id: found.unit.id, name: found.unit.name)
         }
+        var members: [AccountRow] = []
         if let actor = context.optionalActor, Access.canManageAccounts(of: agency.id, actor) {
-            let members = try await platform.accounts.list(agencyID: agency.id, kind: nil, search: nil, afterUsername: nil, limit: 200)
-            values["members"] = members.map(accountValues(context.language))
+            members = try await platform.accounts.list(agencyID: agency.id, kind: nil, search: nil, afterUsername: nil, limit: 200)
+                .map { AccountRow($0, context.language) }
         }
+        var edit: AgencyPage.Edit?
         if let actor = context.optionalActor, Access.canEditAgency(agency.id, actor) {
-            values["edit"] = ["name": agency.name, "kinds": kindOptions(context.language, selected: agency.kind)]
+            edit = .init(name: agency.name, kinds: kindOptions(context.language, selected: agency.kind))
         }
-        values.merge(extra) { $1 }
-        return pages.page("agency", title: agency.name, values: values, context: context, status: status)
+        let model = AgencyPage(
+            agency: .init(id: agency.id, code: agency.code, name: agency.name, kind: agency.kind.label(context.language)),
+            saved: request.query("saved") != nil, parent: parent, unit: unit, members: members, hasMembers: !members.isEmpty, edit: edit,
+            failure: refusal?.failure, fieldErrors: refusal?.fieldErrors ?? [])
+        return pages.page("agency", title: agency.name, model: model, context: context, status: status)
     }
 
     @Sendable func updateAgency(_ request: Request, context: AppContext) async throws -> Response {
@@ -194,22 +187,23 @@ extension PagesController {
             _ = try await platform.agencies.update(id, AgencyInput(name: form["name"], kind: form["kind"]), by: try context.actor())
             return PageRenderer.redirect("/agencies/\(id)?saved=1")
         } catch let error as AppError where error.kind == .validation {
-            return try await agencyPage(request, context: context, status: .badRequest, extra: failureValues(error, context.language))
+            return try await agencyPage(request, context: context, status: .badRequest, refusal: FormRefusal(error, context.language))
         }
     }
 
-    private func kindOptions(_ language: Language, selected: AgencyKind?) -> [[String: Any]] {
-        AgencyKind.allCases.map { ["value": $0.rawValue, "label": $0.label(language), "selected": $0 == selected] }
+    private func kindOptions(_ language: Language, selected: AgencyKind?) -> [Choice] {
+        AgencyKind.allCases.map { Choice(value: $0.rawValue, label: $0.label(language), selected: $0 == selected) }
     }
 
-    /// What a form page shows above the form when the input was refused.
     // MARK: Accounts
 
     @Sendable func accounts(_ request: Request, context: AppContext) async throws -> Response {
-        try await accountsPage(request, context: context, status: .ok, extra: [:])
+        try await accountsPage(request, context: context, status: .ok, refusal: nil, sent: nil)
     }
 
-    private func accountsPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
+    private func accountsPage(
+        _ request: Request, context: AppContext, status: HTTPResponse.Status, refusal: FormRefusal?, sent: AccountsPage.Sent?
+    ) async throws -> Response {
         let actor = try context.actor()
         let scope: String?
         if Access.canAdministerPlatform(actor) {
@@ -228,13 +222,12 @@ extension PagesController {
             agencies = try await platform.agencies.list(search: nil, parentID: nil, afterCode: nil, limit: 500)
         }
         let grantable = Role.allCases.filter { Access.canGrant($0, actor) }
-        var values: [String: Any] = [
-            "q": search ?? "", "accounts": list.map(accountValues(context.language)),
-            "agencies": agencies.map { ["id": $0.id, "name": $0.name] },
-            "roles": grantable.map { ["value": $0.rawValue, "label": $0.label(context.language)] },
-        ]
-        values.merge(extra) { $1 }
-        return pages.page("accounts", title: Strings.words(context.language)["accounts"], values: values, context: context, status: status)
+        let model = AccountsPage(
+            q: search ?? "", accounts: list.map { AccountRow($0, context.language) },
+            agencies: agencies.map { RecordLink(id: $0.id, name: $0.name) },
+            roles: grantable.map { Choice(value: $0.rawValue, label: $0.label(context.language), selected: false) }, form: sent,
+            failure: refusal?.failure, fieldErrors: refusal?.fieldErrors ?? [])
+        return pages.page("accounts", title: Strings.words(context.language)["accounts"], model: model, context: context, status: status)
     }
 
     @Sendable func createAccount(_ request: Request, context: AppContext) async throws -> Response {
@@ -248,9 +241,8 @@ extension PagesController {
             return PageRenderer.redirect("/admin/accounts/\(created.id)")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             return try await accountsPage(
-                request, context: context, status: .init(code: error.kind.status),
-                extra: failureValues(error, context.language).merging(
-                    ["form": ["username": form["username"], "fullName": form["fullName"], "email": form["email"]]]) { $1 })
+                request, context: context, status: .init(code: error.kind.status), refusal: FormRefusal(error, context.language),
+                sent: .init(username: form["username"], fullName: form["fullName"], email: form["email"]))
         }
     }
 
@@ -258,22 +250,24 @@ extension PagesController {
         let actor = try context.actor()
         let account = try await platform.accounts.get(try context.parameters.require("id"))
         guard Access.canView(account, actor) else { throw AppError.forbidden }
-        var values: [String: Any] = ["subject": accountValues(context.language)(account), "saved": request.query("saved") != nil]
-        values["canManage"] = Access.canManage(account, actor) && account.id != actor.account?.id
-        values["isSelf"] = account.id == actor.account?.id && account.kind != .system
+        var sessions: [AccountPage.SessionRow] = []
         if account.id == actor.account?.id {
             let current = request.cookies[AuthMiddleware.sessionCookie]?.value
-            values["sessions"] = try await platform.sessions.sessions(of: account.id, currentToken: current).map {
-                [
-                    "id": $0.id, "kind": $0.kind, "created": Self.localTime(Timestamp.string($0.createdAt)),
-                    "lastSeen": Self.localTime(Timestamp.string($0.lastSeenAt)), "address": $0.address ?? "", "current": $0.current,
-                ]
+            sessions = try await platform.sessions.sessions(of: account.id, currentToken: current).map {
+                .init(
+                    id: $0.id, kind: $0.kind, created: Self.localTime(Timestamp.string($0.createdAt)),
+                    lastSeen: Self.localTime(Timestamp.string($0.lastSeenAt)), address: $0.address ?? "", current: $0.current)
             }
         }
-        if let agencyID = account.agencyID, let agency = try? await platform.agencies.get(agencyID) {
-            values["agency"] = ["id": agency.id, "name": agency.name]
+        var agency: RecordLink?
+        if let agencyID = account.agencyID, let found = try? await platform.agencies.get(agencyID) {
+            agency = RecordLink(id: found.id, name: found.name)
         }
-        return pages.page("account", title: account.fullName, values: values, context: context)
+        let model = AccountPage(
+            subject: AccountRow(account, context.language), saved: request.query("saved") != nil,
+            canManage: Access.canManage(account, actor) && account.id != actor.account?.id,
+            isSelf: account.id == actor.account?.id && account.kind != .system, sessions: sessions, agency: agency)
+        return pages.page("account", title: account.fullName, model: model, context: context)
     }
 
     @Sendable func disableAccount(_ request: Request, context: AppContext) async throws -> Response {
@@ -311,15 +305,4 @@ extension PagesController {
         try await change(id, try context.actor(), form)
         return PageRenderer.redirect("/admin/accounts/\(id)?saved=1")
     }
-
-    private func accountValues(_ language: Language) -> @Sendable (Account) -> [String: Any] {
-        { account in
-            [
-                "id": account.id, "username": account.username, "fullName": account.fullName, "email": account.email ?? "",
-                "kind": account.kind.rawValue, "roles": account.roles.map { $0.label(language) }.joined(separator: ", "),
-                "disabled": account.disabled,
-            ]
-        }
-    }
-
 }

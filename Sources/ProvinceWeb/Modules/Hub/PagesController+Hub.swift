@@ -46,7 +46,7 @@ extension PagesController {
 
     /// Runs a form's change; a refused change shows `page` again with what was wrong, anything else goes to `done`.
     private func submit(
-        _ request: Request, context: AppContext, page: (HTTPResponse.Status, [String: Any]) async throws -> Response,
+        _ request: Request, context: AppContext, page: (HTTPResponse.Status, PageNotice) async throws -> Response,
         change: (Form, Actor) async throws -> String
     ) async throws -> Response {
         let form = try await Form(request, context: context)
@@ -54,17 +54,17 @@ extension PagesController {
         do {
             return PageRenderer.redirect(try await change(form, try official(context)))
         } catch let error as AppError where [.validation, .conflict, .notFound].contains(error.kind) {
-            return try await page(.init(code: error.kind.status), failureValues(error, context.language))
+            return try await page(.init(code: error.kind.status), PageNotice(refusal: FormRefusal(error, context.language)))
         }
     }
 
     // MARK: Board
 
     @Sendable func hub(_ request: Request, context: AppContext) async throws -> Response {
-        try await hubPage(context: context, status: .ok, extra: ["saved": request.query("saved") != nil])
+        try await hubPage(context: context, status: .ok, notice: PageNotice(saved: request.query("saved") != nil))
     }
 
-    private func hubPage(context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
+    private func hubPage(context: AppContext, status: HTTPResponse.Status, notice: PageNotice) async throws -> Response {
         let actor = try official(context)
         let strings = Strings.words(context.language)
         let monitor = platform.hubMonitor
@@ -74,47 +74,38 @@ extension PagesController {
         let traffic = monitor.trafficReport()
         let format: (Double?) -> String = { $0.map { String(format: "%.1f", $0) } ?? "–" }
         let canMap = Access.canAdministerPlatform(actor)
-        var values: [String: Any] = [
-            "board": [
-                "connected": board.connected, "total": board.total,
-                "systems": board.systems.map { entry in
-                    [
-                        "code": entry.system.code, "name": entry.system.name, "owner": entry.system.owner,
-                        "service": entry.system.serviceID ?? "–", "state": entry.state.rawValue,
-                        "stateText": strings["state.\(entry.state.rawValue)"],
-                        "checkedAt": entry.checkedAt.map(Self.localTime) ?? "",
-                        "options": canMap
-                            ? services.map { ["id": $0.id, "selected": $0.id == entry.system.serviceID] } : [],
-                    ]
-                },
-            ],
-            "canMap": canMap, "csrf": context.session?.csrfToken ?? "",
-            "traffic": traffic.map {
-                [
-                    "service": $0.service, "consumer": $0.consumer, "calls": $0.calls,
-                    "errors": $0.errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "),
-                    "latency": "\(format($0.p50Milliseconds)) / \(format($0.p95Milliseconds)) / \(format($0.p99Milliseconds))",
-                ]
-            },
-            "providers": health.map {
-                [
-                    "serviceID": $0.serviceID, "upstream": $0.upstream, "state": $0.state.rawValue,
-                    "stateText": strings["state.\($0.state.rawValue)"], "problem": $0.problem ?? "",
-                    "checkedAt": Self.localTime($0.checkedAt),
-                ]
-            },
-        ]
         var callsByService: [String: Int] = [:]
         for entry in traffic { callsByService[entry.service, default: 0] += entry.calls }
-        if !callsByService.isEmpty {
-            values["chart"] = SVGChart.bars(callsByService.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(12).map { ($0.key, $0.value) })
-        }
-        values.merge(extra) { $1 }
-        return pages.page("hub", title: strings["hub"], values: values, context: context, status: status)
+        let model = HubBoardPage(
+            notice: notice,
+            board: .init(
+                connected: board.connected, total: board.total,
+                systems: board.systems.map { entry in
+                    .init(
+                        code: entry.system.code, name: entry.system.name, owner: entry.system.owner, service: entry.system.serviceID ?? "–",
+                        state: entry.state.rawValue, stateText: strings["state.\(entry.state.rawValue)"],
+                        checkedAt: entry.checkedAt.map(Self.localTime) ?? "",
+                        options: canMap ? services.map { IdentifierOption(id: $0.id, selected: $0.id == entry.system.serviceID) } : [])
+                }),
+            canMap: canMap,
+            traffic: traffic.map {
+                .init(
+                    service: $0.service, consumer: $0.consumer, calls: $0.calls,
+                    errors: $0.errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "),
+                    latency: "\(format($0.p50Milliseconds)) / \(format($0.p95Milliseconds)) / \(format($0.p99Milliseconds))")
+            },
+            providers: health.map {
+                .init(
+                    serviceID: $0.serviceID, upstream: $0.upstream, state: $0.state.rawValue, stateText: strings["state.\($0.state.rawValue)"],
+                    problem: $0.problem ?? "", checkedAt: Self.localTime($0.checkedAt))
+            },
+            chart: callsByService.isEmpty
+                ? nil : SVGChart.bars(callsByService.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(12).map { ($0.key, $0.value) }))
+        return pages.page("hub", title: strings["hub"], model: model, context: context, status: status)
     }
 
     @Sendable func mapNationalSystem(_ request: Request, context: AppContext) async throws -> Response {
-        try await submit(request, context: context, page: { try await hubPage(context: context, status: $0, extra: $1) }) { form, actor in
+        try await submit(request, context: context, page: { try await hubPage(context: context, status: $0, notice: $1) }) { form, actor in
             let serviceID = form["serviceID"]
             _ = try await hubRegistry.mapNationalSystem(
                 try context.parameters.require("code"), serviceID: serviceID.isEmpty ? nil : serviceID, by: actor)
@@ -125,38 +116,35 @@ extension PagesController {
     // MARK: Registry
 
     @Sendable func registry(_ request: Request, context: AppContext) async throws -> Response {
-        try await registryPage(context: context, status: .ok, extra: ["saved": request.query("saved") != nil])
+        try await registryPage(context: context, status: .ok, notice: PageNotice(saved: request.query("saved") != nil))
     }
 
-    private func registryPage(context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
+    private func registryPage(context: AppContext, status: HTTPResponse.Status, notice: PageNotice) async throws -> Response {
         let actor = try official(context)
         let registry = hubRegistry
         let members = try await registry.members()
         let subsystems = try await registry.subsystems()
         let peers = try await registry.peers()
-        var values: [String: Any] = [
-            "members": members.map { ["id": $0.id, "name": $0.name, "peer": $0.peerID ?? ""] },
-            "subsystems": subsystems.map {
-                ["id": $0.id, "path": Self.pathID($0.id), "name": $0.name, "limit": $0.rateLimitPerSecond.map(String.init) ?? "–"]
+        let model = HubRegistryPage(
+            notice: notice, members: members.map { .init(id: $0.id, name: $0.name, peer: $0.peerID ?? "") },
+            subsystems: subsystems.map {
+                .init(id: $0.id, path: Self.pathID($0.id), name: $0.name, limit: $0.rateLimitPerSecond.map(String.init) ?? "–")
             },
-            "services": try await registry.services().map {
-                ["id": $0.id, "path": Self.pathID($0.id), "upstream": $0.upstreamURL, "enabled": $0.enabled, "logBodies": $0.logBodies]
+            services: try await registry.services().map {
+                .init(id: $0.id, path: Self.pathID($0.id), upstream: $0.upstreamURL, enabled: $0.enabled, logBodies: $0.logBodies)
             },
-            "peers": peers.map { ["id": $0.id, "name": $0.name, "url": $0.url, "fingerprint": $0.fingerprint] },
-            "groups": try await registry.groups().map { ["code": $0.code, "name": $0.name, "members": $0.members.joined(separator: ", ")] },
-            "memberOptions": members.filter { $0.peerID == nil }.map { ["id": $0.id] },
-            "subsystemOptions": subsystems.map { ["id": $0.id] },
-            "peerOptions": peers.map { ["id": $0.id] },
-            "isOperator": Access.canAdministerPlatform(actor), "csrf": context.session?.csrfToken ?? "",
-        ]
-        values.merge(extra) { $1 }
-        return pages.page("hub-registry", title: Strings.words(context.language)["hubRegistry"], values: values, context: context, status: status)
+            peers: peers.map { .init(id: $0.id, name: $0.name, url: $0.url, fingerprint: $0.fingerprint) },
+            groups: try await registry.groups().map { .init(code: $0.code, name: $0.name, members: $0.members.joined(separator: ", ")) },
+            memberOptions: members.filter { $0.peerID == nil }.map { IdentifierOption(id: $0.id) },
+            subsystemOptions: subsystems.map { IdentifierOption(id: $0.id) }, peerOptions: peers.map { IdentifierOption(id: $0.id) },
+            isOperator: Access.canAdministerPlatform(actor))
+        return pages.page("hub-registry", title: Strings.words(context.language)["hubRegistry"], model: model, context: context, status: status)
     }
 
     private func registryForm(_ request: Request, context: AppContext, change: @escaping (Form, Actor) async throws -> String) async throws
         -> Response
     {
-        try await submit(request, context: context, page: { try await registryPage(context: context, status: $0, extra: $1) }, change: change)
+        try await submit(request, context: context, page: { try await registryPage(context: context, status: $0, notice: $1) }, change: change)
     }
 
     @Sendable func createMember(_ request: Request, context: AppContext) async throws -> Response {
@@ -214,35 +202,33 @@ extension PagesController {
     // MARK: A service
 
     @Sendable func service(_ request: Request, context: AppContext) async throws -> Response {
-        try await servicePage(context: context, status: .ok, extra: ["saved": request.query("saved") != nil])
+        try await servicePage(context: context, status: .ok, notice: PageNotice(saved: request.query("saved") != nil))
     }
 
-    private func servicePage(context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
+    private func servicePage(context: AppContext, status: HTTPResponse.Status, notice: PageNotice) async throws -> Response {
         let actor = try official(context)
         let id = try Self.identifier(context)
         let service = try await hubRegistry.service(id)
-        var values: [String: Any] = [
-            "service": [
-                "id": service.id, "path": Self.pathID(service.id), "upstream": service.upstreamURL, "timeout": service.timeoutMilliseconds,
-                "enabled": service.enabled, "logBodies": service.logBodies, "retention": service.bodyRetentionDays,
-            ],
-            "rights": try await hubRegistry.rights(of: id).map {
-                ["id": $0.id, "consumer": $0.consumerID, "endpoint": $0.endpoint.map { "\($0.method) \($0.path)" } ?? "*"]
+        let model = HubServicePage(
+            notice: notice,
+            service: .init(
+                id: service.id, path: Self.pathID(service.id), upstream: service.upstreamURL, timeout: service.timeoutMilliseconds,
+                enabled: service.enabled, logBodies: service.logBodies, retention: service.bodyRetentionDays),
+            rights: try await hubRegistry.rights(of: id).map {
+                .init(id: $0.id, consumer: $0.consumerID, endpoint: $0.endpoint.map { "\($0.method) \($0.path)" } ?? "*")
             },
-            "endpoints": try await hubRegistry.endpoints(of: id).map { ["method": $0.method, "path": $0.path] },
-            "subsystemOptions": try await hubRegistry.subsystems().map { ["id": $0.id] }
-                + (try await hubRegistry.groups().map { ["id": $0.consumerID] }),
-            "isOperator": Access.canAdministerPlatform(actor), "csrf": context.session?.csrfToken ?? "",
-        ]
-        values.merge(extra) { $1 }
-        return pages.page("hub-service", title: service.id, values: values, context: context, status: status)
+            endpoints: try await hubRegistry.endpoints(of: id).map { .init(method: $0.method, path: $0.path) },
+            subsystemOptions: try await hubRegistry.subsystems().map { IdentifierOption(id: $0.id) }
+                + (try await hubRegistry.groups().map { IdentifierOption(id: $0.consumerID) }),
+            isOperator: Access.canAdministerPlatform(actor))
+        return pages.page("hub-service", title: service.id, model: model, context: context, status: status)
     }
 
     private func serviceForm(_ request: Request, context: AppContext, change: @escaping (Form, Actor, String) async throws -> Void) async throws
         -> Response
     {
         let id = try Self.identifier(context)
-        return try await submit(request, context: context, page: { try await servicePage(context: context, status: $0, extra: $1) }) {
+        return try await submit(request, context: context, page: { try await servicePage(context: context, status: $0, notice: $1) }) {
             form, actor in
             try await change(form, actor, id)
             return "/hub/registry/services/\(Self.pathID(id))?saved=1"
@@ -290,21 +276,17 @@ extension PagesController {
     // MARK: A subsystem
 
     @Sendable func subsystem(_ request: Request, context: AppContext) async throws -> Response {
-        try await subsystemPage(context: context, status: .ok, extra: ["saved": request.query("saved") != nil])
+        try await subsystemPage(context: context, status: .ok, notice: PageNotice(saved: request.query("saved") != nil))
     }
 
-    private func subsystemPage(context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
+    private func subsystemPage(context: AppContext, status: HTTPResponse.Status, notice: PageNotice) async throws -> Response {
         _ = try official(context)
         let subsystem = try await hubRegistry.subsystem(try Self.identifier(context))
-        var values: [String: Any] = [
-            "subsystem": [
-                "id": subsystem.id, "path": Self.pathID(subsystem.id), "name": subsystem.name,
-                "limit": subsystem.rateLimitPerSecond.map(String.init) ?? "–",
-            ],
-            "csrf": context.session?.csrfToken ?? "",
-        ]
-        values.merge(extra) { $1 }
-        return pages.page("hub-subsystem", title: subsystem.id, values: values, context: context, status: status)
+        let model = HubSubsystemPage(
+            notice: notice,
+            subsystem: .init(
+                id: subsystem.id, path: Self.pathID(subsystem.id), name: subsystem.name, limit: subsystem.rateLimitPerSecond.map(String.init) ?? "–"))
+        return pages.page("hub-subsystem", title: subsystem.id, model: model, context: context, status: status)
     }
 
     @Sendable func issueKey(_ request: Request, context: AppContext) async throws -> Response {
@@ -313,15 +295,15 @@ extension PagesController {
         do {
             let (_, secret) = try await hubRegistry.issueKey(subsystemID: try Self.identifier(context), name: form["name"], by: try official(context))
             // Shown once, on this page only: the hub keeps its digest.
-            return try await subsystemPage(context: context, status: .created, extra: ["secret": secret])
+            return try await subsystemPage(context: context, status: .created, notice: PageNotice(secret: secret))
         } catch let error as AppError where error.kind == .validation {
-            return try await subsystemPage(context: context, status: .badRequest, extra: failureValues(error, context.language))
+            return try await subsystemPage(context: context, status: .badRequest, notice: PageNotice(refusal: FormRefusal(error, context.language)))
         }
     }
 
     @Sendable func addCertificate(_ request: Request, context: AppContext) async throws -> Response {
         let id = try Self.identifier(context)
-        return try await submit(request, context: context, page: { try await subsystemPage(context: context, status: $0, extra: $1) }) {
+        return try await submit(request, context: context, page: { try await subsystemPage(context: context, status: $0, notice: $1) }) {
             form, actor in
             _ = try await hubRegistry.addCertificate(subsystemID: id, name: form["name"], fingerprint: form["fingerprint"], by: actor)
             return "/hub/registry/subsystems/\(Self.pathID(id))?saved=1"

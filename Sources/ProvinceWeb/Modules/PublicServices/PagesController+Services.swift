@@ -37,65 +37,58 @@ extension PagesController {
         let list = try await catalogue.list(
             .init(search: query?.isEmpty == false ? query : nil, level: level, onlineLevel: online), afterCode: nil, limit: 200)
         var names = Names(pages: self, language: context.language)
-        var rows: [[String: Any]] = []
+        var rows: [ProcedureRow] = []
         for procedure in list {
-            rows.append(await procedureValues(procedure, t: t, names: &names))
+            rows.append(await procedureRow(procedure, t: t, names: &names))
         }
-        return pages.page(
-            "services", title: t["publicServices"],
-            values: [
-                "q": query ?? "", "procedures": rows,
-                "levels": ResolvingLevel.allCases.map { ["value": $0.rawValue, "label": t["level.\($0.rawValue)"], "selected": $0 == level] },
-                "onlineLevels": OnlineLevel.allCases.map { ["value": $0.rawValue, "label": t["online.\($0.rawValue)"], "selected": $0 == online] },
-            ], context: context)
+        let model = ProceduresPage(
+            q: query ?? "", procedures: rows,
+            levels: ResolvingLevel.allCases.map { Choice(value: $0.rawValue, label: t["level.\($0.rawValue)"], selected: $0 == level) },
+            onlineLevels: OnlineLevel.allCases.map { Choice(value: $0.rawValue, label: t["online.\($0.rawValue)"], selected: $0 == online) })
+        return pages.page("services", title: t["publicServices"], model: model, context: context)
     }
 
     @Sendable func procedure(_ request: Request, context: AppContext) async throws -> Response {
-        try await servicePage(request, context: context, status: .ok, extra: [:])
+        try await servicePage(request, context: context, status: .ok, refusal: nil)
     }
 
+    /// A procedure's page; after a refused submission, with what was wrong and what was entered.
     private func servicePage(
-        _ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any], entered: [String: String] = [:]
+        _ request: Request, context: AppContext, status: HTTPResponse.Status,
+        refusal: (refusal: FormRefusal, filesAgain: Bool, applicant: ProcedurePage.Applicant)?, entered: [String: String] = [:]
     ) async throws -> Response {
         let t = Strings.words(context.language)
         let procedure = try await catalogue.get(try context.parameters.require("code"))
         var names = Names(pages: self, language: context.language)
-        var values: [String: Any] = [
-            "procedure": await procedureValues(procedure, t: t, names: &names),
-            "documents": procedure.documents.enumerated().map { ["index": $0.offset, "name": $0.element.name, "required": $0.element.required] },
-            "fields": procedure.formFields.map { fieldValues($0, value: entered[$0.key] ?? "") },
-            "submissionKey": Tokens.random(bytes: 12),
-        ]
         let takesDossiers = procedure.agencyID != nil && procedure.processCode != nil
-        values["takesDossiers"] = takesDossiers
         let account = context.session?.account
-        values["canSubmit"] = takesDossiers && (account?.kind == .citizen || account?.has(.officer) == true)
-        // An officer records a dossier brought to the counter or sent by post, for its applicant.
-        values["atCounter"] = account?.kind == .official && account?.has(.officer) == true
-        values["channels"] = [DossierChannel.counter, .post].map { ["value": $0.rawValue, "label": t["channel.\($0.rawValue)"]] }
-        values["mustSignIn"] = takesDossiers && context.session == nil
-        values.merge(extra) { $1 }
-        return pages.page("service", title: procedure.name, values: values, context: context, status: status)
+        let model = ProcedurePage(
+            procedure: await procedureRow(procedure, t: t, names: &names),
+            documents: procedure.documents.enumerated().map { .init(index: $0.offset, name: $0.element.name, required: $0.element.required) },
+            fields: procedure.formFields.map { field(for: $0, value: entered[$0.key] ?? "") }, submissionKey: Tokens.random(bytes: 12),
+            takesDossiers: takesDossiers, canSubmit: takesDossiers && DossierDesk.mayFile(context.optionalActor),
+            // An officer records a dossier brought to the counter or sent by post, for its applicant.
+            atCounter: DossierDesk.mayFile(context.optionalActor) && account?.kind == .official,
+            channels: [DossierChannel.counter, .post].map { Choice(value: $0.rawValue, label: t["channel.\($0.rawValue)"], selected: false) },
+            mustSignIn: takesDossiers && context.session == nil, failure: refusal?.refusal.failure,
+            fieldErrors: refusal?.refusal.fieldErrors ?? [], filesAgain: refusal?.filesAgain ?? false, applicant: refusal?.applicant)
+        return pages.page("service", title: procedure.name, model: model, context: context, status: status)
     }
 
-    private func procedureValues(_ procedure: Procedure, t: Words, names: inout Names) async -> [String: Any] {
-        return [
-            "code": procedure.code, "name": procedure.name, "field": procedure.field, "level": t["level.\(procedure.level.rawValue)"],
-            "online": t["online.\(procedure.onlineLevel.rawValue)"], "fullyOnline": procedure.onlineLevel == .full,
-            "deadline": procedure.deadlineDays, "fee": procedure.feeVND > 0 ? Self.money(procedure.feeVND, names.language) : t["free"],
-            "agency": await names.agency(procedure.agencyID), "receivingAgency": await names.agency(procedure.receivingAgencyID),
-            "path": Self.pathComponent(procedure.code),
-        ]
+    private func procedureRow(_ procedure: Procedure, t: Words, names: inout Names) async -> ProcedureRow {
+        ProcedureRow(
+            code: procedure.code, name: procedure.name, field: procedure.field, level: t["level.\(procedure.level.rawValue)"],
+            online: t["online.\(procedure.onlineLevel.rawValue)"], fullyOnline: procedure.onlineLevel == .full, deadline: procedure.deadlineDays,
+            fee: procedure.feeVND > 0 ? Self.money(procedure.feeVND, names.language) : t["free"], agency: await names.agency(procedure.agencyID),
+            receivingAgency: await names.agency(procedure.receivingAgencyID), path: Self.pathComponent(procedure.code))
     }
 
-    private func fieldValues(_ field: FormField, value: String) -> [String: Any] {
-        [
-            "key": field.key, "label": field.label, "required": field.required, "value": value,
-            "isTextarea": field.kind == .textarea, "isSelect": field.kind == .select,
-            "inputType": field.kind == .date ? "date" : "text",
-            "inputMode": field.kind == .number || field.kind == .citizenID ? "numeric" : "text",
-            "options": (field.options ?? []).map { ["value": $0, "selected": $0 == value] },
-        ]
+    private func field(for field: FormField, value: String) -> ProcedurePage.Field {
+        ProcedurePage.Field(
+            key: field.key, label: field.label, required: field.required, value: value, isTextarea: field.kind == .textarea,
+            isSelect: field.kind == .select, inputType: field.kind == .date ? "date" : "text",
+            inputMode: field.kind == .number || field.kind == .citizenID ? "numeric" : "text",
+            options: (field.options ?? []).map { .init(value: $0, selected: $0 == value) })
     }
 
     @Sendable func submitDossier(_ request: Request, context: AppContext) async throws -> Response {
@@ -116,10 +109,12 @@ extension PagesController {
             let dossier = try await platform.desk.submit(submission, by: try context.actor())
             return PageRenderer.redirect("/dossiers/\(Self.pathComponent(dossier.code))?submitted=1")
         } catch let error as AppError where error.kind != .internalError && error.kind != .unauthenticated {
-            var failure = failureValues(error, context.language)
-            failure["filesAgain"] = !files.isEmpty
-            failure["applicant"] = ["name": form["applicantName"], "citizenID": form["applicantCitizenID"]]
-            return try await servicePage(request, context: context, status: .init(code: error.kind.status), extra: failure, entered: entered)
+            return try await servicePage(
+                request, context: context, status: .init(code: error.kind.status),
+                refusal: (
+                    FormRefusal(error, context.language), !files.isEmpty,
+                    .init(name: form["applicantName"], citizenID: form["applicantCitizenID"])
+                ), entered: entered)
         }
     }
 
@@ -137,28 +132,30 @@ extension PagesController {
         let isCitizen = actor.account?.kind == .citizen
         let list = isCitizen ? try await platform.desk.mine(by: actor) : try await platform.desk.inbox(by: actor)
         var names = Names(pages: self, language: context.language)
-        var rows: [[String: Any]] = []
+        var rows: [DossiersPage.Row] = []
         let today = platform.desk.today()
         for dossier in list {
-            rows.append([
-                "code": dossier.code, "path": Self.pathComponent(dossier.code), "procedure": try await names.procedure(dossier.procedureID),
-                "applicant": dossier.applicantName, "step": try await names.state(dossier.state, of: dossier.processCode),
-                "receivedOn": Self.day(dossier.receivedOn), "dueOn": Self.day(dossier.dueOn), "overdue": dossier.isOverdue(on: today),
-                "clockStopped": dossier.pausedSince != nil, "finished": dossier.finished,
-            ])
+            rows.append(
+                .init(
+                    code: dossier.code, path: Self.pathComponent(dossier.code), procedure: try await names.procedure(dossier.procedureID),
+                    applicant: dossier.applicantName, step: try await names.state(dossier.state, of: dossier.processCode),
+                    receivedOn: Self.day(dossier.receivedOn), dueOn: Self.day(dossier.dueOn), overdue: dossier.isOverdue(on: today),
+                    clockStopped: dossier.pausedSince != nil, finished: dossier.finished))
         }
         return pages.page(
-            "dossiers", title: t[isCitizen ? "myDossiers" : "inbox"], values: ["dossiers": rows, "isCitizen": isCitizen], context: context)
+            "dossiers", title: t[isCitizen ? "myDossiers" : "inbox"], model: DossiersPage(dossiers: rows, isCitizen: isCitizen), context: context)
     }
 
     @Sendable func dossier(_ request: Request, context: AppContext) async throws -> Response {
         var notice: String?
         if request.query("submitted") != nil { notice = "submitted" } else if request.query("done") != nil { notice = "done" }
         return try await dossierPage(
-            request, context: context, status: .ok, extra: notice.map { ["notice": Strings.words(context.language)[$0]] } ?? [:])
+            request, context: context, status: .ok, notice: notice.map { Strings.words(context.language)[$0] }, refusal: nil)
     }
 
-    private func dossierPage(_ request: Request, context: AppContext, status: HTTPResponse.Status, extra: [String: Any]) async throws -> Response {
+    private func dossierPage(
+        _ request: Request, context: AppContext, status: HTTPResponse.Status, notice: String?, refusal: FormRefusal?
+    ) async throws -> Response {
         let t = Strings.words(context.language)
         let actor = try context.actor()
         let dossier = try await platform.desk.get(try context.parameters.require("code"), by: actor)
@@ -169,63 +166,58 @@ extension PagesController {
         var names = Names(pages: self, language: context.language)
         let path = Self.pathComponent(dossier.code)
         let updatable = process.state(dossier.state)?.isUpdatable == true
-        let actions = try await platform.desk.actions(on: dossier, by: actor).map { action -> [String: Any] in
-            [
-                "code": action.code, "name": action.name, "requiresReason": action.requiresReason,
-                "documents": action.requiredDocuments.enumerated().map { ["index": $0.offset, "kind": $0.element, "action": action.code] },
-                "extraDocuments": updatable
-                    ? procedure.documents.enumerated().map { ["index": $0.offset, "kind": $0.element.name, "action": action.code] } : [],
-            ]
+        let actions = try await platform.desk.actions(on: dossier, by: actor).map { action in
+            DossierPage.Action(
+                code: action.code, name: action.name, requiresReason: action.requiresReason,
+                documents: action.requiredDocuments.enumerated().map { .init(index: $0.offset, kind: $0.element, action: action.code) },
+                extraDocuments: updatable
+                    ? procedure.documents.enumerated().map { .init(index: $0.offset, kind: $0.element.name, action: action.code) } : [])
         }
-        var values: [String: Any] = [
-            "dossier": [
-                "code": dossier.code, "trackingCode": dossier.trackingCode, "path": path, "procedure": procedure.name,
-                "procedureCode": procedure.code,
-                "procedurePath": Self.pathComponent(procedure.code), "applicant": dossier.applicantName,
-                "channel": t["channel.\(dossier.channel.rawValue)"], "step": stateName(dossier.state),
-                "receivedOn": Self.day(dossier.receivedOn), "dueOn": Self.day(dossier.dueOn),
-                "overdue": dossier.isOverdue(on: platform.desk.today()), "clockStopped": dossier.pausedSince != nil, "finished": dossier.finished,
-                "heldBy": await names.agency(dossier.holderAgencyID), "resolvingAgency": await names.agency(dossier.agencyID),
-                "receivingAgency": dossier.receivingAgencyID != dossier.agencyID ? await names.agency(dossier.receivingAgencyID) : "",
-            ],
-            "form": procedure.formFields.compactMap { field in dossier.form[field.key].map { ["label": field.label, "value": $0] } },
-            "files": dossier.files.map {
-                [
-                    "href": "/dossiers/\(path)/files/\($0.id)", "kind": $0.kind, "filename": $0.filename, "size": Self.size($0.size),
-                    "sha256": String($0.sha256.prefix(16)),
-                ]
-            },
-            "history": dossier.history.map {
-                [
-                    "at": Self.localTime(Timestamp.string($0.at)), "action": actionName($0.action), "from": stateName($0.fromState),
-                    "to": stateName($0.toState), "actor": $0.actor, "reason": $0.reason ?? "",
-                ]
-            },
-            "actions": actions,
-            "noActions": actions.isEmpty && !dossier.finished,
-        ]
+        let shown = DossierPage.Shown(
+            code: dossier.code, trackingCode: dossier.trackingCode, path: path, procedure: procedure.name, procedureCode: procedure.code,
+            procedurePath: Self.pathComponent(procedure.code), applicant: dossier.applicantName,
+            channel: t["channel.\(dossier.channel.rawValue)"], step: stateName(dossier.state), receivedOn: Self.day(dossier.receivedOn),
+            dueOn: Self.day(dossier.dueOn), overdue: dossier.isOverdue(on: platform.desk.today()), clockStopped: dossier.pausedSince != nil,
+            finished: dossier.finished, heldBy: await names.agency(dossier.holderAgencyID), resolvingAgency: await names.agency(dossier.agencyID),
+            receivingAgency: dossier.receivingAgencyID != dossier.agencyID ? await names.agency(dossier.receivingAgencyID) : "")
         let account = actor.account
+        var payment: DossierPage.Payment?
         if dossier.feeVND != nil {
             let owed = try await platform.fees.request(for: dossier)
-            var payment: [String: Any] = ["amount": Self.money(owed.amount, context.language), "paid": owed.paid]
-            if let account = owed.account, let payload = owed.vietQR {
-                payment["account"] = "\(account.accountName) · \(account.account) · BIN \(account.bankBIN)"
-                payment["payload"] = payload
-                payment["qr"] = (try? QRCode(payload).svg(moduleSize: 5)) ?? ""
-            }
-            payment["canRecord"] = !owed.paid && account?.kind == .official && account?.has(.officer) == true
-            values["payment"] = payment
-            values["methods"] = ["cash", "transfer"].map { ["value": $0, "label": t["paymentMethod.\($0)"]] }
+            let collecting = owed.vietQR == nil ? nil : owed.account
+            payment = .init(
+                amount: Self.money(owed.amount, context.language), paid: owed.paid,
+                account: collecting.map { "\($0.accountName) · \($0.account) · BIN \($0.bankBIN)" }, payload: collecting == nil ? nil : owed.vietQR,
+                qr: collecting == nil ? "" : owed.vietQR.flatMap { try? QRCode($0).svg(moduleSize: 5) } ?? "",
+                canRecord: !owed.paid && FeeDesk.mayRecordPayment(actor))
         }
+        var rated: DossierPage.Rated?
+        var canRate = false
         if dossier.finished, account?.kind == .citizen, dossier.applicantID == account?.id {
             if let rating = try await platform.desk.rating(of: dossier) {
-                values["rated"] = ["score": rating.score, "comment": rating.comment ?? ""]
+                rated = .init(score: rating.score, comment: rating.comment ?? "")
             } else {
-                values["canRate"] = true
+                canRate = true
             }
         }
-        values.merge(extra) { $1 }
-        return pages.page("dossier", title: "\(t["dossier"]) \(dossier.code)", values: values, context: context, status: status)
+        let model = DossierPage(
+            dossier: shown,
+            form: procedure.formFields.compactMap { field in dossier.form[field.key].map { .init(label: field.label, value: $0) } },
+            files: dossier.files.map {
+                .init(
+                    href: "/dossiers/\(path)/files/\($0.id)", kind: $0.kind, filename: $0.filename, size: Self.size($0.size),
+                    sha256: String($0.sha256.prefix(16)))
+            },
+            history: dossier.history.map {
+                .init(
+                    at: Self.localTime(Timestamp.string($0.at)), action: actionName($0.action), from: stateName($0.fromState),
+                    to: stateName($0.toState), actor: $0.actor, reason: $0.reason ?? "")
+            },
+            actions: actions, noActions: actions.isEmpty && !dossier.finished, payment: payment,
+            methods: payment == nil
+                ? [] : ["cash", "transfer"].map { Choice(value: $0, label: t["paymentMethod.\($0)"], selected: false) },
+            rated: rated, canRate: canRate, notice: notice, failure: refusal?.failure, fieldErrors: refusal?.fieldErrors ?? [])
+        return pages.page("dossier", title: "\(t["dossier"]) \(dossier.code)", model: model, context: context, status: status)
     }
 
     @Sendable func actOnDossier(_ request: Request, context: AppContext) async throws -> Response {
@@ -248,7 +240,7 @@ extension PagesController {
             return PageRenderer.redirect("/dossiers/\(Self.pathComponent(dossier.code))?done=1")
         } catch let error as AppError where error.kind != .internalError && error.kind != .unauthenticated {
             return try await dossierPage(
-                request, context: context, status: .init(code: error.kind.status), extra: failureValues(error, context.language))
+                request, context: context, status: .init(code: error.kind.status), notice: nil, refusal: FormRefusal(error, context.language))
         }
     }
 
@@ -279,7 +271,7 @@ extension PagesController {
             return PageRenderer.redirect("/dossiers/\(Self.pathComponent(code))?done=1")
         } catch let error as AppError where error.kind != .internalError && error.kind != .unauthenticated && error.kind != .notFound {
             return try await dossierPage(
-                request, context: context, status: .init(code: error.kind.status), extra: failureValues(error, context.language))
+                request, context: context, status: .init(code: error.kind.status), notice: nil, refusal: FormRefusal(error, context.language))
         }
     }
 
@@ -301,21 +293,22 @@ extension PagesController {
     @Sendable func track(_ request: Request, context: AppContext) async throws -> Response {
         let t = Strings.words(context.language)
         let code = request.query("code")?.trimmingCharacters(in: .whitespaces) ?? ""
-        var values: [String: Any] = ["code": code]
+        var tracked: TrackPage.Status?
+        var failure: String?
         var status = HTTPResponse.Status.ok
         if !code.isEmpty {
             do {
                 let found = try await platform.desk.track(code)
-                values["status"] = [
-                    "code": found.code, "procedure": found.procedureName, "step": found.stateName, "receivedOn": Self.day(found.receivedOn),
-                    "dueOn": Self.day(found.dueOn), "clockStopped": found.clockStopped, "finished": found.finished, "overdue": found.overdue,
-                ]
+                tracked = .init(
+                    code: found.code, procedure: found.procedureName, step: found.stateName, receivedOn: Self.day(found.receivedOn),
+                    dueOn: Self.day(found.dueOn), clockStopped: found.clockStopped, finished: found.finished, overdue: found.overdue)
             } catch let error as AppError where error.kind == .notFound {
-                values["failure"] = error.detail?.text(context.language) ?? t["none"]
+                failure = error.detail?.text(context.language) ?? t["none"]
                 status = .notFound
             }
         }
-        return pages.page("track", title: t["track"], values: values, context: context, status: status)
+        return pages.page(
+            "track", title: t["track"], model: TrackPage(code: code, status: tracked, failure: failure), context: context, status: status)
     }
 
     @Sendable func serviceQuality(_ request: Request, context: AppContext) async throws -> Response {
@@ -324,44 +317,45 @@ extension PagesController {
         let from = request.query("from").flatMap(CivilDate.init) ?? CivilDate(year: today.year, month: 1, day: 1)!
         let to = request.query("to").flatMap(CivilDate.init) ?? today
         let grouping = request.query("by").flatMap(ServiceQuality.Grouping.init) ?? .agency
-        var values: [String: Any] = [
-            "from": from.description, "to": to.description, "byUnit": grouping == .unit,
-            "groupings": ServiceQuality.Grouping.allCases.map {
-                ["value": $0.rawValue, "label": t[$0 == .unit ? "groupUnit" : "groupAgency"], "selected": $0 == grouping]
-            },
-        ]
+        var lines: [ServiceQualityPage.Line] = []
+        var chart: String?
+        var exportLink: String?
+        var refusal: FormRefusal?
         var status = HTTPResponse.Status.ok
         do {
             guard WorkingCalendarStore.years.contains(from.year), WorkingCalendarStore.years.contains(to.year) else {
                 throw AppError(.validation, vi: "Ngày phải trong các năm 1900 đến 2100.", en: "Dates must lie in 1900 to 2100.")
             }
-            let lines = try await ServiceQuality(database: platform.database).index(from: from, to: to, today: today, by: grouping)
+            let index = try await ServiceQuality(database: platform.database).index(from: from, to: to, today: today, by: grouping)
             func label(_ line: ServiceQuality.Line) -> String {
                 if let agency = line.agencyID { return line.agencyName ?? agency }
                 guard let unit = line.unitID else { return t["wholeProvince"] }
                 return line.unitName ?? (unit.isEmpty ? t["noUnit"] : unit)
             }
             func percent(_ rate: Double?) -> String { rate.map { String(format: "%.1f%%", $0 * 100) } ?? "–" }
-            values["lines"] = lines.map { line -> [String: Any] in
-                [
-                    "agency": label(line), "province": line.agencyID == nil && line.unitID == nil,
-                    "received": line.received, "onlineRate": percent(line.onlineRate), "onTimeRate": percent(line.onTimeRate),
-                    "overdue": line.overdue, "digitizationRate": percent(line.digitizationRate),
-                    "resultDigitizationRate": percent(line.resultDigitizationRate), "satisfactionRate": percent(line.satisfactionRate),
-                ]
+            lines = index.map { line in
+                .init(
+                    agency: label(line), province: line.agencyID == nil && line.unitID == nil, received: line.received,
+                    onlineRate: percent(line.onlineRate), onTimeRate: percent(line.onTimeRate), overdue: line.overdue,
+                    digitizationRate: percent(line.digitizationRate), resultDigitizationRate: percent(line.resultDigitizationRate),
+                    satisfactionRate: percent(line.satisfactionRate))
             }
-            let parts = lines.dropFirst().filter { $0.onTimeRate != nil }
-            if !parts.isEmpty {
-                values["chart"] = SVGChart.bars(parts.map { (label($0), Int(($0.onTimeRate! * 100).rounded())) }, unit: "%")
-            }
-            values["exportLink"] = "/api/v1/service-quality/export?from=\(from)&to=\(to)&by=\(grouping.rawValue)"
+            let parts = index.dropFirst().compactMap { line in line.onTimeRate.map { (label(line), Int(($0 * 100).rounded())) } }
+            if !parts.isEmpty { chart = SVGChart.bars(parts, unit: "%") }
+            exportLink = "/api/v1/service-quality/export?from=\(from)&to=\(to)&by=\(grouping.rawValue)"
         } catch let error as AppError where error.kind == .validation {
-            values.merge(failureValues(error, context.language)) { $1 }
+            refusal = FormRefusal(error, context.language)
             status = .badRequest
         }
         let counts = try await catalogue.countByOnlineLevel()
-        values["fullyOnline"] = "\(counts[.full] ?? 0)/\(counts.values.reduce(0, +))"
-        return pages.page("service-quality", title: t["serviceQuality"], values: values, context: context, status: status)
+        let model = ServiceQualityPage(
+            from: from.description, to: to.description, byUnit: grouping == .unit,
+            groupings: ServiceQuality.Grouping.allCases.map {
+                Choice(value: $0.rawValue, label: t[$0 == .unit ? "groupUnit" : "groupAgency"], selected: $0 == grouping)
+            },
+            lines: lines, chart: chart, exportLink: exportLink, fullyOnline: "\(counts[.full] ?? 0)/\(counts.values.reduce(0, +))",
+            failure: refusal?.failure, fieldErrors: refusal?.fieldErrors ?? [])
+        return pages.page("service-quality", title: t["serviceQuality"], model: model, context: context, status: status)
     }
 
     // MARK: Formatting
