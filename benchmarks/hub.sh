@@ -77,7 +77,11 @@ start_hub() {
     PROVINCE_METRICS_TOKEN=bench-metrics "$program" serve --demo --data-dir "$work/$name" --port "$web" --hub-port "$hub" --hub-tls-port 0 \
         >"$work/$name.log" 2>&1 &
     pid=$!
-    until curl -sf "http://127.0.0.1:$web/health" >/dev/null; do sleep 0.1; done
+    printf -v "${name}_pid" '%s' "$pid"  # at once, so that the exit's cleanup stops it whatever happens next
+    until curl -sf "http://127.0.0.1:$web/health" >/dev/null; do
+        kill -0 "$pid" 2>/dev/null || { echo "$name ($program) did not start:"; tail -n 20 "$work/$name.log"; exit 1; }
+        sleep 0.1
+    done
     api="http://127.0.0.1:$web/api/v1"
     token=$(curl -sf -X POST "$api/auth/token" -H 'content-type: application/json' -d '{"username":"admin","password":"LamDong@2025"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
     call() { curl -sf -X "$1" "$api$2" -H "authorization: Bearer $token" -H 'content-type: application/json' -d "$3"; }
