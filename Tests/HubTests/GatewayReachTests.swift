@@ -131,13 +131,6 @@ import Testing
 }
 
 /// Counts calls from the server's tasks.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add() { lock.withLock { count += 1 } }
-    var value: Int { lock.withLock { count } }
-}
-
 /// Watches a file's mode from another thread, as another user of the machine could, and keeps every mode seen.
 final class ModeWatch: @unchecked Sendable {
     let path: String

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import TestSupport
 import Testing
 
 @testable import ProvinceWeb
@@ -207,16 +208,6 @@ enum AuditHead {
             try await db.raw("SELECT seq, hash FROM audit_head").first().map {
                 "\(try $0.decode(column: "seq", as: Int.self)):\(try $0.decode(column: "hash", as: String.self))"
             } ?? ""
-        }
-    }
-}
-
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func next() -> Int {
-        lock.withLock {
-            value += 1; return value
         }
     }
 }

@@ -1,6 +1,7 @@
 import Directory
 import Foundation
 import HTTPTypes
+import TestSupport
 import Testing
 
 @testable import ProvinceWeb

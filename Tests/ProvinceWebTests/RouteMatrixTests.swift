@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hub
 import ProvinceCore
+import TestSupport
 import Testing
 
 @testable import ProvinceWeb
