@@ -1,5 +1,6 @@
 import Foundation
 import ProvinceCore
+import WorkingDays
 
 /// A commune's community digital-technology team (Tổ công nghệ số cộng đồng, Decision 1907/QĐ-BTTTT) and the teams
 /// of its villages and residential groups (thôn, tổ dân phố), as the commune reports them.
@@ -74,8 +75,10 @@ struct CommunityTrainingInput: Codable, Sendable, Equatable {
 
     func validate() throws {
         var validator = Validator()
-        let day = CivilDateText.parse(heldOn)
-        validator.check(day != nil, "heldOn", vi: "Ngày tập huấn có dạng YYYY-MM-DD.", en: "The day is YYYY-MM-DD.")
+        let day = CivilDate(heldOn)
+        validator.check(
+            day.map { (1900...2999).contains($0.year) } == true, "heldOn", vi: "Ngày tập huấn có dạng YYYY-MM-DD.",
+            en: "The day is YYYY-MM-DD.")
         let topic = topic.trimmingCharacters(in: .whitespacesAndNewlines)
         validator.check(
             !topic.isEmpty && topic.count <= 300, "topic", vi: "Nội dung tập huấn từ 1 đến 300 ký tự.",
@@ -84,21 +87,6 @@ struct CommunityTrainingInput: Codable, Sendable, Equatable {
             (1...CommunityTeamInput.largest).contains(participants), "participants", vi: "Số người tham gia từ 1 đến 100.000.",
             en: "Participants are from 1 to 100,000.")
         try validator.finish()
-    }
-}
-
-/// Reads a `YYYY-MM-DD` day without a calendar's leniency (no 31 February).
-enum CivilDateText {
-    static func parse(_ text: String) -> (year: Int, month: Int, day: Int)? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            parts.allSatisfy({ $0.allSatisfy { ("0"..."9").contains($0) } }),
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            (1900...2999).contains(year), (1...12).contains(month)
-        else { return nil }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        return (1...days).contains(day) ? (year, month, day) : nil
     }
 }
 
