@@ -233,45 +233,32 @@ extension JournalFields: ChainableRecord {
         }
     }
 
-    /// Binds the record's values to `statement` (``MessageLog/columns``, in order) and runs it: fields that need no
-    /// unescaping are bound from the line's own bytes, not copied.
-    func insert(with statement: SQLiteBulkStatement, seq: Int, prevHash: String, hash: String) throws {
-        try line.withUnsafeBufferPointer { bytes in
-            statement.bind(1, seq)
-            for (parameter, index) in zip(Int32(2)...6, 0...4) { bind(index, from: bytes, to: parameter, of: statement) }
-            statement.bind(7, status)
-            bind(6, from: bytes, to: 8, of: statement)
-            statement.bind(9, requestBytes)
-            statement.bind(10, responseBytes)
-            for (parameter, index) in zip(Int32(11)...15, 9...13) { bind(index, from: bytes, to: parameter, of: statement) }
-            statement.bind(16, prevHash)
-            statement.bind(17, hash)
-            for (parameter, index) in zip(Int32(18)...22, 19...23) {
-                if fieldsInLine > index { bind(index, from: bytes, to: parameter, of: statement) } else { statement.bind(parameter, nil) }
-            }
-            try statement.execute()
+    /// Binds the record's values (``MessageLog/columns``, in order): fields that need no unescaping from the line's
+    /// own bytes.
+    func bind(seq: Int, prevHash: String, hash: String, to values: inout RowBinder) {
+        values.bind(seq)
+        for index in 0...4 { bindField(index, to: &values) }
+        values.bind(status)
+        bindField(6, to: &values)
+        values.bind(requestBytes)
+        values.bind(responseBytes)
+        for index in 9...13 { bindField(index, to: &values) }
+        values.bind(prevHash)
+        values.bind(hash)
+        for index in 19...23 {
+            if fieldsInLine > index { bindField(index, to: &values) } else { values.bind(String?.none) }
         }
     }
 
-    /// Binds field `index`: null, unescaped text, or the line's bytes themselves (`bytes` is the whole line).
-    private func bind(_ index: Int, from bytes: UnsafeBufferPointer<UInt8>, to parameter: Int32, of statement: SQLiteBulkStatement) {
-        let field = self.bytes(index)
+    /// Binds field `index`: null, unescaped text, or the line's bytes themselves.
+    private func bindField(_ index: Int, to values: inout RowBinder) {
+        let field = bytes(index)
         if isNull(index) {
-            statement.bind(parameter, nil)
+            values.bind(String?.none)
         } else if field.contains(UInt8(ascii: "\\")) {
-            statement.bind(parameter, JournalLine.field(field))
+            values.bind(JournalLine.field(field))
         } else {
-            let start = field.startIndex - line.startIndex
-            statement.bind(parameter, borrowing: UnsafeBufferPointer(rebasing: bytes[start..<start + field.count]))
+            values.bind(utf8: field)
         }
-    }
-
-    func row(seq: Int, prevHash: String, hash: String) -> [RowValue] {
-        [
-            .integer(seq), .text(text(0)!), .text(text(1)!), .text(text(2)!), .text(text(3)!), .text(text(4)!), .integer(status),
-            RowValue(text(6)), .integer(requestBytes), .integer(responseBytes), .text(text(9)!), .text(text(10)!), .text(text(11)!),
-            RowValue(text(12)), .text(text(13)!), .text(prevHash), .text(hash), RowValue(xRoadText(19)), RowValue(xRoadText(20)),
-            RowValue(xRoadText(21)), RowValue(xRoadText(22)), RowValue(xRoadText(23)),
-        ]
     }
 }

@@ -318,47 +318,26 @@ actor JournalImporter {
 
     private typealias Chained = (firstSeq: Int, hashes: [String])
 
-    /// The transaction of ``commit(_:_:_:)``: on SQLite through its bulk connection, on PostgreSQL through SQLKit.
+    /// The transaction of ``commit(_:_:_:)``.
     private func insert(
         _ records: [JournalFields], _ bodies: [MessageBodies?], _ slices: [Slice], after known: MessageLog.Head?
     ) async throws -> (MessageLog.Head, Chained) {
-        let bulk = try await database.bulkWrite { connection in
-            let check = try connection.statement("SELECT imported_bytes FROM hub_journal_imports WHERE file = ?")
-            for slice in slices {
-                check.bind(1, slice.file)
-                guard try check.first({ $0.integer(0) }) ?? 0 == slice.from else { throw JournalImportMoved() }
-            }
-            var chain: Chained = (0, [])
-            let head = try MessageLog.insert(records, bodies: bodies, after: known, on: connection) { chain = ($0, $1) }
-            let advance = try connection.statement(
-                "INSERT INTO hub_journal_imports (file, imported_bytes) VALUES (?, ?) ON CONFLICT (file) DO UPDATE SET imported_bytes = excluded.imported_bytes"
-            )
-            for slice in slices {
-                advance.bind(1, slice.file)
-                advance.bind(2, slice.to)
-                try advance.execute()
-            }
-            return (head, chain)
-        }
-        if let bulk { return bulk }
-        let database = self.database
-        return try await database.write { db in
+        try await database.batchWrite { batch in
             for slice in slices {
                 let stored =
-                    try await db.raw(
-                        "SELECT imported_bytes FROM hub_journal_imports WHERE file = \(bind: slice.file)\(database.lockForUpdate)"
-                    ).first()?.int("imported_bytes") ?? 0
+                    try batch.first(
+                        "SELECT imported_bytes FROM hub_journal_imports WHERE file = \(bind: slice.file)\(batch.lockForUpdate)"
+                    )?.int("imported_bytes") ?? 0
                 guard stored == slice.from else { throw JournalImportMoved() }
             }
             var chain: Chained = (0, [])
-            let head = try await MessageLog.insert(records, bodies: bodies, after: known, in: db, database: database) { chain = ($0, $1) }
+            let head = try MessageLog.insert(records, bodies: bodies, after: known, with: batch) { chain = ($0, $1) }
             for slice in slices {
-                try await db.raw(
+                try batch.run(
                     """
                     INSERT INTO hub_journal_imports (file, imported_bytes) VALUES (\(bind: slice.file), \(bind: slice.to))
                     ON CONFLICT (file) DO UPDATE SET imported_bytes = excluded.imported_bytes
-                    """
-                ).run()
+                    """)
             }
             return (head, chain)
         }

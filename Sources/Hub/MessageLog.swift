@@ -50,10 +50,11 @@ public struct MessageRecord: Sendable, Codable, Equatable {
     var computedHash: String { Hex.string(SHA256.hash(data: canonicalForm)) }
 }
 
-/// A record the chain can take: its canonical form and its row, for a given number and previous hash.
+/// A record the chain can take: its canonical form and its row's values (``MessageLog/columns``, in order), for a
+/// given number and previous hash.
 protocol ChainableRecord {
     func appendCanonicalForm(seq: Int, prevHash: String, to text: inout [UInt8])
-    func row(seq: Int, prevHash: String, hash: String) -> [RowValue]
+    func bind(seq: Int, prevHash: String, hash: String, to values: inout RowBinder)
 }
 
 extension MessageRecord: ChainableRecord {
@@ -72,13 +73,15 @@ extension MessageRecord: ChainableRecord {
         text.append(UInt8(ascii: "]"))
     }
 
-    func row(seq: Int, prevHash: String, hash: String) -> [RowValue] {
-        [
-            .integer(seq), .text(messageID), .text(consumer), .text(service), .text(method), .text(path), .integer(status), RowValue(error),
-            .integer(requestBytes), .integer(responseBytes), .text(requestSHA256), .text(responseSHA256), .text(receivedAt),
-            RowValue(forwardedAt), .text(answeredAt), .text(prevHash), .text(hash), RowValue(requestID), RowValue(requestHash), RowValue(userID),
-            RowValue(issue), RowValue(representedParty),
-        ]
+    func bind(seq: Int, prevHash: String, hash: String, to values: inout RowBinder) {
+        values.bind(seq)
+        for text in [messageID, consumer, service, method, path] { values.bind(text) }
+        values.bind(status)
+        values.bind(error)
+        values.bind(requestBytes)
+        values.bind(responseBytes)
+        for text in [requestSHA256, responseSHA256, receivedAt, forwardedAt, answeredAt, prevHash, hash] { values.bind(text) }
+        for text in [requestID, requestHash, userID, issue, representedParty] { values.bind(text) }
     }
 }
 
@@ -160,89 +163,46 @@ public enum MessageLog {
     /// Chains and inserts records in one transaction (the gateway's go through its journal).
     public static func append(_ records: [MessageRecord], bodies: [MessageBodies?]? = nil, in database: ProvinceDatabase) async throws {
         let bodies = bodies ?? records.map { _ in nil }
-        _ = try await database.write { db in try await insert(records, bodies: bodies, after: nil, in: db, database: database) }
+        _ = try await database.batchWrite { batch in try insert(records, bodies: bodies, after: nil, with: batch) }
     }
 
     /// Chains and inserts a batch after `known` (the head this writer last committed), or after the stored head
     /// when it knows none. Another process that appended meanwhile makes the insert collide on `seq`: the caller
     /// then forgets its head and tries once more. Returns the new head; `chained` is given the records' hashes.
     static func insert<Record: ChainableRecord>(
-        _ records: [Record], bodies: [MessageBodies?], after known: Head?, in db: any SQLDatabase, database: ProvinceDatabase,
+        _ records: [Record], bodies: [MessageBodies?], after known: Head?, with batch: BatchWriter,
         chained onChained: (_ firstSeq: Int, _ hashes: [String]) -> Void = { _, _ in }
-    ) async throws -> Head {
-        var stored = known
-        if records.isEmpty, let known { return known }
-        if stored == nil {
-            let row = try await db.raw("SELECT seq, hash FROM hub_message_head WHERE id = 1\(database.lockForUpdate)").first()
-            if let row { stored = Head(seq: try row.int("seq"), hash: try row.string("hash")) }
-        }
-        let firstSeq = (stored?.seq ?? 0) + 1
-        var rows: [[RowValue]] = []
-        rows.reserveCapacity(records.count)
-        let hashes = chain(records, firstSeq: firstSeq, after: stored?.hash ?? genesisHash) { offset, previous, hash in
-            rows.append(records[offset].row(seq: firstSeq + offset, prevHash: previous, hash: hash))
-        }
-        guard let last = hashes.last else { return Head(seq: firstSeq - 1, hash: stored?.hash ?? genesisHash) }
-        onChained(firstSeq, hashes)
-        try await insertRows(into: "hub_messages", columns: columns, rows: rows, in: db)
-        let kept = bodies.enumerated().compactMap { offset, bodies -> [RowValue]? in
-            bodies.map {
-                [
-                    .integer(firstSeq + offset), .text($0.request.base64EncodedString()), .text($0.response.base64EncodedString()),
-                    .integer($0.requestTruncated ? 1 : 0), .integer($0.responseTruncated ? 1 : 0), .text($0.expiresAt),
-                ]
-            }
-        }
-        try await insertRows(into: "hub_message_bodies", columns: bodyColumns, rows: kept, in: db)
-        let seq = firstSeq + records.count - 1
-        if stored == nil {
-            try await db.raw("INSERT INTO hub_message_head (id, seq, hash) VALUES (1, \(bind: seq), \(bind: last))").run()
-        } else {
-            try await db.raw("UPDATE hub_message_head SET seq = \(bind: seq), hash = \(bind: last) WHERE id = 1").run()
-        }
-        return Head(seq: seq, hash: last)
-    }
-
-    /// ``insert(_:bodies:after:in:database:chained:)`` for the journal's records on SQLite's bulk connection: one
-    /// statement prepared once and stepped for every record, its fields bound from the journal's bytes.
-    static func insert(
-        _ records: [JournalFields], bodies: [MessageBodies?], after known: Head?, on connection: SQLiteBulkConnection,
-        chained onChained: (_ firstSeq: Int, _ hashes: [String]) -> Void
     ) throws -> Head {
         var stored = known
         if records.isEmpty, let known { return known }
-        if stored == nil {
-            stored = try connection.statement("SELECT seq, hash FROM hub_message_head WHERE id = 1").first {
-                Head(seq: $0.integer(0), hash: $0.text(1) ?? "")
-            }
+        if stored == nil, let row = try batch.first("SELECT seq, hash FROM hub_message_head WHERE id = 1\(batch.lockForUpdate)") {
+            stored = Head(seq: try row.int("seq"), hash: try row.string("hash"))
         }
         let firstSeq = (stored?.seq ?? 0) + 1
-        let insert = try connection.statement(
-            "INSERT INTO hub_messages (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-        )
-        let hashes = try chain(records, firstSeq: firstSeq, after: stored?.hash ?? genesisHash) { offset, previous, hash in
-            try records[offset].insert(with: insert, seq: firstSeq + offset, prevHash: previous, hash: hash)
-        }
-        guard let last = hashes.last else { return Head(seq: firstSeq - 1, hash: stored?.hash ?? genesisHash) }
+        let genesis = stored?.hash ?? genesisHash
+        let hashes = chain(records, firstSeq: firstSeq, after: genesis) { _, _, _ in }
+        guard let last = hashes.last else { return Head(seq: firstSeq - 1, hash: genesis) }
         onChained(firstSeq, hashes)
-        let keep = try connection.statement(
-            "INSERT INTO hub_message_bodies (\(bodyColumns.joined(separator: ", "))) VALUES (?, ?, ?, ?, ?, ?)")
-        for (offset, bodies) in bodies.enumerated() {
-            guard let bodies else { continue }
-            keep.bind(1, firstSeq + offset)
-            keep.bind(2, bodies.request.base64EncodedString())
-            keep.bind(3, bodies.response.base64EncodedString())
-            keep.bind(4, bodies.requestTruncated ? 1 : 0)
-            keep.bind(5, bodies.responseTruncated ? 1 : 0)
-            keep.bind(6, bodies.expiresAt)
-            try keep.execute()
+        try batch.insert(into: "hub_messages", columns: columns, count: records.count) { offset, values in
+            records[offset].bind(
+                seq: firstSeq + offset, prevHash: offset == 0 ? genesis : hashes[offset - 1], hash: hashes[offset], to: &values)
+        }
+        let kept = bodies.enumerated().compactMap { offset, bodies in bodies.map { (seq: firstSeq + offset, bodies: $0) } }
+        try batch.insert(into: "hub_message_bodies", columns: bodyColumns, count: kept.count) { offset, values in
+            let (seq, bodies) = kept[offset]
+            values.bind(seq)
+            values.bind(bodies.request.base64EncodedString())
+            values.bind(bodies.response.base64EncodedString())
+            values.bind(bodies.requestTruncated ? 1 : 0)
+            values.bind(bodies.responseTruncated ? 1 : 0)
+            values.bind(bodies.expiresAt)
         }
         let head = Head(seq: firstSeq + records.count - 1, hash: last)
-        let save = try connection.statement(
-            "INSERT INTO hub_message_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash")
-        save.bind(1, head.seq)
-        save.bind(2, head.hash)
-        try save.execute()
+        try batch.run(
+            """
+            INSERT INTO hub_message_head (id, seq, hash) VALUES (1, \(bind: head.seq), \(bind: head.hash))
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash
+            """)
         return head
     }
 

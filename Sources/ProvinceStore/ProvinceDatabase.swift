@@ -34,17 +34,17 @@ public enum DatabaseLocation: Sendable, Equatable {
 public final class ProvinceDatabase: Sendable {
     public let engine: DatabaseEngine
     public let logger: Logger
-    private let backend: Backend
+    let backend: Backend
     /// SQLite: the task that checkpoints the WAL in the background.
     private let checkpoints: Task<Void, Never>?
 
-    private enum Backend: Sendable {
+    enum Backend: Sendable {
         case sqlite(writer: SQLiteWriter, readers: ReaderRing, lookups: [LookupConnection])
         case postgres(PostgresPool)
     }
 
     /// An SQLite connection for lookups through SQLite's C interface, used by one task at a time.
-    private final class LookupConnection: Sendable {
+    final class LookupConnection: Sendable {
         let connection: SQLiteBulkConnection
         private let busy = Atomic(false)
         init(_ connection: SQLiteBulkConnection) { self.connection = connection }
@@ -54,7 +54,7 @@ public final class ProvinceDatabase: Sendable {
     }
 
     /// SQLite connections for reads, handed out in turn.
-    private final class ReaderRing: Sendable {
+    final class ReaderRing: Sendable {
         let connections: [SQLiteConnection]
         let next = Atomic(0)
         init(_ connections: [SQLiteConnection]) { self.connections = connections }
@@ -64,7 +64,7 @@ public final class ProvinceDatabase: Sendable {
     }
 
     /// The connection pool, which locks its own state.
-    private final class PostgresPool: @unchecked Sendable {
+    final class PostgresPool: @unchecked Sendable {
         let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
         init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) { self.pool = pool }
     }
@@ -179,13 +179,6 @@ public final class ProvinceDatabase: Sendable {
                 }
             }
         }
-    }
-
-    /// On SQLite, runs `body` in a transaction of its own on a connection through SQLite's C interface, in the
-    /// writer's turn (see ``SQLiteBulkConnection``); on PostgreSQL, nil: the caller writes through ``write(_:)``.
-    public func bulkWrite<T: Sendable>(_ body: @escaping @Sendable (SQLiteBulkConnection) throws -> T) async throws -> T? {
-        guard case .sqlite(let writer, _, _) = backend else { return nil }
-        return try await writer.submitBulk(body)
     }
 
     /// The `FOR UPDATE` suffix that locks selected rows until the transaction ends; SQLite's writer already

@@ -8,7 +8,7 @@ import VaporCSQLite
 /// prepared once and stepped for every row, its values bound without being copied into Swift strings first (the hub
 /// imports thousands of message records a second). Only ``SQLiteWriter`` holds one, and uses it in its turn, on one
 /// thread at a time.
-public final class SQLiteBulkConnection: @unchecked Sendable {
+final class SQLiteBulkConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: SQLiteBulkStatement] = [:]
 
@@ -38,14 +38,14 @@ public final class SQLiteBulkConnection: @unchecked Sendable {
     }
 
     /// Runs statements that return no rows (`BEGIN`, `COMMIT`, a pragma).
-    public func run(_ sql: String) throws {
+    func run(_ sql: String) throws {
         let status = sqlite_nio_sqlite3_exec(handle, sql, nil, nil, nil)
         guard status == SQLITE_OK else { throw SQLiteBulkError(status: status, handle: handle) }
     }
 
     /// The statement for `sql`, prepared on its first use and kept (up to 512 of them: past that the kept ones are
     /// let go); it comes reset, with its earlier values bound.
-    public func statement(_ sql: String) throws -> SQLiteBulkStatement {
+    func statement(_ sql: String) throws -> SQLiteBulkStatement {
         if let statement = statements[sql] { return statement }
         if statements.count >= 512 {
             for statement in statements.values { statement.finalize() }
@@ -83,7 +83,7 @@ public final class SQLiteBulkConnection: @unchecked Sendable {
 }
 
 /// A prepared statement of a ``SQLiteBulkConnection``. Parameters and columns count from 1 and 0, as in SQLite.
-public final class SQLiteBulkStatement {
+final class SQLiteBulkStatement {
     private var handle: OpaquePointer?
     private let connection: OpaquePointer?
 
@@ -92,12 +92,12 @@ public final class SQLiteBulkStatement {
         self.connection = connection
     }
 
-    public func bind(_ parameter: Int32, _ value: Int) {
+    func bind(_ parameter: Int32, _ value: Int) {
         sqlite_nio_sqlite3_bind_int64(handle, parameter, Int64(value))
     }
 
     /// Binds text that SQLite copies.
-    public func bind(_ parameter: Int32, _ text: String?) {
+    func bind(_ parameter: Int32, _ text: String?) {
         guard let text else {
             sqlite_nio_sqlite3_bind_null(handle, parameter)
             return
@@ -105,16 +105,16 @@ public final class SQLiteBulkStatement {
         sqlite_nio_sqlite3_bind_text64(handle, parameter, text, UInt64(text.utf8.count), copiedBySQLite, UInt8(SQLITE_UTF8))
     }
 
-    /// Binds UTF-8 text that SQLite does not copy: the bytes must stay where they are until the statement has been
-    /// stepped and reset, or bound again.
-    public func bind(_ parameter: Int32, borrowing text: UnsafeBufferPointer<UInt8>) {
+    /// Binds UTF-8 text that SQLite copies.
+    func bind(_ parameter: Int32, copying text: UnsafeBufferPointer<UInt8>) {
         guard let address = text.baseAddress, !text.isEmpty else { return bind(parameter, "") }
         sqlite_nio_sqlite3_bind_text64(
-            handle, parameter, UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self), UInt64(text.count), nil, UInt8(SQLITE_UTF8))
+            handle, parameter, UnsafeRawPointer(address).assumingMemoryBound(to: CChar.self), UInt64(text.count), copiedBySQLite,
+            UInt8(SQLITE_UTF8))
     }
 
     /// Runs the statement to its next row: true when there is one, false when it is done.
-    public func step() throws -> Bool {
+    func step() throws -> Bool {
         switch sqlite_nio_sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
@@ -126,28 +126,28 @@ public final class SQLiteBulkStatement {
     }
 
     /// Runs the statement to its end (an insert, an update) and makes it ready to run again.
-    public func execute() throws {
+    func execute() throws {
         defer { reset() }
         while try step() {}
     }
 
     /// Runs a query for its first row, read by `read`; nil when it has none. The statement is ready to run again.
-    public func first<T>(_ read: (SQLiteBulkStatement) -> T) throws -> T? {
+    func first<T>(_ read: (SQLiteBulkStatement) -> T) throws -> T? {
         defer { reset() }
         return try step() ? read(self) : nil
     }
 
     /// Makes the statement ready to run again; its values stay bound.
-    public func reset() {
+    func reset() {
         sqlite_nio_sqlite3_reset(handle)
     }
 
-    public func bind(_ parameter: Int32, double value: Double) {
+    func bind(_ parameter: Int32, double value: Double) {
         sqlite_nio_sqlite3_bind_double(handle, parameter, value)
     }
 
     /// Binds bytes that SQLite copies.
-    public func bind(_ parameter: Int32, blob: ByteBuffer) {
+    func bind(_ parameter: Int32, blob: ByteBuffer) {
         blob.withUnsafeReadableBytes { bytes in
             _ = sqlite_nio_sqlite3_bind_blob64(handle, parameter, bytes.baseAddress, UInt64(bytes.count), copiedBySQLite)
         }
@@ -177,11 +177,11 @@ public final class SQLiteBulkStatement {
         }
     }
 
-    public func integer(_ column: Int32) -> Int {
+    func integer(_ column: Int32) -> Int {
         Int(sqlite_nio_sqlite3_column_int64(handle, column))
     }
 
-    public func text(_ column: Int32) -> String? {
+    func text(_ column: Int32) -> String? {
         guard let text = sqlite_nio_sqlite3_column_text(handle, column) else { return nil }
         return String(cString: text)
     }
@@ -193,16 +193,16 @@ public final class SQLiteBulkStatement {
 }
 
 /// SQLite's failure of a ``SQLiteBulkConnection``: its result code and message.
-public struct SQLiteBulkError: Error, CustomStringConvertible {
-    public let status: Int32
-    public let message: String
+struct SQLiteBulkError: Error, CustomStringConvertible {
+    let status: Int32
+    let message: String
 
     init(status: Int32, handle: OpaquePointer?) {
         self.status = status
         message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite_nio_sqlite3_errstr(status))
     }
 
-    public var description: String { "SQLite error \(status): \(message)" }
+    var description: String { "SQLite error \(status): \(message)" }
 }
 
 /// `SQLITE_TRANSIENT`: SQLite copies the bound value before the call returns.

@@ -51,13 +51,21 @@ final class SQLiteWriter: Sendable {
 
     /// Runs `body` on the bulk connection in a transaction of its own, in the writer's turn, on a thread of the pool
     /// (it blocks while SQLite works).
-    func submitBulk<T: Sendable>(_ body: @escaping @Sendable (SQLiteBulkConnection) throws -> T) async throws -> T {
+    func submitBulk<T: Sendable>(_ body: @escaping @Sendable (BatchWriter) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let bulk = self.bulk
+            let logger = self.logger
             enqueue(
                 .bulk {
                     do {
-                        continuation.resume(returning: try await NIOThreadPool.singleton.runIfActive { try bulk.transaction(body) })
+                        continuation.resume(
+                            returning: try await NIOThreadPool.singleton.runIfActive {
+                                try bulk.transaction { connection in
+                                    let database = SQLiteDirectDatabase(
+                                        connection: connection, logger: logger, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+                                    return try body(BatchWriter(connection: .sqlite(database)))
+                                }
+                            })
                     } catch {
                         continuation.resume(throwing: error)
                     }

@@ -1,6 +1,6 @@
 import SQLKit
 
-/// A column's value for ``insertRows(into:columns:rows:in:)``.
+/// A column's value in a row of ``BatchWriter/insert(into:columns:count:_:)``.
 public enum RowValue: Sendable, Encodable {
     case text(String)
     case integer(Int)
@@ -18,13 +18,13 @@ public enum RowValue: Sendable, Encodable {
     }
 }
 
-/// Inserts many rows, up to 256 a statement (within the engines' parameter limits). `table` and `columns` are the
-/// caller's own names.
-public func insertRows(into table: String, columns: [String], rows: [[RowValue]], in db: any SQLDatabase) async throws {
+/// The statements that insert `rows`, up to 256 a statement (within the engines' parameter limits). `table` and
+/// `columns` are the caller's own names.
+func insertStatements(into table: String, columns: [String], rows: [[RowValue]], in db: any SQLDatabase) -> [SQLInsertBuilder] {
     let perStatement = max(1, min(256, 32_000 / columns.count))
-    for start in stride(from: 0, to: rows.count, by: perStatement) {
+    return stride(from: 0, to: rows.count, by: perStatement).map { start in
         var insert = db.insert(into: table).columns(columns)
         for row in rows[start..<min(start + perStatement, rows.count)] { insert = insert.values(row.map { SQLBind($0) }) }
-        try await insert.run()
+        return insert
     }
 }
